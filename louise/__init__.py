@@ -1,0 +1,93 @@
+"""louise: city-logistics booking backend (LOUISE, Bottrop)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, jsonify
+from sqlalchemy import text
+from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
+
+from louise.config import load_config
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config → extensions → blueprints → errors → CLI."""
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(load_config(app.instance_path, config))
+    app.config.update(
+        API_TITLE="louise",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="/api/docs/static/",
+        API_SPEC_OPTIONS={
+            "info": {
+                "description": "City-logistics booking backend: local shops, residents, "
+                "e-cargo-bike routes. Errors share one JSON shape (see ErrorSchema).",
+            },
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+                }
+            },
+        },
+        JSON_SORT_KEYS=False,
+    )
+
+    from louise.extensions import api, db, jwt
+
+    db.init_app(app)
+    jwt.init_app(app)
+    api.init_app(app)
+
+    from louise.auth.api import blp as auth_blp
+    from louise.auth.tokens import register_jwt_callbacks
+    from louise.geo.api import blp as geo_blp
+    from louise.merchants.api import blp as merchants_blp
+
+    register_jwt_callbacks(jwt)
+    for blp in (auth_blp, merchants_blp, geo_blp):
+        api.register_blueprint(blp, url_prefix=API_PREFIX)
+
+    from louise.web import register_error_handlers
+
+    register_error_handlers(app)
+    _register_ops_routes(app)
+
+    from louise.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _register_ops_routes(app: Flask) -> None:
+    from flask import send_from_directory
+
+    from louise.extensions import db
+
+    @app.get("/healthz")
+    def healthz() -> Any:
+        return jsonify(status="ok")
+
+    @app.get("/readyz")
+    def readyz() -> Any:
+        try:
+            with db.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:  # any driver error means "not ready"
+            from louise.web import error_payload
+
+            return jsonify(error_payload(503, "Database unreachable.")), 503
+        return jsonify(status="ready")
+
+    @app.get("/api/docs/static/<path:filename>")
+    def swagger_static(filename: str) -> Any:
+        # Served from the installed swagger-ui-bundle so the docs work offline, without a CDN.
+        return send_from_directory(swagger_ui_path, filename)

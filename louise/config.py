@@ -1,0 +1,111 @@
+"""Configuration: safe defaults, overridden by ``LOUISE_*`` environment variables.
+
+Every variable is documented in ``docs/configuration.md``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "LOUISE_"
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unusable; the app must not start."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(ENV_PREFIX + name, default)
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{ENV_PREFIX}{name} must be an integer, got {raw!r}") from exc
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = _env(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = _env(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{ENV_PREFIX}{name} must be a number, got {raw!r}") from exc
+
+
+def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the app configuration from defaults, the environment and explicit overrides.
+
+    Rule: in production (``LOUISE_ENV=production``) there is no default secret key; a missing
+    or short ``LOUISE_SECRET_KEY`` stops the app. Development, demo and tests generate one.
+    """
+    overrides = dict(overrides or {})
+    env_name = overrides.get("LOUISE_ENV") or _env("ENV", "development") or "development"
+    default_db = "sqlite:///" + str(Path(instance_path) / "louise.sqlite3")
+    cfg: dict[str, Any] = {
+        "LOUISE_ENV": env_name,
+        "TESTING": False,
+        "SECRET_KEY": _env("SECRET_KEY"),
+        "DATABASE_URL": _env("DATABASE_URL", default_db),
+        "DATABASE_ECHO": _env_bool("DATABASE_ECHO", False),
+        "MAX_CONTENT_LENGTH": _env_int("MAX_BODY_BYTES", 1 * 1024 * 1024),
+        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=_env_int("ACCESS_TOKEN_MINUTES", 15)),
+        "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=_env_int("REFRESH_TOKEN_DAYS", 14)),
+        "ARGON2_TIME_COST": _env_int("ARGON2_TIME_COST", 2),
+        "ARGON2_MEMORY_KIB": _env_int("ARGON2_MEMORY_KIB", 19 * 1024),
+        "ARGON2_PARALLELISM": _env_int("ARGON2_PARALLELISM", 1),
+        # geocoding
+        "GEOCODER": _env("GEOCODER", "gazetteer"),
+        "GAZETTEER_PATH": _env("GAZETTEER_PATH"),
+        "NOMINATIM_DOMAIN": _env("NOMINATIM_DOMAIN", "nominatim.openstreetmap.org"),
+        "NOMINATIM_SCHEME": _env("NOMINATIM_SCHEME", "https"),
+        "NOMINATIM_USER_AGENT": _env("NOMINATIM_USER_AGENT", "louise-city-logistics/0.1"),
+        "NOMINATIM_TIMEOUT": _env_float("NOMINATIM_TIMEOUT", 5.0),
+        "SERVICE_AREA_BBOX": _env("SERVICE_AREA_BBOX", "6.83,51.48,7.05,51.65"),
+        "SERVICE_COUNTRY_CODES": _env("SERVICE_COUNTRY_CODES", "de"),
+        "TIMEZONE": _env("TIMEZONE", "Europe/Berlin"),
+    }
+    cfg.update(overrides)
+    cfg["SQLALCHEMY_DATABASE_URI"] = cfg["DATABASE_URL"]
+    secret = cfg.get("SECRET_KEY")
+    if not secret:
+        if env_name == "production":
+            raise ConfigError(
+                "LOUISE_SECRET_KEY is required in production (at least "
+                f"{MIN_SECRET_LENGTH} characters); there is no default secret."
+            )
+        secret = secrets.token_urlsafe(48)
+    if env_name == "production" and len(secret) < MIN_SECRET_LENGTH:
+        raise ConfigError(
+            f"LOUISE_SECRET_KEY is too short: use at least {MIN_SECRET_LENGTH} random characters."
+        )
+    cfg["SECRET_KEY"] = secret
+    cfg.setdefault("JWT_SECRET_KEY", secret)
+    return cfg
+
+
+def test_config(database_url: str) -> dict[str, Any]:
+    """Configuration used by the test suite: fast password hashing is NOT used (real argon2id)."""
+    return {
+        "LOUISE_ENV": "testing",
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key-" + "x" * 40,
+    }

@@ -1,0 +1,72 @@
+"""Unbound extension objects, attached to the app in ``create_app``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask.globals import app_ctx
+from flask_jwt_extended import JWTManager
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+from louise.db import make_engine
+from louise.web import LouiseApi
+
+
+def _app_ctx_id() -> int:
+    return id(app_ctx._get_current_object())  # type: ignore[attr-defined]
+
+
+class Database:
+    """Engine and a session scoped to the Flask app context (one session per request)."""
+
+    def __init__(self) -> None:
+        self._engines: dict[int, Engine] = {}
+        self._factories: dict[int, sessionmaker[Session]] = {}
+        self.session: scoped_session[Session] = scoped_session(self._make_session, _app_ctx_id)
+
+    def init_app(self, app: Flask) -> None:
+        engine = make_engine(app.config["SQLALCHEMY_DATABASE_URI"], app.config["DATABASE_ECHO"])
+        app.extensions["louise.db"] = self
+        self._engines[id(app)] = engine
+        self._factories[id(app)] = sessionmaker(bind=engine, expire_on_commit=False)
+
+        @app.teardown_appcontext
+        def _remove_session(_exc: BaseException | None) -> None:
+            self.session.remove()
+
+    @property
+    def engine(self) -> Engine:
+        from flask import current_app
+
+        return self._engines[id(current_app._get_current_object())]  # type: ignore[attr-defined]
+
+    def engine_for(self, app: Flask) -> Engine:
+        return self._engines[id(app)]
+
+    def bind_app_to(self, app: Flask, connection: Connection | None) -> None:
+        """Tests: make every session of ``app`` join ``connection``'s outer transaction.
+
+        Services still call ``commit()``; with ``create_savepoint`` that only releases a
+        savepoint, so the test can roll everything back. ``None`` restores the engine.
+        """
+        if connection is None:
+            self._factories[id(app)] = sessionmaker(
+                bind=self._engines[id(app)], expire_on_commit=False
+            )
+        else:
+            self._factories[id(app)] = sessionmaker(
+                bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+            )
+
+    def _make_session(self, **kw: Any) -> Session:
+        from flask import current_app
+
+        factory = self._factories[id(current_app._get_current_object())]  # type: ignore[attr-defined]
+        return factory(**kw)
+
+
+db = Database()
+jwt = JWTManager()
+api = LouiseApi()

@@ -1,0 +1,154 @@
+"""Flask-side glue shared by every blueprint: the JSON error shape, the Api subclass,
+role guards and pagination. Services never import this module."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any, TypeVar
+
+from flask import Flask, Response, jsonify, request
+from flask_smorest import Api
+from marshmallow import Schema, fields, validate
+from werkzeug.exceptions import HTTPException
+
+from louise.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_SLUGS = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+class ErrorSchema(Schema):
+    """The one error shape of every 4xx and 5xx answer."""
+
+    code = fields.Integer(required=True, metadata={"description": "HTTP status code"})
+    status = fields.String(required=True, metadata={"description": "HTTP status phrase"})
+    error = fields.String(
+        required=True, metadata={"description": "machine-readable error slug, e.g. slot_full"}
+    )
+    message = fields.String(required=True, metadata={"description": "human-readable message"})
+    errors = fields.Dict(
+        metadata={
+            "description": "per-location, per-field messages, e.g. "
+            '{"json": {"price_cents": ["Must be greater than or equal to 0."]}}'
+        }
+    )
+
+
+def error_payload(
+    code: int, message: str, slug: str | None = None, errors: Any = None
+) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "code": code,
+        "status": HTTPStatus(code).phrase if code in HTTPStatus._value2member_map_ else "Error",
+        "error": slug or _SLUGS.get(code, "error"),
+        "message": message,
+    }
+    if errors:
+        payload["errors"] = errors
+    return payload
+
+
+def _summarise(errors: Any) -> str:
+    """Turn webargs' nested messages into 'json.price_cents: Must be ...; ...'."""
+    parts: list[str] = []
+
+    def walk(prefix: str, node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), value)
+        elif isinstance(node, list) and node and all(isinstance(x, str) for x in node):
+            parts.append(f"{prefix}: {' '.join(node)}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(f"{prefix}[{i}]", value)
+        else:
+            parts.append(f"{prefix}: {node}")
+
+    walk("", errors)
+    return "; ".join(parts)
+
+
+class LouiseApi(Api):
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error: HTTPException) -> Any:  # type: ignore[override]
+        code = error.code or 500
+        data = getattr(error, "data", None) or {}
+        errors = data.get("errors") or data.get("messages")
+        if errors:
+            message = data.get("message") or "Invalid input: " + _summarise(errors)
+        elif code >= 500:
+            original = getattr(error, "original_exception", None)
+            if original is not None:
+                log.exception("unhandled error", exc_info=original)
+            message = "Internal server error." if code == 500 else (error.description or "")
+        else:
+            message = data.get("message") or error.description or HTTPStatus(code).phrase
+        payload = error_payload(code, message, errors=errors)
+        headers = data.get("headers", {})
+        return payload, code, headers
+
+
+def handle_domain_error(error: DomainError) -> Response:
+    payload = error_payload(error.status, error.message, slug=error.code, errors=error.fields)
+    response = jsonify(payload)
+    response.status_code = error.status
+    for key, value in error.headers.items():
+        response.headers[key] = value
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(DomainError, handle_domain_error)
+
+    @app.before_request
+    def _require_json_bodies() -> Any:
+        # webargs would silently treat a form or text body as "no JSON"; say what is wrong.
+        if request.method in {"POST", "PUT", "PATCH"} and request.content_length:
+            if request.mimetype.startswith("multipart/"):
+                return None  # uploads, handled by their own views
+            if not request.is_json:
+                return (
+                    jsonify(
+                        error_payload(
+                            415,
+                            "Request body must be JSON (Content-Type: application/json).",
+                        )
+                    ),
+                    415,
+                )
+        return None
+
+
+def document_errors(blp: Any, *codes: int) -> Callable[[F], F]:
+    """Declare the error answers a view can give, so the OpenAPI document lists them."""
+
+    def decorator(func: F) -> F:
+        for code in sorted(codes, reverse=True):
+            func = blp.alt_response(code, response=HTTPStatus(code).name)(func)
+        return func
+
+    return decorator
+
+
+class PaginationArgsSchema(Schema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The whole suite: static checks, then pytest on SQLite, then pytest on PostgreSQL.
+# In CI (CI=true) the PostgreSQL pass is mandatory; elsewhere it is skipped, with the reason,
+# when no server answers.
+set -euo pipefail
+VENV=${VENV:-.venv}
+BIN="$VENV/bin"
+PG_DEFAULT="postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+echo "== ruff";   "$BIN/ruff" check . && "$BIN/ruff" format --check .
+echo "== mypy";   "$BIN/mypy"
+echo "== import-linter"; "$BIN/lint-imports"
+
+echo "== pytest (SQLite)"
+env -u LOUISE_TEST_DATABASE_URL "$BIN/pytest" -q "$@"
+
+PG_URL=${LOUISE_TEST_DATABASE_URL:-}
+if [[ -z "$PG_URL" && "${CI:-}" =~ ^(1|true|yes)$ ]]; then PG_URL=$PG_DEFAULT; fi
+if [[ -z "$PG_URL" ]]; then
+  if "$BIN/python" -c "import psycopg; psycopg.connect('postgresql://postgres@127.0.0.1:5432/test', connect_timeout=3).close()" 2>/dev/null; then
+    PG_URL=$PG_DEFAULT
+  else
+    echo "== pytest (PostgreSQL) SKIPPED: no server at 127.0.0.1:5432 and LOUISE_TEST_DATABASE_URL unset"
+    exit 0
+  fi
+fi
+echo "== pytest (PostgreSQL: ${PG_URL%%\?*})"
+# The routing core touches no database: it ran in the SQLite pass already.
+LOUISE_TEST_DATABASE_URL="$PG_URL" "$BIN/pytest" -q --ignore=tests/routing "$@"
