@@ -11,6 +11,7 @@ plan plausible routes in Bottrop; not a survey. Run from the repository root:
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 from pathlib import Path
 
@@ -24,44 +25,123 @@ Point = tuple[float, float]
 # (street, postcode, district, first number, last number, polyline (lat, lon) from the first
 # number to the last). Long streets are split where the postcode or district changes.
 SEGMENTS: list[tuple[str, str, str, int, int, list[Point]]] = [
-    ("Hochstraße", "46236", "Stadtmitte", 1, 80,
-     [(51.5250, 6.9290), (51.5218, 6.9262), (51.5195, 6.9247)]),
+    (
+        "Hochstraße",
+        "46236",
+        "Stadtmitte",
+        1,
+        80,
+        [(51.5250, 6.9290), (51.5218, 6.9262), (51.5195, 6.9247)],
+    ),
     ("Altmarkt", "46236", "Altstadt", 1, 20, [(51.5240, 6.9278), (51.5232, 6.9295)]),
     ("Pferdemarkt", "46236", "Altstadt", 1, 16, [(51.5249, 6.9262), (51.5243, 6.9279)]),
-    ("Hansastraße", "46236", "Stadtmitte", 1, 60,
-     [(51.5228, 6.9302), (51.5258, 6.9340), (51.5290, 6.9372)]),
+    (
+        "Hansastraße",
+        "46236",
+        "Stadtmitte",
+        1,
+        60,
+        [(51.5228, 6.9302), (51.5258, 6.9340), (51.5290, 6.9372)],
+    ),
     ("Gladbecker Straße", "46236", "Stadtmitte", 1, 60, [(51.5262, 6.9318), (51.5300, 6.9420)]),
-    ("Gladbecker Straße", "46238", "Batenbrock", 61, 240,
-     [(51.5300, 6.9420), (51.5335, 6.9520), (51.5365, 6.9610)]),
+    (
+        "Gladbecker Straße",
+        "46238",
+        "Batenbrock",
+        61,
+        240,
+        [(51.5300, 6.9420), (51.5335, 6.9520), (51.5365, 6.9610)],
+    ),
     ("Osterfelder Straße", "46236", "Stadtmitte", 1, 50, [(51.5212, 6.9255), (51.5160, 6.9180)]),
-    ("Osterfelder Straße", "46242", "Vonderort", 51, 180,
-     [(51.5160, 6.9180), (51.5110, 6.9100), (51.5060, 6.9030)]),
+    (
+        "Osterfelder Straße",
+        "46242",
+        "Vonderort",
+        51,
+        180,
+        [(51.5160, 6.9180), (51.5110, 6.9100), (51.5060, 6.9030)],
+    ),
     ("Kirchhellener Straße", "46236", "Stadtmitte", 1, 70, [(51.5262, 6.9275), (51.5330, 6.9285)]),
     ("Kirchhellener Straße", "46240", "Eigen", 71, 180, [(51.5330, 6.9285), (51.5450, 6.9300)]),
-    ("Kirchhellener Straße", "46240", "Lehmkuhle", 181, 300,
-     [(51.5450, 6.9300), (51.5530, 6.9305), (51.5600, 6.9320)]),
+    (
+        "Kirchhellener Straße",
+        "46240",
+        "Lehmkuhle",
+        181,
+        300,
+        [(51.5450, 6.9300), (51.5530, 6.9305), (51.5600, 6.9320)],
+    ),
     ("Essener Straße", "46236", "Stadtmitte", 1, 60, [(51.5200, 6.9290), (51.5130, 6.9340)]),
     ("Essener Straße", "46238", "Ebel", 61, 200, [(51.5130, 6.9340), (51.4990, 6.9400)]),
     ("Horster Straße", "46236", "Stadtmitte", 1, 40, [(51.5240, 6.9330), (51.5255, 6.9420)]),
-    ("Horster Straße", "46240", "Boy", 41, 200,
-     [(51.5255, 6.9420), (51.5275, 6.9560), (51.5290, 6.9700)]),
+    (
+        "Horster Straße",
+        "46240",
+        "Boy",
+        41,
+        200,
+        [(51.5255, 6.9420), (51.5275, 6.9560), (51.5290, 6.9700)],
+    ),
     ("Prosperstraße", "46238", "Batenbrock", 1, 140, [(51.5180, 6.9390), (51.5220, 6.9620)]),
-    ("Ostring", "46236", "Stadtmitte", 1, 40,
-     [(51.5275, 6.9345), (51.5235, 6.9360), (51.5195, 6.9340)]),
-    ("Westring", "46236", "Stadtmitte", 1, 40,
-     [(51.5275, 6.9230), (51.5235, 6.9215), (51.5195, 6.9230)]),
-    ("Scharnhölzstraße", "46242", "Fuhlenbrock", 1, 300,
-     [(51.5280, 6.9150), (51.5320, 6.9000), (51.5360, 6.8850)]),
-    ("Friedrich-Ebert-Straße", "46236", "Stadtmitte", 1, 60, [(51.5220, 6.9245), (51.5185, 6.9170)]),
+    (
+        "Ostring",
+        "46236",
+        "Stadtmitte",
+        1,
+        40,
+        [(51.5275, 6.9345), (51.5235, 6.9360), (51.5195, 6.9340)],
+    ),
+    (
+        "Westring",
+        "46236",
+        "Stadtmitte",
+        1,
+        40,
+        [(51.5275, 6.9230), (51.5235, 6.9215), (51.5195, 6.9230)],
+    ),
+    (
+        "Scharnhölzstraße",
+        "46242",
+        "Fuhlenbrock",
+        1,
+        300,
+        [(51.5280, 6.9150), (51.5320, 6.9000), (51.5360, 6.8850)],
+    ),
+    (
+        "Friedrich-Ebert-Straße",
+        "46236",
+        "Stadtmitte",
+        1,
+        60,
+        [(51.5220, 6.9245), (51.5185, 6.9170)],
+    ),
     ("Am Lamperfeld", "46240", "Eigen", 1, 40, [(51.5400, 6.9200), (51.5420, 6.9260)]),
     ("Welheimer Straße", "46238", "Welheim", 1, 150, [(51.5150, 6.9500), (51.5120, 6.9750)]),
     ("Vonderorter Straße", "46242", "Vonderort", 1, 80, [(51.5080, 6.9100), (51.5010, 6.9080)]),
-    ("Hauptstraße", "46244", "Kirchhellen", 1, 90,
-     [(51.6020, 6.9170), (51.6065, 6.9215), (51.6105, 6.9265)]),
-    ("Feldhausener Straße", "46244", "Feldhausen", 1, 120,
-     [(51.6075, 6.9275), (51.6150, 6.9450), (51.6205, 6.9600)]),
-    ("Alter Postweg", "46244", "Grafenwald", 1, 200,
-     [(51.5780, 6.9320), (51.5850, 6.9410), (51.5920, 6.9500)]),
+    (
+        "Hauptstraße",
+        "46244",
+        "Kirchhellen",
+        1,
+        90,
+        [(51.6020, 6.9170), (51.6065, 6.9215), (51.6105, 6.9265)],
+    ),
+    (
+        "Feldhausener Straße",
+        "46244",
+        "Feldhausen",
+        1,
+        120,
+        [(51.6075, 6.9275), (51.6150, 6.9450), (51.6205, 6.9600)],
+    ),
+    (
+        "Alter Postweg",
+        "46244",
+        "Grafenwald",
+        1,
+        200,
+        [(51.5780, 6.9320), (51.5850, 6.9410), (51.5920, 6.9500)],
+    ),
     ("Schneiderstraße", "46244", "Grafenwald", 1, 60, [(51.5840, 6.9360), (51.5870, 6.9450)]),
 ]
 
@@ -98,9 +178,9 @@ def _point_at(line: list[Point], t: float, side: int) -> Point:
     """Point at fraction ``t`` of the polyline, shifted ``side`` (±1) to the left/right."""
     lat0 = line[0][0]
     xy = [_xy(p, lat0) for p in line]
-    lengths = [math.dist(a, b) for a, b in zip(xy, xy[1:], strict=False)]
+    lengths = [math.dist(a, b) for a, b in itertools.pairwise(xy)]
     target = t * sum(lengths)
-    for (a, b), length in zip(zip(xy, xy[1:], strict=False), lengths, strict=True):
+    for (a, b), length in zip(itertools.pairwise(xy), lengths, strict=True):
         if target <= length or (a, b) == (xy[-2], xy[-1]):
             f = 0.0 if length == 0 else min(target / length, 1.0)
             x = a[0] + f * (b[0] - a[0])
@@ -134,20 +214,31 @@ def build_rows() -> list[dict[str, str]]:
             rows.append(_row(street, str(n), postcode, district, lat, lon))
     for street, postcode, number in SUFFIXED:
         base = next(
-            r for r in rows
-            if r["street"] == street and r["postcode"] == postcode
+            r
+            for r in rows
+            if r["street"] == street
+            and r["postcode"] == postcode
             and r["house_number"] == number.rstrip("abcdefgh")
         )
         # a rear building: ~15 m north-east of the main one
-        rows.append(_row(street, number, postcode, base["district"],
-                         round(float(base["lat"]) + 0.00012, 6),
-                         round(float(base["lon"]) + 0.00015, 6)))
+        rows.append(
+            _row(
+                street,
+                number,
+                postcode,
+                base["district"],
+                round(float(base["lat"]) + 0.00012, 6),
+                round(float(base["lon"]) + 0.00015, 6),
+            )
+        )
     for name, postcode, district, lat, lon in PLACES:
         rows.append(_row(name, "", postcode, district, lat, lon))
     return rows
 
 
-def _row(street: str, number: str, postcode: str, district: str, lat: float, lon: float) -> dict[str, str]:
+def _row(
+    street: str, number: str, postcode: str, district: str, lat: float, lon: float
+) -> dict[str, str]:
     return {
         "street": street,
         "house_number": number,
