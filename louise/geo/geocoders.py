@@ -458,6 +458,9 @@ class NominatimGeocoder:
     @staticmethod
     def _result(location: Location, query: AddressQuery) -> GeocodeResult:
         raw = location.raw if isinstance(location.raw, Mapping) else {}
+        if raw.get("lat") is None or raw.get("lon") is None:
+            # geopy turns a place without coordinates into (0, 0): in the Gulf of Guinea.
+            raise GeocoderUnavailable("unexpected answer from the geocoder")
         details = raw.get("address") if isinstance(raw.get("address"), Mapping) else {}
         assert isinstance(details, Mapping)
 
