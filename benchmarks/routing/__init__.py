@@ -1,0 +1,1 @@
+"""Routing benchmarks: Li & Lim PDPTW and realistic evenings (see docs/benchmarks.md)."""
