@@ -12,7 +12,7 @@ import io
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -122,7 +122,7 @@ class ServiceArea:
 
 
 class AddressNotFound(ValidationFailed):
-    """No provider knows the address (422)."""
+    """No provider knows the address (422). ``field`` names the body field in ``errors.json``."""
 
     code = "address_not_found"
 
@@ -132,7 +132,7 @@ class AddressNotFound(ValidationFailed):
         text = query.one_line() if isinstance(query, AddressQuery) else query
         message = f"Address not found: {text}."
         message += f" {hint}" if hint else " Check the street name and house number."
-        super().__init__(message, fields={field: [message]})
+        super().__init__(message, fields={"json": {field: [message]}})
 
 
 class OutsideServiceArea(ValidationFailed):
@@ -140,14 +140,12 @@ class OutsideServiceArea(ValidationFailed):
 
     code = "outside_service_area"
 
-    def __init__(
-        self, what: str, area: ServiceArea, *, fields: Iterable[str] = ("address",)
-    ) -> None:
+    def __init__(self, what: str, area: ServiceArea, *, field: str = "address") -> None:
         message = (
             f"{what} lies outside {area.name} (lon {area.min_lon}..{area.max_lon}, "
             f"lat {area.min_lat}..{area.max_lat}); we cannot deliver there."
         )
-        super().__init__(message, fields={f: [message] for f in fields})
+        super().__init__(message, fields={"json": {field: [message]}})
 
 
 class GeocoderUnavailable(ServiceUnavailable):

@@ -111,7 +111,7 @@ def test_unknown_street_is_a_miss_naming_the_address(gazetteer: GazetteerGeocode
     with pytest.raises(AddressNotFound) as info:
         gazetteer.geocode(AddressQuery("Königsallee", "1", city="Bottrop"))
     assert info.value.status == 422
-    assert info.value.fields is not None and "address" in info.value.fields
+    assert info.value.fields == {"json": {"address": [info.value.message]}}
     assert "Königsallee 1" in info.value.message
 
 

@@ -66,7 +66,7 @@ def test_empty_answer_is_address_not_found(fake_nominatim: FakeNominatim) -> Non
         make_geocoder(fake_nominatim).geocode(HANSA)
     assert isinstance(info.value, ValidationFailed)
     assert info.value.status == 422
-    assert info.value.fields == {"address": [info.value.message]}
+    assert info.value.fields == {"json": {"address": [info.value.message]}}
     assert "Hansastraße 12, 46236 Bottrop" in info.value.message
 
 

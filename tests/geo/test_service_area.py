@@ -34,8 +34,8 @@ def test_bad_bbox_is_refused(bbox: str) -> None:
 
 def test_outside_error_names_the_fields() -> None:
     error = OutsideServiceArea(
-        "Essen", ServiceArea.from_bbox("6.83,51.48,7.05,51.65"), fields=["lat", "lon"]
+        "Essen", ServiceArea.from_bbox("6.83,51.48,7.05,51.65"), field="pickup_address"
     )
     assert error.status == 422
-    assert set(error.fields or {}) == {"lat", "lon"}
+    assert error.fields == {"json": {"pickup_address": [error.message]}}
     assert "outside the service area" in error.message
