@@ -99,7 +99,12 @@ def _geocoded_address(
     known = _by_key(session, key)
     if known is not None:
         return known
-    result = geocoder.geocode(query)
+    try:
+        result = geocoder.geocode(query)
+    except ValidationFailed as exc:
+        # providers name the generic "address"; the caller knows which body field it was
+        exc.fields = {"json": {field: [exc.message]}}
+        raise
     if not area.contains(result.lat, result.lon):
         raise OutsideServiceArea(result.label or query.one_line(), area, field=field)
     return _store(session, _from_result(key, result))
