@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -663,9 +663,7 @@ def list_merchant_offers(
 ) -> Page[Offer]:
     """The offers of one shop; the shop itself must be visible to the viewer (else 404)."""
     get_merchant(session, viewer, merchant_id)
-    return list_offers(
-        session, viewer, CatalogueQuery(**{**query.__dict__, "merchant_id": merchant_id})
-    )
+    return list_offers(session, viewer, replace(query, merchant_id=merchant_id))
 
 
 __all__ = [
