@@ -41,19 +41,28 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
 
+    from louise.auth import passwords
     from louise.extensions import api, db, jwt
+    from louise.models import load_all
 
+    load_all()  # every mapper known before the first query
+    passwords.configure(
+        app.config["ARGON2_TIME_COST"],
+        app.config["ARGON2_MEMORY_KIB"],
+        app.config["ARGON2_PARALLELISM"],
+    )
     db.init_app(app)
     jwt.init_app(app)
     api.init_app(app)
 
     from louise.auth.api import blp as auth_blp
     from louise.auth.tokens import register_jwt_callbacks
+    from louise.bookings.api import blp as bookings_blp
     from louise.geo.api import blp as geo_blp
     from louise.merchants.api import blp as merchants_blp
 
     register_jwt_callbacks(jwt)
-    for blp in (auth_blp, merchants_blp, geo_blp):
+    for blp in (auth_blp, merchants_blp, geo_blp, bookings_blp):
         api.register_blueprint(blp, url_prefix=API_PREFIX)
 
     from louise.web import register_error_handlers
@@ -79,8 +88,7 @@ def _register_ops_routes(app: Flask) -> None:
     @app.get("/readyz")
     def readyz() -> Any:
         try:
-            with db.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
+            db.session.execute(text("SELECT 1"))
         except Exception:  # any driver error means "not ready"
             from louise.web import error_payload
 

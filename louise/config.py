@@ -81,6 +81,26 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "SERVICE_AREA_BBOX": _env("SERVICE_AREA_BBOX", "6.83,51.48,7.05,51.65"),
         "SERVICE_COUNTRY_CODES": _env("SERVICE_COUNTRY_CODES", "de"),
         "TIMEZONE": _env("TIMEZONE", "Europe/Berlin"),
+        # service policy (bookings)
+        "SAME_DAY_CUTOFF": _env("SAME_DAY_CUTOFF", "14:00"),
+        "EVENING_WINDOW": _env("EVENING_WINDOW", "17:30-20:00"),
+        "DAY_WINDOWS": _env("DAY_WINDOWS", "09:00-11:00,11:00-13:00,13:00-15:00,15:00-17:00"),
+        "BOOKING_HORIZON_DAYS": _env_int("BOOKING_HORIZON_DAYS", 14),
+        "STOPS_PER_VEHICLE_HOUR": _env_float("STOPS_PER_VEHICLE_HOUR", 4.0),
+        "MAX_OPEN_BOOKINGS_PER_DAY": _env_int("MAX_OPEN_BOOKINGS_PER_DAY", 3),
+        "DEFAULT_FLEET_SIZE": _env_int("DEFAULT_FLEET_SIZE", 3),
+        "HUB_NAME": _env("HUB_NAME", "City-Station"),
+        "HUB_ADDRESS": _env("HUB_ADDRESS", "Altmarkt-Passage, Altmarkt 1, 46236 Bottrop"),
+        "HUB_LAT": _env_float("HUB_LAT", 51.5236),
+        "HUB_LON": _env_float("HUB_LON", 6.9285),
+        # notifications
+        "SMTP_HOST": _env("SMTP_HOST"),
+        "SMTP_PORT": _env_int("SMTP_PORT", 25),
+        "SMTP_USER": _env("SMTP_USER"),
+        "SMTP_PASSWORD": _env("SMTP_PASSWORD"),
+        "SMTP_STARTTLS": _env_bool("SMTP_STARTTLS", False),
+        "MAIL_FROM": _env("MAIL_FROM", "LOUISE Bottrop <noreply@louise.invalid>"),
+        "MAIL_DIR": _env("MAIL_DIR"),
     }
     cfg.update(overrides)
     cfg["SQLALCHEMY_DATABASE_URI"] = cfg["DATABASE_URL"]
@@ -101,7 +121,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
     return cfg
 
 
-def test_config(database_url: str) -> dict[str, Any]:
+def config_for_tests(database_url: str) -> dict[str, Any]:
     """Configuration used by the test suite: fast password hashing is NOT used (real argon2id)."""
     return {
         "LOUISE_ENV": "testing",

@@ -10,6 +10,7 @@ MODEL_MODULES = (
     "louise.auth.models",
     "louise.geo.models",
     "louise.merchants.models",
+    "louise.fleet.models",
     "louise.bookings.models",
     "louise.routing.models",
 )

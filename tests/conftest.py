@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from louise import create_app
 from louise.auth import passwords
 from louise.auth.models import AccountStatus, Role, User
-from louise.config import test_config
+from louise.config import config_for_tests
 from louise.extensions import db
 
 PG_URL_ENV = "LOUISE_TEST_DATABASE_URL"
@@ -72,7 +72,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def app(database_url: str) -> Iterator[Flask]:
-    application = create_app(test_config(database_url))
+    application = create_app(config_for_tests(database_url))
     yield application
     db.engine_for(application).dispose()
 
