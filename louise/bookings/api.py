@@ -1,0 +1,367 @@
+"""Bookings: slots, booking with idempotency, lifecycle, the merchant side, Points,
+lockers, districts and window capacity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from louise import clock
+from louise.auth.guards import auth_required, current_user
+from louise.auth.models import Role, User
+from louise.bookings import ics, idempotency, places, service
+from louise.bookings.models import Booking, BookingStatus, DestinationType
+from louise.bookings.runtime import get_context
+from louise.bookings.schemas import (
+    BookingCreateSchema,
+    BookingPageSchema,
+    BookingQueryArgsSchema,
+    BookingSchema,
+    CapacityCounterSchema,
+    CapacitySchema,
+    DistrictSchema,
+    MerchantItemsQueryArgsSchema,
+    MerchantItemsSchema,
+    PointQueryArgsSchema,
+    PointSchema,
+    PointUpdateSchema,
+    ReasonSchema,
+    RequiredReasonSchema,
+    RescheduleSchema,
+    SlotListSchema,
+    SlotQueryArgsSchema,
+    StatusChangeSchema,
+)
+from louise.errors import DomainError, NotFound
+from louise.extensions import db
+from louise.geo.models import Address
+from louise.web import document_errors
+
+blp = Blueprint("bookings", __name__, description="Bookings, slots, Points and lockers")
+
+STAFF = (Role.DISPATCHER, Role.ADMIN)
+
+
+def _mark_private(actor: User, booking: Booking) -> Booking:
+    booking.show_private = service.may_see_pin(actor, booking)  # type: ignore[attr-defined]
+    return booking
+
+
+@blp.route("/slots")
+class Slots(MethodView):
+    @blp.arguments(SlotQueryArgsSchema, location="query")
+    @blp.response(200, SlotListSchema)
+    @document_errors(blp, 422)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Windows of a day at a place that can still be booked, with a live promise."""
+        lat, lon = args.get("lat"), args.get("lon")
+        if args.get("address_id") is not None:
+            address = db.session.get(Address, args["address_id"])
+            if address is None:
+                raise NotFound(f"Address {args['address_id']} not found.")
+            lat, lon = address.lat, address.lon
+        assert lat is not None and lon is not None
+        return service.list_slots(
+            db.session,
+            get_context(),
+            day=args["date"],
+            lat=lat,
+            lon=lon,
+            offer_id=args.get("offer_id"),
+            now=clock.now(),
+            lang=args["lang"],
+        )
+
+
+def _request_from(data: dict[str, Any]) -> service.BookingRequest:
+    address = data.get("address")
+    customer = data.get("customer")
+    return service.BookingRequest(
+        offer_id=data["offer_id"],
+        day=data["date"],
+        window=data["window"],
+        address=service.AddressInput(**address) if address else None,
+        address_id=data.get("address_id"),
+        destination=DestinationType(data.get("destination", "door")),
+        point_id=data.get("point_id"),
+        notes=data.get("notes"),
+        contact_phone=data.get("contact_phone"),
+        customer_id=data.get("customer_id"),
+        hotline_customer=service.HotlineCustomer(**customer) if customer else None,
+    )
+
+
+@blp.route("/bookings")
+class Bookings(MethodView):
+    @auth_required(blp, Role.CUSTOMER, Role.DISPATCHER, Role.ADMIN)
+    @blp.arguments(BookingCreateSchema)
+    @blp.response(201, BookingSchema)
+    @blp.doc(
+        parameters=[
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "required": False,
+                "schema": {"type": "string", "maxLength": 255},
+                "description": "Repeat a POST safely: the same key and body replay the first "
+                "answer; another body with the key gets 422. Kept 24 hours, per user.",
+            }
+        ]
+    )
+    @document_errors(blp, 400, 404, 409, 503)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Book an offer in a window (residents; dispatchers for hotline customers)."""
+        actor = current_user()
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            return _mark_private(
+                actor,
+                service.create_booking(
+                    db.session, get_context(), actor, _request_from(data), clock.now()
+                ),
+            )
+        idempotency.check_key(key)
+        fingerprint = idempotency.fingerprint("POST", request.path, request.get_json())
+        claim = idempotency.begin(db.session, actor.id, key, fingerprint, clock.now())
+        if isinstance(claim, idempotency.Replay):
+            response = Response(_json(claim.body), status=claim.status, mimetype="application/json")
+            response.headers["Idempotent-Replayed"] = "true"
+            return response
+        try:
+            booking = service.create_booking(
+                db.session, get_context(), actor, _request_from(data), clock.now()
+            )
+        except DomainError:
+            idempotency.abandon(db.session, claim)
+            raise
+        except Exception:
+            idempotency.abandon(db.session, claim)
+            raise
+        body = BookingSchema().dump(_mark_private(actor, booking))
+        idempotency.complete(db.session, claim, 201, body)
+        return body
+
+    @auth_required(blp)
+    @blp.arguments(BookingQueryArgsSchema, location="query")
+    @blp.response(200, BookingPageSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Bookings I may see: my own, my shop's, my routes', or all (dispatchers)."""
+        actor = current_user()
+        status = BookingStatus(args["status"]) if args.get("status") else None
+        items, total = service.list_bookings(
+            db.session,
+            actor,
+            status=status,
+            day=args.get("date"),
+            limit=args["limit"],
+            offset=args["offset"],
+        )
+        return {
+            "items": [_mark_private(actor, b) for b in items],
+            "total": total,
+            "limit": args["limit"],
+            "offset": args["offset"],
+        }
+
+
+def _json(body: Any) -> str:
+    import json
+
+    return json.dumps(body)
+
+
+@blp.route("/bookings/<int:booking_id>")
+class BookingById(MethodView):
+    @auth_required(blp)
+    @blp.response(200, BookingSchema)
+    @document_errors(blp, 404)
+    def get(self, booking_id: int) -> Any:
+        """One booking with its legs (someone else's booking is a 404)."""
+        actor = current_user()
+        return _mark_private(actor, service.get_booking(db.session, actor, booking_id))
+
+
+@blp.route("/bookings/<int:booking_id>/history")
+class BookingHistory(MethodView):
+    @auth_required(blp)
+    @blp.response(200, StatusChangeSchema(many=True))
+    @document_errors(blp, 404)
+    def get(self, booking_id: int) -> Any:
+        """Every status change of a booking and its legs, with actor and time."""
+        return service.history(db.session, current_user(), booking_id)
+
+
+@blp.route("/bookings/<int:booking_id>/cancel")
+class BookingCancel(MethodView):
+    @auth_required(blp)
+    @blp.arguments(ReasonSchema)
+    @blp.response(200, BookingSchema)
+    @document_errors(blp, 404, 409)
+    def post(self, data: dict[str, Any], booking_id: int) -> Any:
+        """Cancel a booking (residents until their route is locked; dispatchers always)."""
+        actor = current_user()
+        booking = service.cancel_booking(
+            db.session, actor, booking_id, data.get("reason"), clock.now()
+        )
+        return _mark_private(actor, booking)
+
+
+@blp.route("/bookings/<int:booking_id>/reschedule")
+class BookingReschedule(MethodView):
+    @auth_required(blp)
+    @blp.arguments(RescheduleSchema)
+    @blp.response(200, BookingSchema)
+    @document_errors(blp, 404, 409)
+    def post(self, data: dict[str, Any], booking_id: int) -> Any:
+        """Move the pickup/delivery or the return to another window."""
+        actor = current_user()
+        booking = service.reschedule(
+            db.session,
+            get_context(),
+            actor,
+            booking_id,
+            leg_group=data["legs"],
+            day=data["date"],
+            window=data["window"],
+            now=clock.now(),
+        )
+        return _mark_private(actor, booking)
+
+
+@blp.route("/bookings/<int:booking_id>/calendar.ics")
+class BookingCalendar(MethodView):
+    @auth_required(blp)
+    @blp.response(200, content_type="text/calendar")
+    @document_errors(blp, 404)
+    def get(self, booking_id: int) -> Any:
+        """The booking's windows as an iCalendar file."""
+        booking = service.get_booking(db.session, current_user(), booking_id)
+        lang = "en" if request.accept_languages.best_match(["de", "en"]) == "en" else "de"
+        body = ics.booking_calendar(booking, lang)
+        response = Response(body, mimetype="text/calendar")
+        response.headers["Content-Disposition"] = f'attachment; filename="{booking.code}.ics"'
+        return response
+
+
+@blp.route("/bookings/<int:booking_id>/receive")
+class BookingReceive(MethodView):
+    @auth_required(blp, Role.MERCHANT, Role.ADMIN)
+    @blp.response(200, BookingSchema)
+    @document_errors(blp, 404, 409)
+    def post(self, booking_id: int) -> Any:
+        """The shop confirms it received the item."""
+        return service.confirm_receipt(db.session, current_user(), booking_id, clock.now())
+
+
+@blp.route("/bookings/<int:booking_id>/ready")
+class BookingReady(MethodView):
+    @auth_required(blp, Role.MERCHANT, Role.ADMIN)
+    @blp.response(200, BookingSchema)
+    @document_errors(blp, 404, 409)
+    def post(self, booking_id: int) -> Any:
+        """The shop marks the repair ready; the return leg is scheduled."""
+        return service.mark_ready(
+            db.session, get_context(), current_user(), booking_id, clock.now()
+        )
+
+
+@blp.route("/bookings/<int:booking_id>/reject")
+class BookingReject(MethodView):
+    @auth_required(blp, Role.MERCHANT, Role.ADMIN)
+    @blp.arguments(RequiredReasonSchema)
+    @blp.response(200, BookingSchema)
+    @document_errors(blp, 404, 409)
+    def post(self, data: dict[str, Any], booking_id: int) -> Any:
+        """The shop rejects a booking, with a reason."""
+        return service.reject_booking(
+            db.session, current_user(), booking_id, data["reason"], clock.now()
+        )
+
+
+@blp.route("/merchant/items")
+class MerchantItems(MethodView):
+    @auth_required(blp, Role.MERCHANT, Role.ADMIN)
+    @blp.arguments(MerchantItemsQueryArgsSchema, location="query")
+    @blp.response(200, MerchantItemsSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Items arriving at and leaving my shop on a day."""
+        items = service.merchant_items(db.session, current_user(), args["date"])
+        return {"date": args["date"], **items}
+
+
+def _point_out(point: Any, free: int | None) -> Any:
+    point.free = free
+    return point
+
+
+@blp.route("/points")
+class Points(MethodView):
+    @blp.arguments(PointQueryArgsSchema, location="query")
+    @blp.response(200, PointSchema(many=True))
+    def get(self, args: dict[str, Any]) -> Any:
+        """LOUISE Points and parcel lockers with space (full ones are not offered)."""
+        kind = DestinationType(args["kind"]) if args.get("kind") else None
+        rows = places.list_points(
+            db.session, kind=kind, day=args.get("date"), size=args["size"], include_full=False
+        )
+        return [_point_out(p, free) for p, free in rows]
+
+    @auth_required(blp, *STAFF)
+    @blp.arguments(PointSchema)
+    @blp.response(201, PointSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Add a LOUISE Point or a parcel locker (dispatchers, admins)."""
+        data["kind"] = DestinationType(data["kind"])
+        return places.create_point(db.session, current_user(), data)
+
+
+@blp.route("/points/<int:point_id>")
+class PointById(MethodView):
+    @auth_required(blp, *STAFF)
+    @blp.arguments(PointUpdateSchema)
+    @blp.response(200, PointSchema)
+    @document_errors(blp, 404)
+    def patch(self, data: dict[str, Any], point_id: int) -> Any:
+        """Change a Point or locker (dispatchers, admins)."""
+        return places.update_point(db.session, current_user(), point_id, data)
+
+
+@blp.route("/districts")
+class Districts(MethodView):
+    @blp.response(200, DistrictSchema(many=True))
+    def get(self) -> Any:
+        """Districts of the service area and the vehicle kinds serving them."""
+        return places.list_districts(db.session)
+
+    @auth_required(blp, *STAFF)
+    @blp.arguments(DistrictSchema)
+    @blp.response(201, DistrictSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Add a district (dispatchers, admins)."""
+        return places.create_district(db.session, current_user(), data)
+
+
+@blp.route("/capacity/<string:day>/<string:window>")
+class WindowCapacity(MethodView):
+    @auth_required(blp, *STAFF)
+    @blp.arguments(CapacitySchema)
+    @blp.response(200, CapacityCounterSchema)
+    @document_errors(blp, 409)
+    def put(self, data: dict[str, Any], day: str, window: str) -> Any:
+        """Set a window's capacity in stops for one day (never below what is booked)."""
+        from datetime import date as date_cls
+
+        from louise.errors import ValidationFailed
+
+        try:
+            parsed = date_cls.fromisoformat(day)
+        except ValueError:
+            raise ValidationFailed(
+                "Not a date.", fields={"path": {"day": ["Use YYYY-MM-DD."]}}
+            ) from None
+        return service.set_window_capacity(
+            db.session, get_context(), current_user(), parsed, window, data["capacity"]
+        )

@@ -1,0 +1,84 @@
+"""Capacity counters: reserve and release places without ever overbooking.
+
+Rule: a reservation is one conditional ``UPDATE ... SET used = used + n WHERE used + n <=
+capacity``. PostgreSQL re-checks the condition on the newest row version after waiting for a
+concurrent writer's lock; SQLite runs writers one at a time (``BEGIN IMMEDIATE``). A CHECK
+constraint ``used <= capacity`` backs this up in both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from louise.bookings.models import CapacityCounter
+
+
+def ensure_counter(
+    session: Session, scope: str, key: str, day: date, capacity: Callable[[], int]
+) -> int:
+    """Return the id of the counter row, creating it (race-free) with ``capacity()``."""
+    existing = session.scalar(
+        select(CapacityCounter.id).where(
+            CapacityCounter.scope == scope, CapacityCounter.key == key, CapacityCounter.day == day
+        )
+    )
+    if existing is not None:
+        return existing
+    values = {"scope": scope, "key": key, "day": day, "capacity": max(0, capacity()), "used": 0}
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(
+        insert(CapacityCounter)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["scope", "key", "day"])
+    )
+    counter_id = session.scalar(
+        select(CapacityCounter.id).where(
+            CapacityCounter.scope == scope, CapacityCounter.key == key, CapacityCounter.day == day
+        )
+    )
+    assert counter_id is not None
+    return counter_id
+
+
+def try_reserve(session: Session, counter_id: int, n: int = 1) -> bool:
+    """Take ``n`` places if they are free. False means full; nothing changed."""
+    result = session.execute(
+        update(CapacityCounter)
+        .where(
+            CapacityCounter.id == counter_id, CapacityCounter.used + n <= CapacityCounter.capacity
+        )
+        .values(used=CapacityCounter.used + n)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def release(session: Session, counter_id: int, n: int = 1) -> None:
+    """Give ``n`` places back (never below zero)."""
+    session.execute(
+        update(CapacityCounter)
+        .where(CapacityCounter.id == counter_id, CapacityCounter.used >= n)
+        .values(used=CapacityCounter.used - n)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def remaining(
+    session: Session, scope: str, key: str, day: date, capacity: Callable[[], int]
+) -> int:
+    """Free places without creating the counter."""
+    row = session.execute(
+        select(CapacityCounter.capacity, CapacityCounter.used).where(
+            CapacityCounter.scope == scope, CapacityCounter.key == key, CapacityCounter.day == day
+        )
+    ).first()
+    if row is None:
+        return max(0, capacity())
+    return max(0, row.capacity - row.used)

@@ -1,0 +1,59 @@
+"""Flask side: the booking context built from the app configuration."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Any
+
+from flask import current_app
+
+from louise.bookings.legs import Stop
+from louise.bookings.models import StopKind
+from louise.bookings.policy import ServicePolicy, WindowSpec
+from louise.bookings.service import BookingContext
+from louise.config import ConfigError
+from louise.geo.runtime import get_geocoder, get_service_area
+
+
+def _span(text: str) -> tuple[time, time]:
+    try:
+        start, end = (time.fromisoformat(p.strip()) for p in text.split("-"))
+    except ValueError as exc:
+        raise ConfigError(f"time span {text!r} must look like 17:30-20:00") from exc
+    return start, end
+
+
+def policy_from_config(config: Any) -> ServicePolicy:
+    windows = []
+    for part in (config["DAY_WINDOWS"] or "").split(","):
+        if part.strip():
+            start, end = _span(part)
+            windows.append(WindowSpec(f"day-{start:%H}", start, end))
+    start, end = _span(config["EVENING_WINDOW"])
+    windows.append(WindowSpec("evening", start, end, evening=True))
+    return ServicePolicy(
+        windows=tuple(windows),
+        same_day_cutoff=time.fromisoformat(config["SAME_DAY_CUTOFF"]),
+        horizon_days=config["BOOKING_HORIZON_DAYS"],
+        stops_per_vehicle_hour=config["STOPS_PER_VEHICLE_HOUR"],
+        max_open_bookings_per_day=config["MAX_OPEN_BOOKINGS_PER_DAY"],
+    )
+
+
+def get_context() -> BookingContext:
+    """The booking context of this app; the policy is built once, the geocoder looked up
+    each time (tests may swap it)."""
+    cfg = current_app.config
+    policy = current_app.extensions.get("louise.policy")
+    if policy is None:
+        policy = policy_from_config(cfg)
+        current_app.extensions["louise.policy"] = policy
+    return BookingContext(
+        policy=policy,
+        geocoder=get_geocoder(),
+        area=get_service_area(),
+        hub=Stop(
+            StopKind.HUB, f"{cfg['HUB_NAME']}, {cfg['HUB_ADDRESS']}", cfg["HUB_LAT"], cfg["HUB_LON"]
+        ),
+        default_fleet_size=cfg["DEFAULT_FLEET_SIZE"],
+    )

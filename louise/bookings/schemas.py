@@ -1,0 +1,309 @@
+"""Booking, slot, Point and district schemas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from louise.bookings.models import BookingStatus, DestinationType
+from louise.geo.schemas import AddressInputSchema
+from louise.web import PaginationArgsSchema
+
+DESTINATIONS = [d.value for d in DestinationType]
+SIZES = ["S", "M", "L", "XL"]
+
+
+class SlotQueryArgsSchema(Schema):
+    date = fields.Date(required=True)
+    lat = fields.Float(validate=validate.Range(min=-90, max=90))
+    lon = fields.Float(validate=validate.Range(min=-180, max=180))
+    address_id = fields.Integer()
+    offer_id = fields.Integer()
+    lang = fields.String(load_default="en", validate=validate.OneOf(["de", "en"]))
+
+    @validates_schema
+    def _place(self, data: dict[str, Any], **_kw: Any) -> None:
+        has_point = data.get("lat") is not None and data.get("lon") is not None
+        if not has_point and data.get("address_id") is None:
+            raise ValidationError("Give lat and lon, or an address_id.", field_name="lat")
+
+
+class SlotSchema(Schema):
+    date = fields.Date()
+    window = fields.String()
+    start = fields.DateTime()
+    end = fields.DateTime()
+    remaining = fields.Integer(metadata={"description": "stops still free in this window"})
+    bookable = fields.Boolean()
+    reason = fields.String(
+        allow_none=True,
+        metadata={"description": "in_past|beyond_horizon|closed_day|past_cutoff|full|shop_closed"},
+    )
+    via_hub = fields.Boolean(metadata={"description": "the shop is closed then: via City-Station"})
+    promise = fields.String(allow_none=True)
+
+
+class SlotListSchema(Schema):
+    date = fields.Date()
+    district = fields.String()
+    slots = fields.List(fields.Nested(SlotSchema))
+
+
+class HotlineCustomerSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    phone = fields.String(required=True, validate=validate.Length(min=3, max=40))
+    email = fields.Email(load_default=None, allow_none=True)
+    locale = fields.String(load_default="de", validate=validate.OneOf(["de", "en"]))
+
+
+class BookingCreateSchema(Schema):
+    offer_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    date = fields.Date(required=True, metadata={"description": "day of the first leg (local)"})
+    window = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=20),
+        metadata={"example": "evening"},
+    )
+    address = fields.Nested(AddressInputSchema)
+    address_id = fields.Integer(validate=validate.Range(min=1))
+    destination = fields.String(load_default="door", validate=validate.OneOf(DESTINATIONS))
+    point_id = fields.Integer(validate=validate.Range(min=1))
+    notes = fields.String(validate=validate.Length(max=1000))
+    contact_phone = fields.String(validate=validate.Length(max=40))
+    customer_id = fields.Integer(
+        validate=validate.Range(min=1), metadata={"description": "hotline: existing customer"}
+    )
+    customer = fields.Nested(
+        HotlineCustomerSchema, metadata={"description": "hotline: a customer without login"}
+    )
+
+    @validates_schema
+    def _address_given(self, data: dict[str, Any], **_kw: Any) -> None:
+        if data.get("address") is None and data.get("address_id") is None:
+            raise ValidationError("Give an address or an address_id.", field_name="address")
+        if data.get("address") is not None and data.get("address_id") is not None:
+            raise ValidationError("Give either address or address_id.", field_name="address_id")
+        if data.get("destination", "door") != "door" and data.get("point_id") is None:
+            raise ValidationError(
+                "A Point or locker delivery needs point_id.", field_name="point_id"
+            )
+
+
+class RescheduleSchema(Schema):
+    legs = fields.String(
+        load_default="outbound",
+        validate=validate.OneOf(["outbound", "return"]),
+        metadata={"description": "outbound (pickup/delivery) or return (services)"},
+    )
+    date = fields.Date(required=True)
+    window = fields.String(required=True, validate=validate.Length(min=1, max=20))
+
+
+class ReasonSchema(Schema):
+    reason = fields.String(load_default=None, validate=validate.Length(max=300))
+
+
+class RequiredReasonSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=300))
+
+
+class LegSchema(Schema):
+    id = fields.Integer()
+    seq = fields.Integer()
+    purpose = fields.String()
+    day = fields.Date()
+    status = fields.String()
+    tentative = fields.Boolean()
+    locked = fields.Boolean()
+    window = fields.String(attribute="window_code", allow_none=True)
+    origin = fields.Method("_origin")
+    destination = fields.Method("_dest")
+    pickup_window = fields.Method("_pickup")
+    delivery_window = fields.Method("_delivery")
+    failure_reason = fields.String(allow_none=True)
+
+    def _origin(self, leg: Any) -> dict[str, Any]:
+        return {
+            "kind": leg.origin_kind.value,
+            "label": leg.origin_label,
+            "lat": leg.origin_lat,
+            "lon": leg.origin_lon,
+        }
+
+    def _dest(self, leg: Any) -> dict[str, Any]:
+        return {
+            "kind": leg.dest_kind.value,
+            "label": leg.dest_label,
+            "lat": leg.dest_lat,
+            "lon": leg.dest_lon,
+        }
+
+    def _pickup(self, leg: Any) -> dict[str, str]:
+        return {"start": leg.pickup_start.isoformat(), "end": leg.pickup_end.isoformat()}
+
+    def _delivery(self, leg: Any) -> dict[str, str]:
+        return {"start": leg.delivery_start.isoformat(), "end": leg.delivery_end.isoformat()}
+
+
+class BookingSchema(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    status = fields.String()
+    kind = fields.String()
+    channel = fields.String()
+    offer_id = fields.Integer()
+    merchant_id = fields.Integer()
+    customer_id = fields.Integer()
+    address_label = fields.String()
+    lat = fields.Float()
+    lon = fields.Float()
+    district = fields.String()
+    destination = fields.String(attribute="destination_type")
+    point_id = fields.Integer(allow_none=True)
+    pickup_pin = fields.Method(
+        "_pin", metadata={"description": "only for the resident (and the courier at the stop)"}
+    )
+    contact_name = fields.String()
+    contact_phone = fields.String(allow_none=True)
+    notes = fields.String(allow_none=True)
+    price_cents = fields.Integer()
+    parcel_size = fields.String()
+    volume_l = fields.Float()
+    weight_kg = fields.Float()
+    return_due = fields.Date(allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
+    tracking_token = fields.Method("_tracking")
+    created_at = fields.DateTime()
+    legs = fields.List(fields.Nested(LegSchema))
+
+    # The view marks, per request, whether the actor may see the PIN (see may_see_pin).
+    def _pin(self, booking: Any) -> str | None:
+        return booking.pickup_pin if getattr(booking, "show_private", False) else None
+
+    def _tracking(self, booking: Any) -> str | None:
+        return booking.tracking_token if getattr(booking, "show_private", False) else None
+
+
+class BookingQueryArgsSchema(PaginationArgsSchema):
+    status = fields.String(validate=validate.OneOf([s.value for s in BookingStatus]))
+    date = fields.Date()
+
+
+class BookingPageSchema(Schema):
+    items = fields.List(fields.Nested(BookingSchema))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class StatusChangeSchema(Schema):
+    id = fields.Integer()
+    leg_id = fields.Integer(allow_none=True)
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    actor_id = fields.Integer(allow_none=True)
+    actor_role = fields.String(allow_none=True)
+    at = fields.DateTime()
+    note = fields.String(allow_none=True)
+
+
+class MerchantItemsQueryArgsSchema(Schema):
+    date = fields.Date(required=True)
+
+
+class MerchantItemSchema(LegSchema):
+    booking_id = fields.Integer()
+    booking_code = fields.Function(lambda leg: leg.booking.code)
+    booking_status = fields.Function(lambda leg: leg.booking.status.value)
+    parcel_size = fields.Function(lambda leg: leg.booking.parcel_size)
+    offer_id = fields.Function(lambda leg: leg.booking.offer_id)
+
+
+class MerchantItemsSchema(Schema):
+    date = fields.Date()
+    incoming = fields.List(fields.Nested(MerchantItemSchema))
+    outgoing = fields.List(fields.Nested(MerchantItemSchema))
+
+
+def _hours_field() -> fields.Field:
+    return fields.Dict(
+        keys=fields.String(
+            validate=validate.OneOf(["mon", "tue", "wed", "thu", "fri", "sat", "sun"])
+        ),
+        values=fields.List(
+            fields.List(
+                fields.String(validate=validate.Regexp(r"^\d\d:\d\d$")),
+                validate=validate.Length(equal=2),
+            )
+        ),
+        allow_none=True,
+        metadata={"example": {"mon": [["08:00", "20:00"]]}},
+    )
+
+
+class PointSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["point", "locker"]))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    address_label = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+    lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+    opening_hours = _hours_field()
+    shelf_capacity = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10000))
+    compartments = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(SIZES)),
+        values=fields.Integer(validate=validate.Range(min=0, max=1000)),
+        load_default=dict,
+    )
+    access_notes = fields.String(allow_none=True, validate=validate.Length(max=300))
+    active = fields.Boolean(load_default=True)
+    free = fields.Integer(dump_only=True, allow_none=True)
+
+
+class PointUpdateSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    address_label = fields.String(validate=validate.Length(min=1, max=300))
+    lat = fields.Float(validate=validate.Range(min=-90, max=90))
+    lon = fields.Float(validate=validate.Range(min=-180, max=180))
+    opening_hours = _hours_field()
+    shelf_capacity = fields.Integer(validate=validate.Range(min=0, max=10000))
+    compartments = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(SIZES)),
+        values=fields.Integer(validate=validate.Range(min=0, max=1000)),
+    )
+    access_notes = fields.String(allow_none=True, validate=validate.Length(max=300))
+    active = fields.Boolean()
+
+
+class PointQueryArgsSchema(Schema):
+    kind = fields.String(validate=validate.OneOf(["point", "locker"]))
+    date = fields.Date()
+    size = fields.String(load_default="M", validate=validate.OneOf(SIZES))
+
+
+class DistrictSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    min_lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+    min_lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+    max_lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+    max_lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+    vehicle_kinds = fields.List(
+        fields.String(validate=validate.OneOf(["bike", "car"])),
+        required=True,
+        validate=validate.Length(min=1),
+    )
+    priority = fields.Integer(load_default=100)
+    active = fields.Boolean(load_default=True)
+
+
+class CapacitySchema(Schema):
+    capacity = fields.Integer(required=True, validate=validate.Range(min=0, max=100000))
+
+
+class CapacityCounterSchema(Schema):
+    day = fields.Date()
+    window = fields.String(attribute="key")
+    capacity = fields.Integer()
+    used = fields.Integer()
