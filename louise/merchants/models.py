@@ -152,7 +152,7 @@ class Merchant(TimestampMixin, Base):
         lazy="selectin",
     )
     offers: Mapped[list[Offer]] = relationship(
-        back_populates="merchant", cascade="all, delete-orphan", lazy="raise_on_sql"
+        back_populates="merchant", cascade="all, delete-orphan"
     )
 
     __table_args__ = (
