@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, jsonify
 from sqlalchemy import text
-from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
+from swagger_ui_bundle import swagger_ui_path
 
 from louise.config import load_config
 

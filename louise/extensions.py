@@ -24,7 +24,10 @@ class Database:
     def __init__(self) -> None:
         self._engines: dict[int, Engine] = {}
         self._factories: dict[int, sessionmaker[Session]] = {}
-        self.session: scoped_session[Session] = scoped_session(self._make_session, _app_ctx_id)
+        self.session: scoped_session[Session] = scoped_session(
+            self._make_session,  # type: ignore[arg-type]  # any callable returning a Session
+            _app_ctx_id,
+        )
 
     def init_app(self, app: Flask) -> None:
         engine = make_engine(app.config["SQLALCHEMY_DATABASE_URI"], app.config["DATABASE_ECHO"])

@@ -55,7 +55,7 @@ class Register(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """Register a resident (active at once) or a shop (waits for an admin's approval)."""
         role = Role(data.pop("role"))
-        return service.register(db.session, service.AccountData(**data), role)
+        return service.register(db.session(), service.AccountData(**data), role)
 
 
 @blp.route("/auth/login")
@@ -65,7 +65,7 @@ class Login(MethodView):
     @document_errors(blp, 401, 403)
     def post(self, data: dict[str, Any]) -> Any:
         """Log in with e-mail and password; returns an access and a refresh token."""
-        user = service.authenticate(db.session, data["email"], data["password"])
+        user = service.authenticate(db.session(), data["email"], data["password"])
         refresh = create_refresh_token(identity=user, additional_claims={"role": user.role.value})
         refresh_jti = decode_token(refresh)["jti"]
         return {
@@ -105,7 +105,7 @@ class Logout(MethodView):
         if claims.get("rjti"):
             refresh_expiry = datetime.now(UTC) + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
             tokens.append((claims["rjti"], "refresh", refresh_expiry))
-        service.revoke_tokens(db.session, current_user().id, tokens)
+        service.revoke_tokens(db.session(), current_user().id, tokens)
 
 
 @blp.route("/me")
@@ -127,7 +127,7 @@ class Users(MethodView):
         role = Role(args["role"]) if args.get("role") else None
         status = AccountStatus(args["status"]) if args.get("status") else None
         items, total = service.list_users(
-            db.session, current_user(), role, status, args["limit"], args["offset"]
+            db.session(), current_user(), role, status, args["limit"], args["offset"]
         )
         return {"items": items, "total": total, "limit": args["limit"], "offset": args["offset"]}
 
@@ -138,7 +138,9 @@ class Users(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """Create an account: admins any role; dispatchers hotline customers without login."""
         role = Role(data.pop("role"))
-        return service.create_account(db.session, current_user(), service.AccountData(**data), role)
+        return service.create_account(
+            db.session(), current_user(), service.AccountData(**data), role
+        )
 
 
 @blp.route("/users/<int:user_id>/status")
@@ -150,5 +152,5 @@ class UserStatus(MethodView):
     def put(self, data: dict[str, Any], user_id: int) -> Any:
         """Approve (active) or disable an account (admin)."""
         return service.set_status(
-            db.session, current_user(), user_id, AccountStatus(data["status"])
+            db.session(), current_user(), user_id, AccountStatus(data["status"])
         )

@@ -18,13 +18,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def current_user() -> User:
     """The logged-in user of this request (only inside a guarded view)."""
-    user: User = _jwt_current_user._get_current_object()  # type: ignore[attr-defined]
+    user: User = _jwt_current_user._get_current_object()
     return user
 
 
 def optional_user() -> User | None:
     verify_jwt_in_request(optional=True)
-    user = _jwt_current_user._get_current_object()  # type: ignore[attr-defined]
+    user = _jwt_current_user._get_current_object()
     return user if isinstance(user, User) else None
 
 
@@ -45,6 +45,6 @@ def auth_required(blp: Any, *roles: Role) -> Callable[[F], F]:
 
         documented = blp.doc(security=[{"bearerAuth": []}])(wrapper)
         codes = (401, 403) if roles else (401,)
-        return document_errors(blp, *codes)(documented)  # type: ignore[no-any-return]
+        return document_errors(blp, *codes)(documented)
 
     return decorator

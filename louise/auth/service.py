@@ -6,6 +6,7 @@ domain errors; they never import Flask.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -174,7 +175,9 @@ def authenticate(session: Session, email: str, password: str) -> User:
 
 
 def revoke_tokens(
-    session: Session, user_id: int | None, tokens: list[tuple[str, str, datetime | None]]
+    session: Session,
+    user_id: int | None,
+    tokens: Sequence[tuple[str, str, datetime | None]],
 ) -> None:
     """Store revocations (jti, type, expiry). Revoking twice is harmless."""
     for jti, token_type, expires_at in tokens:

@@ -28,14 +28,14 @@ def register_jwt_callbacks(jwt: JWTManager) -> None:
             user_id = int(payload["sub"])
         except (KeyError, TypeError, ValueError):
             return None
-        user = service.get_user(db.session, user_id)
+        user = service.get_user(db.session(), user_id)
         if user is None or user.status != AccountStatus.ACTIVE:
             return None
         return user
 
     @jwt.token_in_blocklist_loader
     def _revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
-        return service.is_revoked(db.session, payload["jti"])
+        return service.is_revoked(db.session(), payload["jti"])
 
     @jwt.expired_token_loader
     def _expired(_h: dict[str, Any], _p: dict[str, Any]) -> Any:

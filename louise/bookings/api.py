@@ -65,7 +65,7 @@ class Slots(MethodView):
             lat, lon = address.lat, address.lon
         assert lat is not None and lon is not None
         return service.list_slots(
-            db.session,
+            db.session(),
             get_context(),
             day=args["date"],
             lat=lat,
@@ -120,28 +120,28 @@ class Bookings(MethodView):
             return _mark_private(
                 actor,
                 service.create_booking(
-                    db.session, get_context(), actor, _request_from(data), clock.now()
+                    db.session(), get_context(), actor, _request_from(data), clock.now()
                 ),
             )
         idempotency.check_key(key)
         fingerprint = idempotency.fingerprint("POST", request.path, request.get_json())
-        claim = idempotency.begin(db.session, actor.id, key, fingerprint, clock.now())
+        claim = idempotency.begin(db.session(), actor.id, key, fingerprint, clock.now())
         if isinstance(claim, idempotency.Replay):
             response = Response(_json(claim.body), status=claim.status, mimetype="application/json")
             response.headers["Idempotent-Replayed"] = "true"
             return response
         try:
             booking = service.create_booking(
-                db.session, get_context(), actor, _request_from(data), clock.now()
+                db.session(), get_context(), actor, _request_from(data), clock.now()
             )
         except DomainError:
-            idempotency.abandon(db.session, claim)
+            idempotency.abandon(db.session(), claim)
             raise
         except Exception:
-            idempotency.abandon(db.session, claim)
+            idempotency.abandon(db.session(), claim)
             raise
         body = BookingSchema().dump(_mark_private(actor, booking))
-        idempotency.complete(db.session, claim, 201, body)
+        idempotency.complete(db.session(), claim, 201, body)
         return body
 
     @auth_required(blp)
@@ -152,7 +152,7 @@ class Bookings(MethodView):
         actor = current_user()
         status = BookingStatus(args["status"]) if args.get("status") else None
         items, total = service.list_bookings(
-            db.session,
+            db.session(),
             actor,
             status=status,
             day=args.get("date"),
@@ -181,7 +181,7 @@ class BookingById(MethodView):
     def get(self, booking_id: int) -> Any:
         """One booking with its legs (someone else's booking is a 404)."""
         actor = current_user()
-        return _mark_private(actor, service.get_booking(db.session, actor, booking_id))
+        return _mark_private(actor, service.get_booking(db.session(), actor, booking_id))
 
 
 @blp.route("/bookings/<int:booking_id>/history")
@@ -191,7 +191,7 @@ class BookingHistory(MethodView):
     @document_errors(blp, 404)
     def get(self, booking_id: int) -> Any:
         """Every status change of a booking and its legs, with actor and time."""
-        return service.history(db.session, current_user(), booking_id)
+        return service.history(db.session(), current_user(), booking_id)
 
 
 @blp.route("/bookings/<int:booking_id>/cancel")
@@ -204,7 +204,7 @@ class BookingCancel(MethodView):
         """Cancel a booking (residents until their route is locked; dispatchers always)."""
         actor = current_user()
         booking = service.cancel_booking(
-            db.session, actor, booking_id, data.get("reason"), clock.now()
+            db.session(), actor, booking_id, data.get("reason"), clock.now()
         )
         return _mark_private(actor, booking)
 
@@ -219,7 +219,7 @@ class BookingReschedule(MethodView):
         """Move the pickup/delivery or the return to another window."""
         actor = current_user()
         booking = service.reschedule(
-            db.session,
+            db.session(),
             get_context(),
             actor,
             booking_id,
@@ -238,7 +238,7 @@ class BookingCalendar(MethodView):
     @document_errors(blp, 404)
     def get(self, booking_id: int) -> Any:
         """The booking's windows as an iCalendar file."""
-        booking = service.get_booking(db.session, current_user(), booking_id)
+        booking = service.get_booking(db.session(), current_user(), booking_id)
         lang = "en" if request.accept_languages.best_match(["de", "en"]) == "en" else "de"
         body = ics.booking_calendar(booking, lang)
         response = Response(body, mimetype="text/calendar")
@@ -253,7 +253,7 @@ class BookingReceive(MethodView):
     @document_errors(blp, 404, 409)
     def post(self, booking_id: int) -> Any:
         """The shop confirms it received the item."""
-        return service.confirm_receipt(db.session, current_user(), booking_id, clock.now())
+        return service.confirm_receipt(db.session(), current_user(), booking_id, clock.now())
 
 
 @blp.route("/bookings/<int:booking_id>/ready")
@@ -264,7 +264,7 @@ class BookingReady(MethodView):
     def post(self, booking_id: int) -> Any:
         """The shop marks the repair ready; the return leg is scheduled."""
         return service.mark_ready(
-            db.session, get_context(), current_user(), booking_id, clock.now()
+            db.session(), get_context(), current_user(), booking_id, clock.now()
         )
 
 
@@ -277,7 +277,7 @@ class BookingReject(MethodView):
     def post(self, data: dict[str, Any], booking_id: int) -> Any:
         """The shop rejects a booking, with a reason."""
         return service.reject_booking(
-            db.session, current_user(), booking_id, data["reason"], clock.now()
+            db.session(), current_user(), booking_id, data["reason"], clock.now()
         )
 
 
@@ -288,7 +288,7 @@ class MerchantItems(MethodView):
     @blp.response(200, MerchantItemsSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """Items arriving at and leaving my shop on a day."""
-        items = service.merchant_items(db.session, current_user(), args["date"])
+        items = service.merchant_items(db.session(), current_user(), args["date"])
         return {"date": args["date"], **items}
 
 
@@ -305,7 +305,7 @@ class Points(MethodView):
         """LOUISE Points and parcel lockers with space (full ones are not offered)."""
         kind = DestinationType(args["kind"]) if args.get("kind") else None
         rows = places.list_points(
-            db.session, kind=kind, day=args.get("date"), size=args["size"], include_full=False
+            db.session(), kind=kind, day=args.get("date"), size=args["size"], include_full=False
         )
         return [_point_out(p, free) for p, free in rows]
 
@@ -315,7 +315,7 @@ class Points(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """Add a LOUISE Point or a parcel locker (dispatchers, admins)."""
         data["kind"] = DestinationType(data["kind"])
-        return places.create_point(db.session, current_user(), data)
+        return places.create_point(db.session(), current_user(), data)
 
 
 @blp.route("/points/<int:point_id>")
@@ -326,7 +326,7 @@ class PointById(MethodView):
     @document_errors(blp, 404)
     def patch(self, data: dict[str, Any], point_id: int) -> Any:
         """Change a Point or locker (dispatchers, admins)."""
-        return places.update_point(db.session, current_user(), point_id, data)
+        return places.update_point(db.session(), current_user(), point_id, data)
 
 
 @blp.route("/districts")
@@ -334,14 +334,14 @@ class Districts(MethodView):
     @blp.response(200, DistrictSchema(many=True))
     def get(self) -> Any:
         """Districts of the service area and the vehicle kinds serving them."""
-        return places.list_districts(db.session)
+        return places.list_districts(db.session())
 
     @auth_required(blp, *STAFF)
     @blp.arguments(DistrictSchema)
     @blp.response(201, DistrictSchema)
     def post(self, data: dict[str, Any]) -> Any:
         """Add a district (dispatchers, admins)."""
-        return places.create_district(db.session, current_user(), data)
+        return places.create_district(db.session(), current_user(), data)
 
 
 @blp.route("/capacity/<string:day>/<string:window>")
@@ -363,5 +363,5 @@ class WindowCapacity(MethodView):
                 "Not a date.", fields={"path": {"day": ["Use YYYY-MM-DD."]}}
             ) from None
         return service.set_window_capacity(
-            db.session, get_context(), current_user(), parsed, window, data["capacity"]
+            db.session(), get_context(), current_user(), parsed, window, data["capacity"]
         )

@@ -117,7 +117,9 @@ class ServicePolicy:
         """The live promise shown next to a window, e.g. 'order within 2 h 13 min for
         delivery today'."""
         local_now = self.local(now)
-        remaining = self.cutoff_for(day, spec) - local_now
+        # Subtract in UTC: Python subtracts two times of one zone by wall clock, which is an
+        # hour off across a daylight-saving change.
+        remaining = utc(self.cutoff_for(day, spec)) - utc(now)
         minutes = max(0, int(remaining.total_seconds() // 60))
         hours, mins = divmod(minutes, 60)
         span = f"{hours} h {mins} min" if hours else f"{mins} min"

@@ -7,6 +7,7 @@ commit and raise named domain errors. They never import Flask.
 
 from __future__ import annotations
 
+import functools
 import math
 import secrets
 from collections.abc import Sequence
@@ -411,7 +412,11 @@ def list_slots(
         start, end = ctx.policy.window_bounds(day, spec)
         ok, reason = ctx.policy.bookable(day, spec, now)
         left = capacity.remaining(
-            session, "window", spec.code, day, lambda s=spec: window_capacity(session, ctx, day, s)
+            session,
+            "window",
+            spec.code,
+            day,
+            functools.partial(window_capacity, session, ctx, day, spec),
         )
         via_hub = False
         if ok and offer is not None:
@@ -585,12 +590,12 @@ def _customer_for(session: Session, actor: User, request: BookingRequest) -> tup
         session.flush()
         return customer, Channel.HOTLINE
     if request.customer_id is not None:
-        customer = session.get(User, request.customer_id)
-        if customer is None or customer.role != Role.CUSTOMER:
+        existing = session.get(User, request.customer_id)
+        if existing is None or existing.role != Role.CUSTOMER:
             raise ValidationFailed(
                 "No such customer.", fields=_field_error("customer_id", "Unknown customer.")
             )
-        return customer, Channel.HOTLINE
+        return existing, Channel.HOTLINE
     raise ValidationFailed(
         "A hotline booking names the customer: customer_id or customer {name, phone}.",
         fields=_field_error("customer", "Missing data for required field."),
@@ -1050,7 +1055,7 @@ def _mark_ready(
                 "window",
                 code,
                 day,
-                lambda s=spec, d=day: window_capacity(session, ctx, d, s),
+                functools.partial(window_capacity, session, ctx, day, spec),
             )
             if booking.point is not None:
                 left = min(left, point_remaining(session, booking.point, booking.parcel_size, day))

@@ -1,0 +1,68 @@
+"""Booking fixtures: a frozen clock, a shop with offers, residents and a booking helper."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+import pytest
+
+from louise import clock
+from tests.merchants.conftest import make_address, make_merchant, make_offer  # noqa: F401
+
+#: Monday 23 November 2026, 10:00 in Bottrop (09:00 UTC): before the 14:00 cut-off.
+MONDAY = date(2026, 11, 23)
+MONDAY_10 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+HOME = {"lat": 51.5290, "lon": 6.9400}
+
+
+@pytest.fixture()
+def now(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
+    """``now(moment)`` moves the app's clock; it starts at Monday 10:00 local."""
+    current = {"t": MONDAY_10}
+    monkeypatch.setattr(clock, "now", lambda: current["t"])
+
+    def move(moment: datetime) -> None:
+        current["t"] = moment
+
+    return move
+
+
+@pytest.fixture()
+def shop(make_merchant: Callable[..., Any]) -> Any:
+    return make_merchant(name="Schuhmacherei Kowalski")
+
+
+@pytest.fixture()
+def offers(shop: Any, make_offer: Callable[..., Any]) -> dict[str, Any]:
+    return {
+        "service": make_offer(shop, kind="service", title="Absätze erneuern", turnaround_days=3),
+        "product": make_offer(shop, kind="product", title="Schuhcreme"),
+        "collection": make_offer(shop, kind="collection", title="Altschuhe abgeben"),
+    }
+
+
+@pytest.fixture()
+def book(client: Any, auth_headers: Callable[..., dict[str, str]], now: Any) -> Callable[..., Any]:
+    """``book(who, offer, day=MONDAY, window="evening", **body)`` → the response."""
+
+    def factory(who: Any, offer: Any, day: date = MONDAY, window: str = "evening", **body: Any) -> Any:
+        headers = dict(auth_headers(who) if not isinstance(who, dict) else who)
+        headers.update(body.pop("headers", {}))
+        payload = {
+            "offer_id": offer.id if hasattr(offer, "id") else offer,
+            "date": day.isoformat(),
+            "window": window,
+            "address": body.pop("address", dict(HOME)),
+            **body,
+        }
+        return client.post("/api/v1/bookings", json=payload, headers=headers)
+
+    return factory
+
+
+def local(day: date, hh: int, mm: int = 0, ss: int = 0) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    return datetime.combine(day, time(hh, mm, ss), tzinfo=ZoneInfo("Europe/Berlin"))
