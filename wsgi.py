@@ -1,0 +1,3 @@
+from louise import create_app
+
+app = create_app()
