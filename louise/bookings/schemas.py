@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -9,6 +10,11 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from louise.bookings.models import BookingStatus, DestinationType
 from louise.geo.schemas import AddressInputSchema
 from louise.web import PaginationArgsSchema
+
+def _iso(moment: datetime) -> str:
+    """Times leave the API in UTC, always with their offset."""
+    return moment.astimezone(UTC).isoformat()
+
 
 DESTINATIONS = [d.value for d in DestinationType]
 SIZES = ["S", "M", "L", "XL"]
@@ -140,10 +146,10 @@ class LegSchema(Schema):
         }
 
     def _pickup(self, leg: Any) -> dict[str, str]:
-        return {"start": leg.pickup_start.isoformat(), "end": leg.pickup_end.isoformat()}
+        return {"start": _iso(leg.pickup_start), "end": _iso(leg.pickup_end)}
 
     def _delivery(self, leg: Any) -> dict[str, str]:
-        return {"start": leg.delivery_start.isoformat(), "end": leg.delivery_end.isoformat()}
+        return {"start": _iso(leg.delivery_start), "end": _iso(leg.delivery_end)}
 
 
 class BookingSchema(Schema):

@@ -12,7 +12,7 @@ import math
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -508,10 +508,10 @@ def _leg_from_plan(
         dest_label=plan.dest.label,
         dest_lat=plan.dest.lat,
         dest_lon=plan.dest.lon,
-        pickup_start=plan.pickup[0],
-        pickup_end=plan.pickup[1],
-        delivery_start=plan.delivery[0],
-        delivery_end=plan.delivery[1],
+        pickup_start=plan.pickup[0].astimezone(UTC),
+        pickup_end=plan.pickup[1].astimezone(UTC),
+        delivery_start=plan.delivery[0].astimezone(UTC),
+        delivery_end=plan.delivery[1].astimezone(UTC),
     )
 
 
