@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import os
 import random
+import sys
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -222,12 +223,17 @@ class _Model:
                     demand = tuple(
                         _ceil((p - d) * s) if p >= d else -_ceil((d - p) * s)
                         for p, d, s in zip(
-                            pad(j.pickup, dims), pad(j.delivery, dims), self.amount_scale, strict=True
+                            pad(j.pickup, dims),
+                            pad(j.delivery, dims),
+                            self.amount_scale,
+                            strict=True,
                         )
                     )
                 else:
                     sign = 1 if kind == "pickup" else -1
-                    demand = tuple(sign * _ceil(a * s) for a, s in zip(u.load, self.amount_scale, strict=True))
+                    demand = tuple(
+                        sign * _ceil(a * s) for a, s in zip(u.load, self.amount_scale, strict=True)
+                    )
                 assert t.location.index is not None
                 nodes.append(
                     _Node(
@@ -344,6 +350,7 @@ class _Model:
             # RegisterTransitMatrix is indexed by node numbers (the manager maps indices)
             rows: list[list[int]] = np.asarray(m, dtype=np.int64).tolist()
             return rows
+
         # cost evaluators per vehicle class
         cost_cb: dict[tuple[Any, ...], int] = {}
         for vi, v in enumerate(p.vehicles):
@@ -430,7 +437,9 @@ class _Model:
             for b in v.breaks:
                 lo = _ceil(b.time_windows[0].start)
                 hi = _floor(b.time_windows[-1].end)
-                iv = solver.FixedDurationIntervalVar(lo, hi, _ceil(b.service), False, f"b{vi}_{b.id}")
+                iv = solver.FixedDurationIntervalVar(
+                    lo, hi, _ceil(b.service), False, f"b{vi}_{b.id}"
+                )
                 for w1, w2 in zip(b.time_windows, b.time_windows[1:], strict=False):
                     if _floor(w1.end) + 1 <= _ceil(w2.start) - 1:
                         iv.StartExpr().Var().RemoveInterval(_floor(w1.end) + 1, _ceil(w2.start) - 1)
@@ -451,7 +460,9 @@ class _Model:
         p = self.problem
         for d in range(self.dims):
             caps = [
-                min(_floor(c * self.amount_scale[d]), BIG_CAPACITY) if math.isfinite(c) else BIG_CAPACITY
+                min(_floor(c * self.amount_scale[d]), BIG_CAPACITY)
+                if math.isfinite(c)
+                else BIG_CAPACITY
                 for c in (capacity_of(v, self.dims)[d] for v in p.vehicles)
             ]
             demand = [n.demand[d] if n.demand else 0 for n in self.nodes]
@@ -558,7 +569,18 @@ def _params(seconds: float, ils: bool) -> Any:
             routing_enums_pb2.FirstSolutionStrategy.LOCAL_CHEAPEST_INSERTION
         )
         ilsp.improve_perturbed_solution = True
-        ilsp.reference_solution_acceptance_strategy.greedy_descent.SetInParent()
+        acc = os.environ.get("LOUISE_ACCEPT", "greedy")
+        ref = ilsp.reference_solution_acceptance_strategy
+        if acc == "absences":
+            ref.absences_based.remove_route_with_lowest_absences = True
+        elif acc == "allnodes":
+            ref.all_nodes_performed.SetInParent()
+        elif acc == "sa":
+            ref.simulated_annealing.cooling_schedule_strategy = 1
+            ref.simulated_annealing.initial_temperature = 100000
+            ref.simulated_annealing.final_temperature = 1000
+        else:
+            ref.greedy_descent.SetInParent()
         ilsp.best_solution_acceptance_strategy.greedy_descent.SetInParent()
     else:
         params.local_search_metaheuristic = (
@@ -656,9 +678,7 @@ class _Search:
                 idx = a.Value(routing.NextVar(idx))
             routes.append(r)
         served = {self.model.nodes[n].unit for r in routes for n in r}
-        dropped = sum(
-            1 + u.priority for ui, u in enumerate(self.model.units) if ui not in served
-        )
+        dropped = sum(1 + u.priority for ui, u in enumerate(self.model.units) if ui not in served)
         return _Plan(routes, int(a.ObjectiveValue()), dropped, time.monotonic() - self.t0)
 
 
@@ -666,8 +686,9 @@ class _Search:
 # from the assignment to a Solution
 
 
-def _to_solution(model: _Model, plan: _Plan | None, units: list[_Unit], t0: float,
-                 loaded: float) -> Solution:
+def _to_solution(
+    model: _Model, plan: _Plan | None, units: list[_Unit], t0: float, loaded: float
+) -> Solution:
     p = model.problem
     dims = p.dimensions
     routes: list[Route] = []
@@ -704,8 +725,13 @@ def _to_solution(model: _Model, plan: _Plan | None, units: list[_Unit], t0: floa
             reason = Reason.FLEET_SATURATED if plan is not None else Reason.NO_SOLUTION_IN_TIME
         for kind, t in u.tasks:
             unassigned.append(
-                Unassigned(id=t.id, type=kind, reason=str(reason), location=t.location,
-                           description=t.description)
+                Unassigned(
+                    id=t.id,
+                    type=kind,
+                    reason=str(reason),
+                    location=t.location,
+                    description=t.description,
+                )
             )
     solving = time.monotonic() - t0 - loaded
     zero = (0.0,) * dims
@@ -719,9 +745,11 @@ def _to_solution(model: _Model, plan: _Plan | None, units: list[_Unit], t0: floa
         waiting_time=sum(r.waiting_time for r in routes),
         priority=sum(r.priority for r in routes),
         delivery=tuple(sum(x) for x in zip(*(r.delivery for r in routes), strict=True))
-        if routes else zero,
+        if routes
+        else zero,
         pickup=tuple(sum(x) for x in zip(*(r.pickup for r in routes), strict=True))
-        if routes else zero,
+        if routes
+        else zero,
         distance=sum(r.distance for r in routes),
         computing_times={"loading": round(loaded * 1000), "solving": round(solving * 1000)},
     )
@@ -784,9 +812,16 @@ def _route(
             last_break_end = b_start + b.service
             taken += b.service
             steps.append(
-                Step(type="break", id=b.id, arrival=b_start, service=b.service,
-                     duration=total_travel, distance=total_dist, load=tuple(load),
-                     description=b.description)
+                Step(
+                    type="break",
+                    id=b.id,
+                    arrival=b_start,
+                    service=b.service,
+                    duration=total_travel,
+                    distance=total_dist,
+                    load=tuple(load),
+                    description=b.description,
+                )
             )
         arrival = max(dep + leg + taken, last_break_end)
         total_travel += leg
@@ -795,8 +830,14 @@ def _route(
         if is_end:
             if v.end is not None:
                 steps.append(
-                    Step(type="end", location=v.end, arrival=arrival, duration=total_travel,
-                         distance=total_dist, load=tuple(load))
+                    Step(
+                        type="end",
+                        location=v.end,
+                        arrival=arrival,
+                        duration=total_travel,
+                        distance=total_dist,
+                        load=tuple(load),
+                    )
                 )
             break
         task = node.task
@@ -824,10 +865,19 @@ def _route(
             if node.kind == "pickup":
                 priority += shipment.priority
         steps.append(
-            Step(type=node.kind, id=task.id, location=task.location, arrival=arrival,
-                 duration=total_travel, setup=setup, service=task.service,
-                 waiting_time=waiting, load=tuple(load), distance=total_dist,
-                 description=task.description)
+            Step(
+                type=node.kind,
+                id=task.id,
+                location=task.location,
+                arrival=arrival,
+                duration=total_travel,
+                setup=setup,
+                service=task.service,
+                waiting_time=waiting,
+                load=tuple(load),
+                distance=total_dist,
+                description=task.description,
+            )
         )
         total_setup += setup
         total_service += task.service
@@ -866,7 +916,9 @@ def _solve_single(problem: Problem, options: SolveOptions, t0: float, loaded: fl
     search = _Search(model, deadline, t0)
     total = search.left()
     reduce_fleet = options.fleet_reduction and any(v.costs.fixed > 0 for v in problem.vehicles)
-    best, _ = search.run(total * (0.5 if reduce_fleet else 1.0), ils=True)
+    first_share = float(os.environ.get("LOUISE_FIRST_SHARE", "0.5"))
+    best, _ = search.run(total * (first_share if reduce_fleet else 1.0), ils=True)
+    _debug(search, "ils", best)
     if best is None:
         return _to_solution(model, None, units, t0, loaded)
     if reduce_fleet:
@@ -881,10 +933,11 @@ def _solve_single(problem: Problem, options: SolveOptions, t0: float, loaded: fl
             plan, _ = search.run(
                 min(search.left() - 0.1 * total, 0.5 * search.left()),
                 closed=closed,
-                start=start,
-                ils=False,
+                start=start if os.environ.get("LOUISE_REDUCE_GLS") else None,
+                ils=not os.environ.get("LOUISE_REDUCE_GLS"),
                 stop_when_all_served=True,
             )
+            _debug(search, f"reduce {victim}", plan)
             if (
                 plan is not None
                 and plan.dropped_weight <= best.dropped_weight
@@ -899,6 +952,7 @@ def _solve_single(problem: Problem, options: SolveOptions, t0: float, loaded: fl
         if search.left() > 0.1:
             closed = frozenset(vi for vi, r in enumerate(best.routes) if not r)
             plan, _ = search.run(search.left(), closed=closed, start=best, ils=False)
+            _debug(search, "polish", plan)
             if plan is not None and (plan.dropped_weight, plan.objective) < (
                 best.dropped_weight,
                 best.objective,
@@ -916,6 +970,17 @@ def _solve_single(problem: Problem, options: SolveOptions, t0: float, loaded: fl
 _LAST_STATS: dict[str, Any] = {}
 
 
+def _debug(search: _Search, stage: str, plan: _Plan | None) -> None:
+    if os.environ.get("LOUISE_ROUTING_DEBUG"):
+        used = sum(1 for r in plan.routes if r) if plan else None
+        print(
+            f"[{time.monotonic() - search.t0:6.2f}s] {stage}: vehicles={used} "
+            f"objective={plan.objective if plan else None} "
+            f"dropped={plan.dropped_weight if plan else None}",
+            file=sys.stderr,
+        )
+
+
 def last_search_stats() -> dict[str, Any]:
     """Time to the first plan and the objective over time of the last single-thread solve."""
     return dict(_LAST_STATS)
@@ -924,9 +989,18 @@ def last_search_stats() -> dict[str, Any]:
 def _worker(args: tuple[Problem, SolveOptions, float]) -> Solution:
     problem, options, budget = args
     t0 = time.monotonic()
-    return _solve_single(problem, SolveOptions(
-        time_limit=budget, seed=options.seed, threads=1, objective=options.objective,
-        fleet_reduction=options.fleet_reduction), t0, 0.0)
+    return _solve_single(
+        problem,
+        SolveOptions(
+            time_limit=budget,
+            seed=options.seed,
+            threads=1,
+            objective=options.objective,
+            fleet_reduction=options.fleet_reduction,
+        ),
+        t0,
+        0.0,
+    )
 
 
 def _rank(problem: Problem, solution: Solution) -> tuple[float, float]:
@@ -965,8 +1039,16 @@ def solve(
     budget = options.time_limit - (time.monotonic() - t0) - 0.3  # process start-up
     ctx = multiprocessing.get_context("spawn")
     jobs = [
-        (problem, SolveOptions(time_limit=budget, seed=options.seed + k, objective=options.objective,
-                               fleet_reduction=options.fleet_reduction), budget)
+        (
+            problem,
+            SolveOptions(
+                time_limit=budget,
+                seed=options.seed + k,
+                objective=options.objective,
+                fleet_reduction=options.fleet_reduction,
+            ),
+            budget,
+        )
         for k in range(threads)
     ]
     with ProcessPoolExecutor(max_workers=threads, mp_context=ctx) as pool:
@@ -975,5 +1057,8 @@ def solve(
     times = dict(best.summary.computing_times)
     times["loading"] = round(loaded * 1000)
     times["solving"] = round((time.monotonic() - t0 - loaded) * 1000)
-    return Solution(routes=best.routes, unassigned=best.unassigned,
-                    summary=Summary(**{**best.summary.__dict__, "computing_times": times}))
+    return Solution(
+        routes=best.routes,
+        unassigned=best.unassigned,
+        summary=Summary(**{**best.summary.__dict__, "computing_times": times}),
+    )
