@@ -71,26 +71,36 @@ def instances(size: str) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.routing.lilim", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.routing.lilim",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--set", choices=[*SETS, "all"], default="100")
     parser.add_argument("--time-limit", type=float, default=10.0, help="seconds per instance")
     parser.add_argument("--jobs", type=int, default=1, help="instances solved in parallel")
     parser.add_argument("--instances", nargs="*", help="only these instance names")
     parser.add_argument("--sample", type=int, default=0, help="every n-th instance only")
     parser.add_argument("--no-vroom", action="store_true", help="skip the VROOM column")
-    parser.add_argument("--no-report", action="store_true", help="do not rewrite docs/benchmarks.md")
+    parser.add_argument(
+        "--no-report", action="store_true", help="do not rewrite docs/benchmarks.md"
+    )
     parser.add_argument("--results", type=Path, default=report.RESULTS_DIR)
     args = parser.parse_args(argv)
 
     if not data_dir().is_dir():
-        print(f"Li & Lim data not found at {data_dir()} (expected ../shared/benchmarks/lilim "
-              "next to the repository); nothing to do.", file=sys.stderr)
+        print(
+            f"Li & Lim data not found at {data_dir()} (expected ../shared/benchmarks/lilim "
+            "next to the repository); nothing to do.",
+            file=sys.stderr,
+        )
         return 2
     with_vroom = not args.no_vroom
     if with_vroom and not vroom_available():
-        print("pyvroom is not installed (pip install -e '.[bench]'); running without VROOM.",
-              file=sys.stderr)
+        print(
+            "pyvroom is not installed (pip install -e '.[bench]'); running without VROOM.",
+            file=sys.stderr,
+        )
         with_vroom = False
     sets = SETS if args.set == "all" else (args.set,)
     bks = read_bks()
@@ -106,8 +116,11 @@ def main(argv: list[str] | None = None) -> int:
         print("no instance selected", file=sys.stderr)
         return 2
     jobs = max(1, min(args.jobs, os.cpu_count() or 1))
-    print(f"{len(work)} instances, {args.time_limit:g} s each, one core per instance, "
-          f"{jobs} in parallel processes", file=sys.stderr)
+    print(
+        f"{len(work)} instances, {args.time_limit:g} s each, one core per instance, "
+        f"{jobs} in parallel processes",
+        file=sys.stderr,
+    )
     rows: list[dict[str, Any]] = []
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         for row in pool.map(run_instance, work):

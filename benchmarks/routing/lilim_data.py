@@ -70,7 +70,9 @@ def read_instance(path: Path) -> Instance:
 
 def read_bks() -> dict[str, tuple[int, float]]:
     with (data_dir() / "bks.csv").open() as f:
-        return {r["instance"]: (int(r["vehicles"]), float(r["distance"])) for r in csv.DictReader(f)}
+        return {
+            r["instance"]: (int(r["vehicles"]), float(r["distance"])) for r in csv.DictReader(f)
+        }
 
 
 def to_problem(inst: Instance, *, scaled: bool = True) -> Problem:
@@ -104,12 +106,15 @@ def to_problem(inst: Instance, *, scaled: bool = True) -> Problem:
         for v in range(inst.vehicles)
     ]
     shipments = [
-        Shipment(pickup=task(p), delivery=task(dl), amount=(inst.demand[p],)) for p, dl in inst.pairs
+        Shipment(pickup=task(p), delivery=task(dl), amount=(inst.demand[p],))
+        for p, dl in inst.pairs
     ]
     return Problem(
         vehicles=vehicles,
         shipments=shipments,
-        matrices={"car": ProfileMatrices(durations=durations, distances=distances, costs=distances)},
+        matrices={
+            "car": ProfileMatrices(durations=durations, distances=distances, costs=distances)
+        },
     )
 
 
@@ -150,8 +155,13 @@ def retime_float(inst: Instance, float_problem: Problem, solution: Solution) -> 
         leg = float(d[here, 0])
         travelled += leg
         steps.append(
-            Step(type="end", location=Location(index=0), arrival=t + leg, load=(load,),
-                 distance=travelled)
+            Step(
+                type="end",
+                location=Location(index=0),
+                arrival=t + leg,
+                load=(load,),
+                distance=travelled,
+            )
         )
         routes.append(Route(vehicle=r.vehicle, steps=tuple(steps), distance=travelled))
     return Solution(routes=tuple(routes), unassigned=solution.unassigned)

@@ -32,12 +32,16 @@ def _gap(value: float, ref: float) -> float:
 
 
 def lilim_line(r: dict[str, Any]) -> str:
-    s = (f"{r['instance']:>10}  BKS {r['bks_vehicles']:>2} {r['bks_distance']:9.2f} | louise "
-         f"{r['louise_vehicles']:>2} {r['louise_distance']:9.2f} "
-         f"{'ok' if r['louise_valid'] else 'INVALID'} {r['louise_wall']:5.1f}s")
+    s = (
+        f"{r['instance']:>10}  BKS {r['bks_vehicles']:>2} {r['bks_distance']:9.2f} | louise "
+        f"{r['louise_vehicles']:>2} {r['louise_distance']:9.2f} "
+        f"{'ok' if r['louise_valid'] else 'INVALID'} {r['louise_wall']:5.1f}s"
+    )
     if "vroom_vehicles" in r:
-        s += (f" | vroom {r['vroom_vehicles']:>2} {r['vroom_distance']:9.2f} "
-              f"{'ok' if r['vroom_valid'] else 'INVALID'} {r['vroom_wall']:5.1f}s")
+        s += (
+            f" | vroom {r['vroom_vehicles']:>2} {r['vroom_distance']:9.2f} "
+            f"{'ok' if r['vroom_valid'] else 'INVALID'} {r['vroom_wall']:5.1f}s"
+        )
     return s
 
 
@@ -79,7 +83,8 @@ def _lilim_section(size: str, data: dict[str, Any]) -> list[str]:
     solvers = ["louise"] + (["vroom"] if "vroom_vehicles" in rows[0] else [])
     out = [
         f"## Li & Lim, {size}-task set ({len(rows)} instances"
-        + (", a subset" if meta.get("subset") else "") + ")",
+        + (", a subset" if meta.get("subset") else "")
+        + ")",
         "",
         f"Run {meta['date']} on {meta['cpu']}: louise {meta['time_limit']:g} s per instance, "
         f"one thread; VROOM exploration level 5, one thread; {meta['jobs']} instance(s) in "
@@ -141,7 +146,8 @@ def _scaling_section(data: dict[str, Any]) -> list[str]:
         + " | ".join(f"cost @ {c:g} s" for c in checkpoints)
         + " | unassigned | valid | peak memory | VROOM cost | VROOM unassigned | VROOM valid "
         "| VROOM time |",
-        "| ---: | ---: | ---: | " + " | ".join("---:" for _ in checkpoints)
+        "| ---: | ---: | ---: | "
+        + " | ".join("---:" for _ in checkpoints)
         + " | ---: | :-: | ---: | ---: | ---: | :-: | ---: |",
     ]
     for r in rows:

@@ -1,8 +1,7 @@
 """The routing core: a pure library (standard library, numpy, OR-Tools).
 
-    from louise.routing import Problem, solve, validate
-    solution = solve(Problem.from_vroom(data), time_limit=5)
-    assert validate(problem, solution).ok
+Typical use: ``problem = Problem.from_vroom(data)``, ``solution = solve(problem,
+time_limit=5)``, ``validate(problem, solution).ok``. See docs/routing.md.
 """
 
 from louise.routing.matrix import HaversineProvider, OsrmProvider, ProfileSpeed, with_matrices
@@ -39,8 +38,8 @@ __all__ = [
     "Route",
     "Shipment",
     "ShipmentStep",
-    "SolveOptions",
     "Solution",
+    "SolveOptions",
     "Step",
     "Summary",
     "Task",

@@ -79,9 +79,7 @@ class HaversineProvider:
     speeds: Mapping[str, ProfileSpeed] = field(default_factory=lambda: dict(DEFAULT_SPEEDS))
     default: ProfileSpeed = ProfileSpeed(25.0, 1.35)
 
-    def matrices(
-        self, coordinates: Sequence[tuple[float, float]], profile: str
-    ) -> ProfileMatrices:
+    def matrices(self, coordinates: Sequence[tuple[float, float]], profile: str) -> ProfileMatrices:
         speed = self.speeds.get(profile, self.default)
         metres = haversine_metres(coordinates) * speed.detour
         seconds = metres / (speed.speed_kmh / 3.6)
@@ -96,15 +94,11 @@ class OsrmProvider:
     timeout: float = 30.0
     profile_names: Mapping[str, str] = field(default_factory=dict)
 
-    def matrices(
-        self, coordinates: Sequence[tuple[float, float]], profile: str
-    ) -> ProfileMatrices:
+    def matrices(self, coordinates: Sequence[tuple[float, float]], profile: str) -> ProfileMatrices:
         osrm_profile = self.profile_names.get(profile, profile)
         coords = ";".join(f"{lon:.6f},{lat:.6f}" for lon, lat in coordinates)
         query = urllib.parse.urlencode({"annotations": "duration,distance"})
-        url = (
-            f"{self.url.rstrip('/')}/table/v1/{urllib.parse.quote(osrm_profile)}/{coords}?{query}"
-        )
+        url = f"{self.url.rstrip('/')}/table/v1/{urllib.parse.quote(osrm_profile)}/{coords}?{query}"
         try:
             with urllib.request.urlopen(url, timeout=self.timeout) as response:
                 body = response.read()

@@ -20,8 +20,9 @@ Build a problem either from VROOM JSON (``Problem.from_vroom``) or in Python::
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,7 +118,7 @@ def _windows(values: Iterable[TimeWindow], what: str) -> tuple[TimeWindow, ...]:
         if not isinstance(tw, TimeWindow):
             raise ProblemError(f"{what}: expected TimeWindow objects, got {tw!r}")
     ordered = sorted(out, key=lambda w: w.start)
-    for a, b in zip(ordered, ordered[1:], strict=False):
+    for a, b in itertools.pairwise(ordered):
         if b.start <= a.end:
             raise ProblemError(f"{what}: time windows overlap ({a.start}-{a.end}, {b.start})")
     return tuple(ordered)
@@ -299,9 +300,9 @@ class Problem:
     (``with_matrices``). With matrices every location needs an index into them.
     """
 
-    vehicles: tuple[Vehicle, ...]
-    jobs: tuple[Task, ...] = ()
-    shipments: tuple[Shipment, ...] = ()
+    vehicles: Sequence[Vehicle]
+    jobs: Sequence[Task] = ()
+    shipments: Sequence[Shipment] = ()
     matrices: Mapping[str, ProfileMatrices] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -37,7 +37,9 @@ REASON_TEXT: dict[str, str] = {
     Reason.OUTSIDE_TIME_WINDOWS: (
         "no vehicle can reach it within one of its time windows and still get back in its shift"
     ),
-    Reason.MAX_TRAVEL_TIME: "serving it alone would exceed every suitable vehicle's max travel time",
+    Reason.MAX_TRAVEL_TIME: (
+        "serving it alone would exceed every suitable vehicle's max travel time"
+    ),
     Reason.MAX_DISTANCE: "serving it alone would exceed every suitable vehicle's max distance",
     Reason.MAX_TASKS: "every suitable vehicle has max_tasks too small",
     Reason.FLEET_SATURATED: (

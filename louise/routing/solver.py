@@ -19,16 +19,15 @@ import os
 import random
 import sys
 import time
-from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from louise.routing.matrix import MatrixProvider, with_matrices
-from louise.routing.problem import FloatMatrix, Location, Problem, Task, Vehicle, capacity_of, pad
+from louise.routing.problem import FloatMatrix, Problem, Task, Vehicle, capacity_of, pad
 from louise.routing.solution import Reason, Route, Solution, Step, Summary, Unassigned
 
 Objective = Literal["cost", "duration", "distance"]
@@ -45,12 +44,15 @@ class SolveOptions:
     threads: int = 1
     objective: Objective = "cost"
     fleet_reduction: bool = True
+    iteration_limit: int | None = None
 
     def __post_init__(self) -> None:
         if not self.time_limit > 0:
             raise ValueError("time_limit must be > 0")
         if self.threads < 1:
             raise ValueError("threads must be >= 1")
+        if self.iteration_limit is not None and self.iteration_limit < 1:
+            raise ValueError("iteration_limit must be >= 1")
         if self.objective not in ("cost", "duration", "distance"):
             raise ValueError(f"unknown objective {self.objective!r}")
 
@@ -337,7 +339,7 @@ class _Model:
 
     # -- building the OR-Tools model ---------------------------------------------------------------
     def build(
-        self, closed: frozenset[int] = frozenset()
+        self, closed: frozenset[int] = frozenset(), mandatory: bool = False
     ) -> tuple[pywrapcp.RoutingIndexManager, pywrapcp.RoutingModel, dict[str, Any]]:
         p = self.problem
         nv = len(p.vehicles)
@@ -364,8 +366,8 @@ class _Model:
                 routing.SetFixedCostOfVehicle(_ceil(v.costs.fixed), vi)
         # time
         time_cb: dict[tuple[str, float], int] = {}
-        for key, t in self.time_transit.items():
-            time_cb[key] = routing.RegisterTransitMatrix(as_index_matrix(t))
+        for tkey, t in self.time_transit.items():
+            time_cb[tkey] = routing.RegisterTransitMatrix(as_index_matrix(t))
         routing.AddDimensionWithVehicleTransits(
             [time_cb[(v.profile, v.speed_factor)] for v in p.vehicles],
             self.horizon,
@@ -409,8 +411,9 @@ class _Model:
                 routing.AddPickupAndDelivery(pi, di)
                 solver.Add(routing.VehicleVar(pi) == routing.VehicleVar(di))
                 solver.Add(time_dim.CumulVar(pi) <= time_dim.CumulVar(di))
-                routing.AddDisjunction([pi, di], penalty, 2)
-            else:
+                if not mandatory:
+                    routing.AddDisjunction([pi, di], penalty, 2)
+            elif not mandatory:
                 routing.AddDisjunction(idxs, penalty)
         for vi in closed:
             routing.NextVar(routing.Start(vi)).SetValues([routing.End(vi)])
@@ -547,8 +550,10 @@ class _Model:
 # search
 
 
-def _params(seconds: float, ils: bool) -> Any:
+def _params(seconds: float, ils: bool, solution_limit: int | None = None) -> Any:
     params = pywrapcp.DefaultRoutingSearchParameters()
+    if solution_limit is not None:
+        params.solution_limit = solution_limit
     params.first_solution_strategy = (
         routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
     )
@@ -569,18 +574,7 @@ def _params(seconds: float, ils: bool) -> Any:
             routing_enums_pb2.FirstSolutionStrategy.LOCAL_CHEAPEST_INSERTION
         )
         ilsp.improve_perturbed_solution = True
-        acc = os.environ.get("LOUISE_ACCEPT", "greedy")
-        ref = ilsp.reference_solution_acceptance_strategy
-        if acc == "absences":
-            ref.absences_based.remove_route_with_lowest_absences = True
-        elif acc == "allnodes":
-            ref.all_nodes_performed.SetInParent()
-        elif acc == "sa":
-            ref.simulated_annealing.cooling_schedule_strategy = 1
-            ref.simulated_annealing.initial_temperature = 100000
-            ref.simulated_annealing.final_temperature = 1000
-        else:
-            ref.greedy_descent.SetInParent()
+        ilsp.reference_solution_acceptance_strategy.greedy_descent.SetInParent()
         ilsp.best_solution_acceptance_strategy.greedy_descent.SetInParent()
     else:
         params.local_search_metaheuristic = (
@@ -601,8 +595,11 @@ class _Plan:
 
 
 class _Search:
-    def __init__(self, model: _Model, deadline: float, t0: float) -> None:
+    def __init__(
+        self, model: _Model, deadline: float, t0: float, solution_limit: int | None = None
+    ) -> None:
         self.model = model
+        self.solution_limit = solution_limit
         self.deadline = deadline
         self.t0 = t0
         self.first_feasible: float | None = None
@@ -619,16 +616,17 @@ class _Search:
         start: _Plan | None = None,
         ils: bool = True,
         stop_when_all_served: bool = False,
+        mandatory: bool = False,
     ) -> tuple[_Plan | None, dict[str, Any]]:
         seconds = min(seconds, self.left())
         if seconds <= 0.05:
             return None, {}
-        manager, routing, info = self.model.build(closed)
+        manager, routing, info = self.model.build(closed, mandatory)
         build_done = time.monotonic()
         seconds = min(seconds, self.deadline - build_done)
         if seconds <= 0.05:
             return None, info
-        params = _params(seconds, ils)
+        params = _params(seconds, ils, self.solution_limit)
         base = info["penalty_base"]
 
         def on_solution() -> None:
@@ -701,7 +699,7 @@ def _to_solution(
         for vi, seq in enumerate(plan.routes):
             if not seq:
                 continue
-            served_units.update(model.nodes[n].unit for n in seq if model.nodes[n].unit is not None)
+            served_units.update(x for n in seq if (x := model.nodes[n].unit) is not None)
             cumuls = [float(a.Value(time_dim.CumulVar(routing.Start(vi))))]
             # routing index of each node: tasks are visited in order
             idx = a.Value(routing.NextVar(routing.Start(vi)))
@@ -913,28 +911,32 @@ def _solve_single(problem: Problem, options: SolveOptions, t0: float, loaded: fl
     model = _Model(problem, units, options.objective, options.seed)
     if not model.units:
         return _to_solution(model, None, units, t0, loaded)
-    search = _Search(model, deadline, t0)
+    search = _Search(model, deadline, t0, options.iteration_limit)
+    # with an iteration limit, stages end by count, not by clock: runs repeat exactly
+    reserve = 0.0 if options.iteration_limit else 0.2
     total = search.left()
     reduce_fleet = options.fleet_reduction and any(v.costs.fixed > 0 for v in problem.vehicles)
-    first_share = float(os.environ.get("LOUISE_FIRST_SHARE", "0.5"))
-    best, _ = search.run(total * (first_share if reduce_fleet else 1.0), ils=True)
+    best, _ = search.run(total * (0.5 if reduce_fleet else 1.0), ils=True)
     _debug(search, "ils", best)
     if best is None:
         return _to_solution(model, None, units, t0, loaded)
     if reduce_fleet:
         failed: set[int] = set()
-        while search.left() > 0.2 * total:
+        while search.left() > max(reserve * total, 0.1):
             used = [vi for vi, r in enumerate(best.routes) if r and vi not in failed]
             if len([r for r in best.routes if r]) <= 1 or not used:
                 break
-            victim = min(used, key=lambda vi: (len(best.routes[vi]), vi))
-            closed = frozenset(vi for vi, r in enumerate(best.routes) if not r) | {victim}
-            start = _Plan([[] if vi == victim else r for vi, r in enumerate(best.routes)], 0, 0, 0)
+            incumbent = best
+            victim = min(used, key=lambda vi: (len(incumbent.routes[vi]), vi))
+            closed = frozenset(vi for vi, r in enumerate(incumbent.routes) if not r) | {victim}
+            start = _Plan(
+                [[] if vi == victim else r for vi, r in enumerate(incumbent.routes)], 0, 0, 0
+            )
             plan, _ = search.run(
-                min(search.left() - 0.1 * total, 0.5 * search.left()),
+                search.left() if options.iteration_limit else 0.5 * search.left(),
                 closed=closed,
-                start=start if os.environ.get("LOUISE_REDUCE_GLS") else None,
-                ils=not os.environ.get("LOUISE_REDUCE_GLS"),
+                start=start,
+                ils=False,
                 stop_when_all_served=True,
             )
             _debug(search, f"reduce {victim}", plan)
@@ -987,20 +989,11 @@ def last_search_stats() -> dict[str, Any]:
 
 
 def _worker(args: tuple[Problem, SolveOptions, float]) -> Solution:
-    problem, options, budget = args
+    problem, options, deadline = args
     t0 = time.monotonic()
-    return _solve_single(
-        problem,
-        SolveOptions(
-            time_limit=budget,
-            seed=options.seed,
-            threads=1,
-            objective=options.objective,
-            fleet_reduction=options.fleet_reduction,
-        ),
-        t0,
-        0.0,
-    )
+    # the deadline is wall-clock time shared with the parent: start-up time counts too
+    budget = max(0.2, deadline - time.time())
+    return _solve_single(problem, replace(options, time_limit=budget, threads=1), t0, 0.0)
 
 
 def _rank(problem: Problem, solution: Solution) -> tuple[float, float]:
@@ -1036,19 +1029,12 @@ def solve(
         return _solve_single(problem, options, t0, loaded)
     import multiprocessing
 
-    budget = options.time_limit - (time.monotonic() - t0) - 0.3  # process start-up
-    ctx = multiprocessing.get_context("spawn")
+    deadline = time.time() + options.time_limit - (time.monotonic() - t0) - 0.15
+    # fork starts in milliseconds; spawn would re-import OR-Tools in every worker
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     jobs = [
-        (
-            problem,
-            SolveOptions(
-                time_limit=budget,
-                seed=options.seed + k,
-                objective=options.objective,
-                fleet_reduction=options.fleet_reduction,
-            ),
-            budget,
-        )
+        (problem, replace(options, seed=options.seed + k, threads=1), deadline)
         for k in range(threads)
     ]
     with ProcessPoolExecutor(max_workers=threads, mp_context=ctx) as pool:

@@ -38,7 +38,9 @@ class Violation:
         where = "" if self.route is None else f"vehicle {self.route}"
         if self.step is not None:
             where += f" step {self.step}"
-        return f"[{self.kind}] {where}: {self.message}" if where else f"[{self.kind}] {self.message}"
+        return (
+            f"[{self.kind}] {where}: {self.message}" if where else f"[{self.kind}] {self.message}"
+        )
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,9 @@ def validate(problem: Problem, solution: Solution, *, tolerance: float = 1e-6) -
     tasks: dict[tuple[str, int], Task] = {("job", j.id): j for j in problem.jobs}
     pair_of: dict[tuple[str, int], int] = {}
     amount_of: dict[tuple[str, int], tuple[float, ...]] = {}
-    skills_of: dict[tuple[str, int], frozenset[int]] = {("job", j.id): j.skills for j in problem.jobs}
+    skills_of: dict[tuple[str, int], frozenset[int]] = {
+        ("job", j.id): j.skills for j in problem.jobs
+    }
     for k, s in enumerate(problem.shipments):
         for kind, t in (("pickup", s.pickup), ("delivery", s.delivery)):
             tasks[(kind, t.id)] = t
@@ -337,4 +341,3 @@ def _check_route(
             None,
             f"distance {travel_distance:g} > max_distance {vehicle.max_distance:g}",
         )
-

@@ -24,9 +24,7 @@ def at(i: int) -> Location:
     return Location(index=i)
 
 
-def job(
-    id: int, loc: int, *, windows: Sequence[tuple[float, float]] = (), **kw: object
-) -> Task:
+def job(id: int, loc: int, *, windows: Sequence[tuple[float, float]] = (), **kw: object) -> Task:
     return Task(
         id=id,
         location=at(loc),
@@ -35,9 +33,7 @@ def job(
     )
 
 
-def shipment(
-    id: int, frm: int, to: int, amount: Sequence[float] = (), **kw: object
-) -> Shipment:
+def shipment(id: int, frm: int, to: int, amount: Sequence[float] = (), **kw: object) -> Shipment:
     return Shipment(pickup=job(id, frm), delivery=job(id, to), amount=tuple(amount), **kw)  # type: ignore[arg-type]
 
 

@@ -50,20 +50,32 @@ def test_validate_command(data_dir: Path, tmp_path: Path) -> None:
 BAD = {
     "invalid_json": ('{"vehicles": [', "invalid JSON"),
     "unknown_field": (
-        json.dumps({"vehicles": [{"id": 1, "start": [7, 51]}],
-                    "jobs": [{"id": 1, "location": [7, 51], "colour": 3}]}),
+        json.dumps(
+            {
+                "vehicles": [{"id": 1, "start": [7, 51]}],
+                "jobs": [{"id": 1, "location": [7, 51], "colour": 3}],
+            }
+        ),
         "unknown field",
     ),
     "index_out_of_range": (
-        json.dumps({"vehicles": [{"id": 1, "start_index": 0}],
-                    "jobs": [{"id": 1, "location_index": 7}],
-                    "matrices": {"car": {"durations": [[0, 1], [1, 0]]}}}),
+        json.dumps(
+            {
+                "vehicles": [{"id": 1, "start_index": 0}],
+                "jobs": [{"id": 1, "location_index": 7}],
+                "matrices": {"car": {"durations": [[0, 1], [1, 0]]}},
+            }
+        ),
         "out of range",
     ),
     "inconsistent_matrix": (
-        json.dumps({"vehicles": [{"id": 1, "start_index": 0}],
-                    "jobs": [{"id": 1, "location_index": 1}],
-                    "matrices": {"car": {"durations": [[0, 1], [1]]}}}),
+        json.dumps(
+            {
+                "vehicles": [{"id": 1, "start_index": 0}],
+                "jobs": [{"id": 1, "location_index": 1}],
+                "matrices": {"car": {"durations": [[0, 1], [1]]}},
+            }
+        ),
         "square",
     ),
 }

@@ -90,26 +90,34 @@ def test_matrix_example_keeps_matrix_costs(data_dir: Path) -> None:
                 "vehicles": [{"id": 1, "start_index": 0}],
                 "jobs": [{"id": 1, "location_index": 1}],
                 "matrices": {
-                    "car": {"durations": [[0, 1], [1, 0]], "distances": [[0, 1, 1], [1, 0, 1],
-                                                                         [1, 1, 0]]}
+                    "car": {
+                        "durations": [[0, 1], [1, 0]],
+                        "distances": [[0, 1, 1], [1, 0, 1], [1, 1, 0]],
+                    }
                 },
             },
             "differs",
         ),
         (
-            {"vehicles": [{"id": 1, "start": [7, 51], "capacity": [1, 2]}],
-             "jobs": [{"id": 1, "location": [7, 51], "delivery": [1]}]},
+            {
+                "vehicles": [{"id": 1, "start": [7, 51], "capacity": [1, 2]}],
+                "jobs": [{"id": 1, "location": [7, 51], "delivery": [1]}],
+            },
             "different lengths",
         ),
         ({"vehicles": [{"id": 1, "start": [7, 51]}], "jobs": [{"id": 1}]}, "location"),
         (
-            {"vehicles": [{"id": 1, "start": [7, 51]}],
-             "jobs": [{"id": 1, "location": [7, 51]}, {"id": 1, "location": [7, 51]}]},
+            {
+                "vehicles": [{"id": 1, "start": [7, 51]}],
+                "jobs": [{"id": 1, "location": [7, 51]}, {"id": 1, "location": [7, 51]}],
+            },
             "duplicate job id",
         ),
         (
-            {"vehicles": [{"id": 1, "start": [7, 51]}],
-             "jobs": [{"id": 1, "location": [7, 51], "time_windows": [[10, 5]]}]},
+            {
+                "vehicles": [{"id": 1, "start": [7, 51]}],
+                "jobs": [{"id": 1, "location": [7, 51], "time_windows": [[10, 5]]}],
+            },
             "ends before",
         ),
     ],
