@@ -11,6 +11,7 @@ from louise.bookings.models import BookingStatus, DestinationType
 from louise.geo.schemas import AddressInputSchema
 from louise.web import PaginationArgsSchema
 
+
 def _iso(moment: datetime) -> str:
     """Times leave the API in UTC, always with their offset."""
     return moment.astimezone(UTC).isoformat()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from louise import create_app
-from louise.config import ConfigError, load_config, config_for_tests
+from louise.config import ConfigError, config_for_tests, load_config
 
 
 def _is_error_shape(body: dict, code: int) -> None:
