@@ -140,9 +140,9 @@ class Bookings(MethodView):
         except Exception:
             idempotency.abandon(db.session(), claim)
             raise
-        body = BookingSchema().dump(_mark_private(actor, booking))
-        idempotency.complete(db.session(), claim, 201, body)
-        return body
+        booking = _mark_private(actor, booking)
+        idempotency.complete(db.session(), claim, 201, BookingSchema().dump(booking))
+        return booking  # dumped by @blp.response; returning the dump would dump it twice
 
     @auth_required(blp)
     @blp.arguments(BookingQueryArgsSchema, location="query")
