@@ -97,6 +97,9 @@ def begin(
                 "A request with this Idempotency-Key is still being processed; retry later.",
                 headers={"Retry-After": "1"},
             )
+        # End the transaction before sleeping: on SQLite every transaction holds the write
+        # lock (BEGIN IMMEDIATE), and a waiter sleeping inside one starves the first request.
+        session.rollback()
         time.sleep(0.05)
 
 
