@@ -22,7 +22,7 @@ from typing import Any
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from louise.auth import passwords
@@ -487,10 +487,13 @@ def _locate(geocoder: Geocoder, street: str, number: str | None, postcode: str) 
 
 
 def reset_demo_data(session: Session) -> None:
-    """Delete every row of every table (children first); the schema stays."""
+    """Delete every row of every table (children first); the schema stays. Tables a model
+    declares but the migrations have not created yet are left alone."""
     base = load_all()
+    existing = set(inspect(session.connection()).get_table_names())
     for table in reversed(base.metadata.sorted_tables):
-        session.execute(table.delete())
+        if table.name in existing:
+            session.execute(table.delete())
     session.commit()
     session.expunge_all()  # the deleted rows' objects must not linger in the identity map
 

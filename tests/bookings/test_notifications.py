@@ -97,12 +97,15 @@ def _handler(fake: FakeSmtp) -> type[socketserver.StreamRequestHandler]:
     return Handler
 
 
+class _Server(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True  # the "server down" test starts it on a port used a moment ago
+    daemon_threads = True
+
+
 @contextmanager
 def fake_smtp_server(port: int = 0) -> Iterator[FakeSmtp]:
     fake = FakeSmtp()
-    socketserver.ThreadingTCPServer.allow_reuse_address = True
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", port), _handler(fake))
-    server.daemon_threads = True
+    server = _Server(("127.0.0.1", port), _handler(fake))
     fake.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
