@@ -17,6 +17,9 @@ from louise.bookings.models import LegPurpose, StopKind
 from louise.bookings.policy import ServicePolicy
 
 MIN_SHOP_OVERLAP = timedelta(minutes=15)
+# Items collected in a window reach the shop only if it stays open long enough after the
+# window opens for a courier's round; otherwise they wait at the hub overnight.
+MIN_DROP_OFF = timedelta(hours=1)
 RIDE_SLACK = timedelta(hours=1)  # time to ride from the last pickup to the shop or hub
 SHOP_LEAD = timedelta(hours=3)  # how long before a window the shop may hand a parcel over
 
@@ -59,10 +62,12 @@ def _shop_windows(
 
 
 def _overlap(
-    a: tuple[datetime, datetime], b: tuple[datetime, datetime]
+    a: tuple[datetime, datetime],
+    b: tuple[datetime, datetime],
+    minimum: timedelta = MIN_SHOP_OVERLAP,
 ) -> tuple[datetime, datetime] | None:
     start, end = max(a[0], b[0]), min(a[1], b[1])
-    return (start, end) if end - start >= MIN_SHOP_OVERLAP else None
+    return (start, end) if end - start >= minimum else None
 
 
 def plan_collect(
@@ -80,7 +85,7 @@ def plan_collect(
     spec = policy.window(window_code)
     window = policy.window_bounds(day, spec)
     reach = (window[0], window[1] + RIDE_SLACK)
-    fits = [o for w in _shop_windows(policy, hours, day) if (o := _overlap(reach, w))]
+    fits = [o for w in _shop_windows(policy, hours, day) if (o := _overlap(reach, w, MIN_DROP_OFF))]
     if fits:
         best = max(fits, key=lambda o: o[1] - o[0])
         return [LegPlan(purpose, day, resident, shop, window, best, window_code)]
@@ -110,9 +115,11 @@ def plan_delivery(
     *,
     purpose: LegPurpose,
     earliest_day: date,
+    not_before: datetime | None = None,
 ) -> list[LegPlan]:
     """Shop → resident (door, Point or locker): handed over while the shop is open, delivered
-    in the window. ``earliest_day`` bounds how early a hub transfer may start (today)."""
+    in the window. A hub transfer starts no earlier than ``earliest_day`` and ``not_before``
+    (now): a pickup is never planned in the past."""
     spec = policy.window(window_code)
     window = policy.window_bounds(day, spec)
     reach = (window[0] - SHOP_LEAD, window[1])
@@ -123,7 +130,11 @@ def plan_delivery(
     # Shop closed then: to the hub at its last opening before, then out in the window.
     previous = day
     while previous >= earliest_day:
-        openings = [w for w in _shop_windows(policy, hours, previous) if w[0] < window[0]]
+        openings = [
+            (max(o, not_before) if not_before is not None else o, c)
+            for o, c in _shop_windows(policy, hours, previous)
+            if o < window[0] and (not_before is None or c > not_before)
+        ]
         if openings:
             opens, closes = openings[-1]
             closes = min(closes, window[0])

@@ -470,6 +470,7 @@ def _plan(
             window,
             purpose=LegPurpose.DELIVER,
             earliest_day=ctx.policy.local(now).date(),
+            not_before=now,
         )
     return legs.plan_collect(ctx.policy, resident, shop, ctx.hub, hours, day, window)
 

@@ -31,7 +31,10 @@ def now(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
 
 @pytest.fixture()
 def shop(make_merchant: Callable[..., Any]) -> Any:
-    return make_merchant(name="Schuhmacherei Kowalski")
+    # Open into the evening wave, so collected items reach it the same evening.
+    return make_merchant(
+        name="Schuhmacherei Kowalski", hours={d: [(time(9), time(19, 30))] for d in range(6)}
+    )
 
 
 @pytest.fixture()
@@ -47,7 +50,9 @@ def offers(shop: Any, make_offer: Callable[..., Any]) -> dict[str, Any]:
 def book(client: Any, auth_headers: Callable[..., dict[str, str]], now: Any) -> Callable[..., Any]:
     """``book(who, offer, day=MONDAY, window="evening", **body)`` → the response."""
 
-    def factory(who: Any, offer: Any, day: date = MONDAY, window: str = "evening", **body: Any) -> Any:
+    def factory(
+        who: Any, offer: Any, day: date = MONDAY, window: str = "evening", **body: Any
+    ) -> Any:
         headers = dict(auth_headers(who) if not isinstance(who, dict) else who)
         headers.update(body.pop("headers", {}))
         payload = {
