@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 07:51:34.067527
+Create Date: 2026-11-21 08:00:43.390769
 """
 
 from collections.abc import Sequence
@@ -245,6 +245,44 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_merchants_owner_id"), ["owner_id"], unique=False)
 
     op.create_table(
+        "plans",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "queued",
+                "running",
+                "draft",
+                "published",
+                "superseded",
+                "failed",
+                name="plan_status",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("running_day", sa.Date(), nullable=True),
+        sa.Column("requested_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", louise.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("started_at", louise.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", louise.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("published_at", louise.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("error", sa.String(length=1000), nullable=True),
+        sa.Column("stats", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["requested_by_id"], ["users.id"], name=op.f("fk_plans_requested_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_plans")),
+        sa.UniqueConstraint("day", "version", name="uq_plans_day_version"),
+        sa.UniqueConstraint("running_day", name=op.f("uq_plans_running_day")),
+    )
+    with op.batch_alter_table("plans", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_plans_day"), ["day"], unique=False)
+
+    op.create_table(
         "revoked_tokens",
         sa.Column("jti", sa.String(length=64), nullable=False),
         sa.Column("token_type", sa.String(length=10), nullable=False),
@@ -401,6 +439,35 @@ def upgrade() -> None:
     with op.batch_alter_table("offers", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_offers_kind"), ["kind"], unique=False)
         batch_op.create_index(batch_op.f("ix_offers_merchant_id"), ["merchant_id"], unique=False)
+
+    op.create_table(
+        "plan_routes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("plan_id", sa.Integer(), nullable=False),
+        sa.Column("shift_id", sa.Integer(), nullable=False),
+        sa.Column("vehicle_id", sa.Integer(), nullable=False),
+        sa.Column("courier_id", sa.Integer(), nullable=False),
+        sa.Column("starts_at", louise.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", louise.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("distance_m", sa.Float(), nullable=False),
+        sa.Column("duration_s", sa.Float(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["courier_id"], ["users.id"], name=op.f("fk_plan_routes_courier_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["plan_id"], ["plans.id"], name=op.f("fk_plan_routes_plan_id_plans"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["shift_id"], ["shifts.id"], name=op.f("fk_plan_routes_shift_id_shifts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["vehicle_id"], ["vehicles.id"], name=op.f("fk_plan_routes_vehicle_id_vehicles")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_plan_routes")),
+    )
+    with op.batch_alter_table("plan_routes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_plan_routes_courier_id"), ["courier_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_plan_routes_plan_id"), ["plan_id"], unique=False)
 
     op.create_table(
         "bookings",
@@ -642,6 +709,93 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_outbox_messages_sent_at"), ["sent_at"], unique=False)
 
     op.create_table(
+        "plan_stops",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("route_id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column(
+            "type",
+            sa.Enum(
+                "start",
+                "pickup",
+                "delivery",
+                "break",
+                "end",
+                name="stop_type",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("leg_id", sa.Integer(), nullable=True),
+        sa.Column("label", sa.String(length=300), nullable=False),
+        sa.Column("lat", sa.Float(), nullable=False),
+        sa.Column("lon", sa.Float(), nullable=False),
+        sa.Column("eta", louise.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("window_start", louise.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("window_end", louise.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("waiting_s", sa.Float(), nullable=False),
+        sa.Column("service_s", sa.Float(), nullable=False),
+        sa.Column("travel_s", sa.Float(), nullable=False),
+        sa.Column("distance_m", sa.Float(), nullable=False),
+        sa.Column("load_l", sa.Float(), nullable=False),
+        sa.Column("load_kg", sa.Float(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "pending",
+                "arrived",
+                "completed",
+                "failed",
+                "skipped",
+                name="stop_status",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("arrived_at", louise.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("done_at", louise.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("proof_kind", sa.String(length=20), nullable=True),
+        sa.Column("proof_ref", sa.String(length=300), nullable=True),
+        sa.Column("note", sa.String(length=500), nullable=True),
+        sa.Column("failure_reason", sa.String(length=40), nullable=True),
+        sa.ForeignKeyConstraint(["leg_id"], ["legs.id"], name=op.f("fk_plan_stops_leg_id_legs")),
+        sa.ForeignKeyConstraint(
+            ["route_id"],
+            ["plan_routes.id"],
+            name=op.f("fk_plan_stops_route_id_plan_routes"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_plan_stops")),
+        sa.UniqueConstraint("route_id", "seq", name="uq_plan_stops_route_id_seq"),
+    )
+    with op.batch_alter_table("plan_stops", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_plan_stops_leg_id"), ["leg_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_plan_stops_route_id"), ["route_id"], unique=False)
+
+    op.create_table(
+        "plan_unassigned",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("plan_id", sa.Integer(), nullable=False),
+        sa.Column("leg_id", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.String(length=40), nullable=False),
+        sa.Column("detail", sa.String(length=300), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["leg_id"], ["legs.id"], name=op.f("fk_plan_unassigned_leg_id_legs")
+        ),
+        sa.ForeignKeyConstraint(
+            ["plan_id"],
+            ["plans.id"],
+            name=op.f("fk_plan_unassigned_plan_id_plans"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_plan_unassigned")),
+    )
+    with op.batch_alter_table("plan_unassigned", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_plan_unassigned_plan_id"), ["plan_id"], unique=False)
+
+    op.create_table(
         "status_changes",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("booking_id", sa.Integer(), nullable=False),
@@ -680,6 +834,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_status_changes_booking_id"))
 
     op.drop_table("status_changes")
+    with op.batch_alter_table("plan_unassigned", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_plan_unassigned_plan_id"))
+
+    op.drop_table("plan_unassigned")
+    with op.batch_alter_table("plan_stops", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_plan_stops_route_id"))
+        batch_op.drop_index(batch_op.f("ix_plan_stops_leg_id"))
+
+    op.drop_table("plan_stops")
     with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_messages_sent_at"))
         batch_op.drop_index(batch_op.f("ix_outbox_messages_booking_id"))
@@ -697,6 +860,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_bookings_customer_id"))
 
     op.drop_table("bookings")
+    with op.batch_alter_table("plan_routes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_plan_routes_plan_id"))
+        batch_op.drop_index(batch_op.f("ix_plan_routes_courier_id"))
+
+    op.drop_table("plan_routes")
     with op.batch_alter_table("offers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_offers_merchant_id"))
         batch_op.drop_index(batch_op.f("ix_offers_kind"))
@@ -719,6 +887,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_revoked_tokens_user_id"))
 
     op.drop_table("revoked_tokens")
+    with op.batch_alter_table("plans", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_plans_day"))
+
+    op.drop_table("plans")
     with op.batch_alter_table("merchants", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_merchants_owner_id"))
         batch_op.drop_index(batch_op.f("ix_merchants_category"))

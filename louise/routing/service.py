@@ -1,0 +1,347 @@
+"""Planning a day: from the day's legs and shifts to stored, validated routes.
+
+Rules:
+- one planning run per day at a time (a UNIQUE ``plans.running_day``; a second run is 409);
+- a plan is stored only after the independent validator accepted the solver's answer;
+- routes, stops and unassigned legs are written in one transaction: a crash while saving
+  leaves the previous plan as it was and no half plan visible;
+- publishing locks the planned legs (residents can no longer change them), assigns their
+  courier and tells residents their "out for delivery" window;
+- re-planning a published day keeps locked legs on their shifts where it can and reports
+  what moved.
+"""
+
+from __future__ import annotations
+
+import time as walltime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from louise.auth.models import Role, User
+from louise.bookings.models import Booking, District, Leg, LegStatus
+from louise.bookings.notifications import notify
+from louise.errors import Conflict, Forbidden, InvalidState, NotFound
+from louise.fleet.models import Shift
+from louise.routing import adapters
+from louise.routing.models import (
+    Plan,
+    PlanRoute,
+    PlanStatus,
+    PlanStop,
+    PlanUnassigned,
+    StopStatus,
+    StopType,
+)
+from louise.routing.solution import Solution
+from louise.routing.solver import SolveOptions, solve
+from louise.routing.validate import validate
+
+ETA_MARGIN = timedelta(minutes=15)  # the window told to residents: ETA ± 15 min
+
+
+class PlanningInProgress(Conflict):
+    code = "planning_in_progress"
+
+
+@dataclass(frozen=True)
+class PlanningSettings:
+    hub: tuple[float, float]  # lat, lon
+    time_limit: float = 5.0
+    seed: int = 0
+    threads: int = 1
+
+
+#: Tests replace this to make the stop writer fail halfway.
+StopWriter = Callable[[Session, PlanRoute, Sequence[PlanStop]], None]
+
+
+def write_stops(session: Session, route: PlanRoute, stops: Sequence[PlanStop]) -> None:
+    for stop in stops:
+        route.stops.append(stop)
+        session.flush()
+
+
+def _require_dispatcher(actor: User) -> None:
+    if actor.role not in (Role.DISPATCHER, Role.ADMIN):
+        raise Forbidden("Only dispatchers plan and publish days.")
+
+
+def request_plan(session: Session, actor: User | None, day: date, now: datetime) -> Plan:
+    """Queue a planning run for ``day``; 409 while another run for that day is unfinished."""
+    if actor is not None:
+        _require_dispatcher(actor)
+    version = (session.scalar(select(func.max(Plan.version)).where(Plan.day == day)) or 0) + 1
+    plan = Plan(
+        day=day,
+        version=version,
+        status=PlanStatus.QUEUED,
+        running_day=day,
+        requested_by_id=actor.id if actor is not None else None,
+        created_at=now,
+    )
+    session.add(plan)
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise PlanningInProgress(
+            f"A planning run for {day.isoformat()} is already under way.",
+            fields={"json": {"date": ["Planning for this day is running."]}},
+        ) from exc
+    return plan
+
+
+def _published(session: Session, day: date) -> Plan | None:
+    return session.scalar(select(Plan).where(Plan.day == day, Plan.status == PlanStatus.PUBLISHED))
+
+
+def load_day(session: Session, day: date) -> tuple[list[Leg], list[Shift], list[District]]:
+    legs = session.scalars(
+        select(Leg).where(
+            Leg.day == day,
+            Leg.status == LegStatus.SCHEDULED,
+            Leg.tentative.is_(False),
+        )
+    ).all()
+    shifts = session.scalars(select(Shift).where(Shift.day == day)).all()
+    districts = session.scalars(select(District)).all()
+    return list(legs), list(shifts), list(districts)
+
+
+def run_plan(
+    session: Session,
+    plan_id: int,
+    settings: PlanningSettings,
+    now: Callable[[], datetime],
+    *,
+    stop_writer: StopWriter = write_stops,
+) -> Plan:
+    """Solve, validate and store the plan ``plan_id`` (queued by :func:`request_plan`)."""
+    plan = session.get(Plan, plan_id)
+    if plan is None:
+        raise NotFound(f"Plan {plan_id} not found.")
+    if plan.status != PlanStatus.QUEUED:
+        raise InvalidState(f"Plan {plan_id} is {plan.status.value}, not queued.")
+    plan.status = PlanStatus.RUNNING
+    plan.started_at = now()
+    session.commit()
+    try:
+        _solve_and_store(session, plan, settings, now, stop_writer)
+    except Exception as exc:
+        session.rollback()
+        failed = session.get(Plan, plan_id)
+        assert failed is not None
+        plan = failed
+        plan.status = PlanStatus.FAILED
+        plan.error = f"{type(exc).__name__}: {exc}"[:1000]
+        plan.running_day = None
+        plan.finished_at = now()
+        session.commit()
+        raise
+    return plan
+
+
+def _solve_and_store(
+    session: Session,
+    plan: Plan,
+    settings: PlanningSettings,
+    now: Callable[[], datetime],
+    stop_writer: StopWriter,
+) -> None:
+    legs, shifts, districts = load_day(session, plan.day)
+    published = _published(session, plan.day)
+    before: dict[int, int] = {}
+    if published is not None:
+        for route in published.routes:
+            for stop in route.stops:
+                if stop.leg_id is not None:
+                    before[stop.leg_id] = route.shift_id
+    locked = {leg.id: before[leg.id] for leg in legs if leg.locked and leg.id in before}
+    stats: dict[str, Any] = {"legs": len(legs), "shifts": len(shifts)}
+    if not legs or not shifts:
+        solution = None
+        unassigned = [(leg, "no_shift" if not shifts else "") for leg in legs]
+    else:
+        day_problem = adapters.build_problem(
+            plan.day, legs, shifts, districts, settings.hub, locked_to=locked
+        )
+        started = walltime.monotonic()
+        solution = solve(
+            day_problem.problem,
+            SolveOptions(
+                time_limit=settings.time_limit, seed=settings.seed, threads=settings.threads
+            ),
+        )
+        stats["solve_seconds"] = round(walltime.monotonic() - started, 3)
+        report = validate(day_problem.problem, solution)
+        stats["validator"] = "ok" if report.ok else str(report)
+        if not report.ok:
+            raise RuntimeError(f"the planner's answer failed validation: {report}")
+        stats["summary"] = {
+            "cost": solution.summary.cost,
+            "routes": solution.summary.routes,
+            "unassigned": solution.summary.unassigned,
+            "distance_m": solution.summary.distance,
+            "duration_s": solution.summary.duration,
+        }
+        unassigned = [(day_problem.legs[u.id], u.reason) for u in solution.unassigned]
+        stats["changes"] = (
+            adapters.moved_legs(before, adapters.assignment(solution))
+            if (published is not None)
+            else None
+        )
+        _write_routes(session, plan, day_problem, solution, stop_writer)
+    seen: set[int] = set()
+    for leg, reason in unassigned:
+        if leg.id in seen:
+            continue
+        seen.add(leg.id)
+        plan.unassigned.append(
+            PlanUnassigned(leg_id=leg.id, reason=reason or "no_shift", detail=None)
+        )
+    plan.stats = stats
+    plan.status = PlanStatus.DRAFT
+    plan.running_day = None
+    plan.finished_at = now()
+    session.commit()
+
+
+def _write_routes(
+    session: Session,
+    plan: Plan,
+    day_problem: adapters.DayProblem,
+    solution: Solution,
+    stop_writer: StopWriter,
+) -> None:
+    origin = day_problem.origin
+    for route in solution.routes:
+        shift = day_problem.shifts[route.vehicle]
+        steps = route.steps
+        row = PlanRoute(
+            shift_id=shift.id,
+            vehicle_id=shift.vehicle_id,
+            courier_id=shift.courier_id,
+            starts_at=adapters.from_seconds(steps[0].arrival, origin),
+            ends_at=adapters.from_seconds(steps[-1].arrival, origin),
+            distance_m=route.distance,
+            duration_s=route.duration,
+        )
+        plan.routes.append(row)
+        session.flush()
+        stops = []
+        previous_duration = 0.0
+        for seq, step in enumerate(steps, start=1):
+            leg = day_problem.legs.get(step.id) if step.id is not None else None
+            window: tuple[datetime | None, datetime | None]
+            if step.type == "pickup" and leg is not None:
+                label, lat, lon = leg.origin_label, leg.origin_lat, leg.origin_lon
+                window = (leg.pickup_start, leg.pickup_end)
+            elif step.type == "delivery" and leg is not None:
+                label, lat, lon = leg.dest_label, leg.dest_lat, leg.dest_lon
+                window = (leg.delivery_start, leg.delivery_end)
+            else:
+                label = "City-Station" if step.type in ("start", "end") else "Pause"
+                coords = step.location.coordinates if step.location else None
+                lon, lat = coords if coords else (0.0, 0.0)
+                window = (None, None)
+            load = (*step.load, 0.0, 0.0)
+            stops.append(
+                PlanStop(
+                    seq=seq,
+                    type=StopType(step.type),
+                    leg_id=leg.id if leg is not None else None,
+                    label=label,
+                    lat=lat,
+                    lon=lon,
+                    eta=adapters.from_seconds(step.arrival, origin),
+                    window_start=window[0],
+                    window_end=window[1],
+                    waiting_s=step.waiting_time,
+                    service_s=step.service + step.setup,
+                    travel_s=step.duration - previous_duration,
+                    distance_m=step.distance,
+                    load_l=load[0],
+                    load_kg=load[1],
+                    status=StopStatus.PENDING,
+                )
+            )
+            previous_duration = step.duration
+        stop_writer(session, row, stops)
+
+
+def get_plan(session: Session, actor: User, plan_id: int) -> Plan:
+    _require_dispatcher(actor)
+    plan = session.get(Plan, plan_id)
+    if plan is None:
+        raise NotFound(f"Plan {plan_id} not found.")
+    return plan
+
+
+def list_plans(session: Session, actor: User, day: date | None) -> Sequence[Plan]:
+    _require_dispatcher(actor)
+    query = select(Plan).order_by(Plan.day.desc(), Plan.version.desc())
+    if day is not None:
+        query = query.where(Plan.day == day)
+    return session.scalars(query.limit(100)).all()
+
+
+def publish_plan(session: Session, actor: User, plan_id: int, now: datetime) -> Plan:
+    """Publish a draft: lock its legs, assign couriers, tell residents their window."""
+    plan = get_plan(session, actor, plan_id)
+    if plan.status != PlanStatus.DRAFT:
+        raise InvalidState(f"Only a draft can be published; plan {plan_id} is {plan.status.value}.")
+    previous = _published(session, plan.day)
+    if previous is not None:
+        previous.status = PlanStatus.SUPERSEDED
+        for route in previous.routes:
+            for stop in route.stops:
+                if stop.leg_id is not None:
+                    leg = session.get(Leg, stop.leg_id)
+                    if leg is not None and leg.status == LegStatus.SCHEDULED:
+                        leg.courier_id = None
+        session.flush()
+    told: set[int] = set()
+    for route in plan.routes:
+        for stop in route.stops:
+            if stop.leg_id is None:
+                continue
+            leg = session.get(Leg, stop.leg_id)
+            if leg is None:
+                continue
+            leg.locked = True
+            leg.courier_id = route.courier_id
+            booking: Booking = leg.booking
+            resident_facing = (
+                stop.type == StopType.PICKUP and leg.origin_kind.value == "resident"
+            ) or (
+                stop.type == StopType.DELIVERY
+                and leg.dest_kind.value in ("resident", "point", "locker")
+            )
+            if resident_facing and booking.id not in told:
+                told.add(booking.id)
+                notify(
+                    session,
+                    booking,
+                    "out_for_delivery",
+                    when=_eta_text(stop.eta),
+                )
+    plan.status = PlanStatus.PUBLISHED
+    plan.published_at = now
+    session.commit()
+    return plan
+
+
+def _eta_text(eta: datetime) -> str:
+    local = eta.astimezone(adapters.BERLIN)
+    start, end = local - ETA_MARGIN, local + ETA_MARGIN
+    return f"{local:%d.%m.%Y} {start:%H:%M}–{end:%H:%M}"
+
+
+def eta_window(stop: PlanStop) -> tuple[datetime, datetime]:
+    return stop.eta - ETA_MARGIN, stop.eta + ETA_MARGIN

@@ -1,0 +1,81 @@
+"""Dispatch fixtures: a fleet with shifts on Monday and a handful of bookings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from louise.fleet.models import Shift, Vehicle, VehicleKind
+from tests.bookings.conftest import (  # noqa: F401
+    MONDAY,
+    book,
+    local,
+    make_address,
+    make_merchant,
+    make_offer,
+    now,
+    offers,
+    shop,
+)
+
+HUB = (51.5236, 6.9285)
+
+#: Homes around Bottrop town centre.
+HOMES = [
+    (51.5290, 6.9400),
+    (51.5180, 6.9210),
+    (51.5330, 6.9150),
+    (51.5210, 6.9500),
+    (51.5380, 6.9320),
+    (51.5150, 6.9350),
+    (51.5260, 6.9050),
+    (51.5310, 6.9600),
+]
+
+
+@pytest.fixture()
+def fleet(db_session: Any, make_user: Callable[..., Any]) -> list[Shift]:
+    shifts = []
+    for n in range(2):
+        bike = Vehicle(
+            name=f"Lastenrad {n + 1}",
+            kind=VehicleKind.BIKE,
+            capacity_l=200,
+            capacity_kg=100,
+            speed_kmh=15,
+        )
+        db_session.add(bike)
+        db_session.flush()
+        shift = Shift(
+            day=MONDAY,
+            courier_id=make_user("courier", name=f"Kurier {n + 1}").id,
+            vehicle_id=bike.id,
+            starts_at=local(MONDAY, 8, 0),
+            ends_at=local(MONDAY, 21, 0),
+            breaks=[
+                {
+                    "start": local(MONDAY, 12, 0).isoformat(),
+                    "end": local(MONDAY, 14, 0).isoformat(),
+                    "duration_s": 1800,
+                }
+            ],
+        )
+        db_session.add(shift)
+        shifts.append(shift)
+    db_session.commit()
+    return shifts
+
+
+@pytest.fixture()
+def day_bookings(
+    book: Any, offers: dict[str, Any], make_user: Callable[..., Any]
+) -> list[dict[str, Any]]:
+    out = []
+    kinds = ["product", "service", "collection"]
+    for i, (lat, lon) in enumerate(HOMES):
+        r = book(make_user("customer"), offers[kinds[i % 3]], address={"lat": lat, "lon": lon})
+        assert r.status_code == 201, r.json
+        out.append(r.json)
+    return out
