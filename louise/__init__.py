@@ -60,9 +60,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from louise.bookings.api import blp as bookings_blp
     from louise.geo.api import blp as geo_blp
     from louise.merchants.api import blp as merchants_blp
+    from louise.routing.api import blp as plans_blp
 
     register_jwt_callbacks(jwt)
-    for blp in (auth_blp, merchants_blp, geo_blp, bookings_blp):
+    for blp in (auth_blp, merchants_blp, geo_blp, bookings_blp, plans_blp):
         api.register_blueprint(blp, url_prefix=API_PREFIX)
 
     from louise.web import register_error_handlers

@@ -93,6 +93,15 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "HUB_ADDRESS": _env("HUB_ADDRESS", "Altmarkt-Passage, Altmarkt 1, 46236 Bottrop"),
         "HUB_LAT": _env_float("HUB_LAT", 51.5236),
         "HUB_LON": _env_float("HUB_LON", 6.9285),
+        # planning
+        "BROKER_URL": _env("BROKER_URL"),
+        "PLANNING_TIME_LIMIT": _env_float("PLANNING_TIME_LIMIT", 5.0),
+        "PLANNING_SEED": _env_int("PLANNING_SEED", 0),
+        "PLANNING_THREADS": _env_int("PLANNING_THREADS", 1),
+        "PLANNING_INLINE": _env_bool("PLANNING_INLINE", False),
+        "FAILED_DELIVERY_FALLBACK": _env_bool("FAILED_DELIVERY_FALLBACK", True),
+        "UPLOAD_DIR": _env("UPLOAD_DIR"),
+        "MAX_UPLOAD_BYTES": _env_int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024),
         # notifications
         "SMTP_HOST": _env("SMTP_HOST"),
         "SMTP_PORT": _env_int("SMTP_PORT", 25),
@@ -128,4 +137,6 @@ def config_for_tests(database_url: str) -> dict[str, Any]:
         "TESTING": True,
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret-key-" + "x" * 40,
+        "PLANNING_INLINE": True,
+        "PLANNING_TIME_LIMIT": 1.0,
     }

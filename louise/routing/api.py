@@ -1,0 +1,74 @@
+"""Planning: start a run for a day (202), follow it, read and publish the plan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from louise import clock
+from louise.auth.guards import auth_required, current_user
+from louise.auth.models import Role
+from louise.extensions import db
+from louise.routing import service
+from louise.routing.runtime import dispatch_plan
+from louise.routing.schemas import (
+    PlanAcceptedSchema,
+    PlanCreateSchema,
+    PlanQueryArgsSchema,
+    PlanSchema,
+    PlanSummarySchema,
+)
+from louise.web import document_errors
+
+blp = Blueprint("plans", __name__, description="Daily planning of routes")
+
+STAFF = (Role.DISPATCHER, Role.ADMIN)
+
+
+@blp.route("/plans")
+class Plans(MethodView):
+    @auth_required(blp, *STAFF)
+    @blp.arguments(PlanCreateSchema)
+    @blp.response(202, PlanAcceptedSchema)
+    @document_errors(blp, 409)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Plan a day in the background; answers 202 with the plan's id (409 if one runs)."""
+        plan = service.request_plan(db.session(), current_user(), data["date"], clock.now())
+        runner = dispatch_plan(plan.id)
+        db.session.refresh(plan)
+        return {
+            "id": plan.id,
+            "day": plan.day,
+            "version": plan.version,
+            "status": plan.status.value,
+            "runner": runner,
+        }
+
+    @auth_required(blp, *STAFF)
+    @blp.arguments(PlanQueryArgsSchema, location="query")
+    @blp.response(200, PlanSummarySchema(many=True))
+    def get(self, args: dict[str, Any]) -> Any:
+        """Plans, newest first (filter by date)."""
+        return service.list_plans(db.session(), current_user(), args.get("date"))
+
+
+@blp.route("/plans/<int:plan_id>")
+class PlanById(MethodView):
+    @auth_required(blp, *STAFF)
+    @blp.response(200, PlanSchema)
+    @document_errors(blp, 404)
+    def get(self, plan_id: int) -> Any:
+        """A plan: its status while it runs, then routes, stops with ETAs and unassigned legs."""
+        return service.get_plan(db.session(), current_user(), plan_id)
+
+
+@blp.route("/plans/<int:plan_id>/publish")
+class PlanPublish(MethodView):
+    @auth_required(blp, *STAFF)
+    @blp.response(200, PlanSchema)
+    @document_errors(blp, 404, 409)
+    def post(self, plan_id: int) -> Any:
+        """Publish a draft: legs are locked, couriers see their routes, residents are told."""
+        return service.publish_plan(db.session(), current_user(), plan_id, clock.now())

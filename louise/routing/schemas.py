@@ -1,0 +1,101 @@
+"""Plan schemas."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from marshmallow import Schema, fields
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment is not None else None
+
+
+class PlanCreateSchema(Schema):
+    date = fields.Date(required=True)
+
+
+class PlanQueryArgsSchema(Schema):
+    date = fields.Date()
+
+
+class PlanAcceptedSchema(Schema):
+    id = fields.Integer()
+    day = fields.Date()
+    version = fields.Integer()
+    status = fields.String()
+    runner = fields.String(metadata={"description": "inline | thread | celery"})
+
+
+class StopSchema(Schema):
+    id = fields.Integer()
+    seq = fields.Integer()
+    type = fields.String()
+    leg_id = fields.Integer(allow_none=True)
+    label = fields.String()
+    lat = fields.Float()
+    lon = fields.Float()
+    eta = fields.Method("_eta")
+    window_start = fields.Method("_ws")
+    window_end = fields.Method("_we")
+    waiting_s = fields.Float()
+    service_s = fields.Float()
+    travel_s = fields.Float()
+    distance_m = fields.Float()
+    load_l = fields.Float()
+    load_kg = fields.Float()
+    status = fields.String()
+    failure_reason = fields.String(allow_none=True)
+
+    def _eta(self, stop: Any) -> str | None:
+        return _iso(stop.eta)
+
+    def _ws(self, stop: Any) -> str | None:
+        return _iso(stop.window_start)
+
+    def _we(self, stop: Any) -> str | None:
+        return _iso(stop.window_end)
+
+
+class RouteSchema(Schema):
+    id = fields.Integer()
+    shift_id = fields.Integer()
+    vehicle_id = fields.Integer()
+    courier_id = fields.Integer()
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+    distance_m = fields.Float()
+    duration_s = fields.Float()
+    stops = fields.List(fields.Nested(StopSchema))
+
+
+class UnassignedSchema(Schema):
+    leg_id = fields.Integer()
+    reason = fields.String()
+    detail = fields.String(allow_none=True)
+
+
+class PlanSchema(Schema):
+    id = fields.Integer()
+    day = fields.Date()
+    version = fields.Integer()
+    status = fields.String()
+    created_at = fields.DateTime()
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+    published_at = fields.DateTime(allow_none=True)
+    error = fields.String(allow_none=True)
+    stats = fields.Dict()
+    routes = fields.List(fields.Nested(RouteSchema))
+    unassigned = fields.List(fields.Nested(UnassignedSchema))
+
+
+class PlanSummarySchema(Schema):
+    id = fields.Integer()
+    day = fields.Date()
+    version = fields.Integer()
+    status = fields.String()
+    created_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)
+    error = fields.String(allow_none=True)
