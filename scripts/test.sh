@@ -7,6 +7,16 @@ VENV=${VENV:-.venv}
 BIN="$VENV/bin"
 PG_DEFAULT="postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
+# Route sheets are checked in a real headless Chromium (Debian's package). CI installs it;
+# elsewhere the browser test skips with its reason when it is missing.
+if [[ "${CI:-}" =~ ^(1|true|yes)$ ]] && ! command -v chromium >/dev/null 2>&1; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "== installing chromium (Debian) for the route-sheet browser test"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+      || echo "!! chromium could not be installed; the browser test will fail"
+  fi
+fi
+
 echo "== ruff";   "$BIN/ruff" check . && "$BIN/ruff" format --check .
 echo "== mypy";   "$BIN/mypy"
 echo "== import-linter"; "$BIN/lint-imports"
