@@ -1,0 +1,95 @@
+"""Fleet: vehicles and courier shifts, managed by dispatchers and admins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from louise.auth.guards import auth_required, current_user
+from louise.auth.models import Role
+from louise.extensions import db
+from louise.fleet import service
+from louise.fleet.schemas import (
+    ShiftCreateSchema,
+    ShiftQueryArgsSchema,
+    ShiftSchema,
+    ShiftUpdateSchema,
+    VehicleSchema,
+    VehicleUpdateSchema,
+)
+from louise.web import document_errors
+
+blp = Blueprint(
+    "fleet",
+    __name__,
+    description="Vehicles (e-cargo-bikes, the e-car) and courier shifts with breaks. "
+    "Dispatchers and admins only.",
+)
+
+STAFF = (Role.DISPATCHER, Role.ADMIN)
+
+
+@blp.route("/vehicles")
+class Vehicles(MethodView):
+    @auth_required(blp, *STAFF)
+    @blp.response(200, VehicleSchema(many=True))
+    def get(self) -> Any:
+        """Every vehicle of the fleet, inactive ones included."""
+        return service.list_vehicles(db.session(), current_user())
+
+    @auth_required(blp, *STAFF)
+    @blp.arguments(VehicleSchema)
+    @blp.response(201, VehicleSchema)
+    @document_errors(blp, 409, 422)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Add a vehicle: kind, capacity (l, kg), speed, the districts it may serve."""
+        return service.create_vehicle(db.session(), current_user(), data)
+
+
+@blp.route("/vehicles/<int:vehicle_id>")
+class VehicleById(MethodView):
+    @auth_required(blp, *STAFF)
+    @blp.arguments(VehicleUpdateSchema)
+    @blp.response(200, VehicleSchema)
+    @document_errors(blp, 404, 409, 422)
+    def patch(self, data: dict[str, Any], vehicle_id: int) -> Any:
+        """Change a vehicle (e.g. take it out of service with active=false)."""
+        return service.update_vehicle(db.session(), current_user(), vehicle_id, data)
+
+
+@blp.route("/shifts")
+class Shifts(MethodView):
+    @auth_required(blp, *STAFF)
+    @blp.arguments(ShiftQueryArgsSchema, location="query")
+    @blp.response(200, ShiftSchema(many=True))
+    def get(self, args: dict[str, Any]) -> Any:
+        """Shifts in time order (filter by date)."""
+        return service.list_shifts(db.session(), current_user(), args.get("date"))
+
+    @auth_required(blp, *STAFF)
+    @blp.arguments(ShiftCreateSchema)
+    @blp.response(201, ShiftSchema)
+    @document_errors(blp, 409, 422)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Put a courier on a vehicle from a start to an end time, with breaks."""
+        return service.create_shift(db.session(), current_user(), data)
+
+
+@blp.route("/shifts/<int:shift_id>")
+class ShiftById(MethodView):
+    @auth_required(blp, *STAFF)
+    @blp.arguments(ShiftUpdateSchema)
+    @blp.response(200, ShiftSchema)
+    @document_errors(blp, 404, 409, 422)
+    def patch(self, data: dict[str, Any], shift_id: int) -> Any:
+        """Change a shift's courier, vehicle, times or breaks."""
+        return service.update_shift(db.session(), current_user(), shift_id, data)
+
+    @auth_required(blp, *STAFF)
+    @blp.response(204)
+    @document_errors(blp, 404, 409)
+    def delete(self, shift_id: int) -> None:
+        """Remove a shift that no plan routes."""
+        service.delete_shift(db.session(), current_user(), shift_id)
