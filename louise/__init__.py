@@ -58,12 +58,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from louise.auth.api import blp as auth_blp
     from louise.auth.tokens import register_jwt_callbacks
     from louise.bookings.api import blp as bookings_blp
+    from louise.fleet.api import blp as fleet_blp
     from louise.geo.api import blp as geo_blp
     from louise.merchants.api import blp as merchants_blp
     from louise.routing.api import blp as plans_blp
 
     register_jwt_callbacks(jwt)
-    for blp in (auth_blp, merchants_blp, geo_blp, bookings_blp, plans_blp):
+    for blp in (auth_blp, merchants_blp, geo_blp, bookings_blp, fleet_blp, plans_blp):
         api.register_blueprint(blp, url_prefix=API_PREFIX)
 
     from louise.web import register_error_handlers
