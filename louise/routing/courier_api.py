@@ -1,0 +1,156 @@
+"""Couriers: today's routes and what happened at each stop; public tracking links."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import ValidationError
+
+from louise import clock
+from louise.auth.guards import auth_required, current_user
+from louise.auth.models import Role
+from louise.bookings.runtime import get_context
+from louise.errors import ValidationFailed
+from louise.extensions import db
+from louise.routing import courier, tracking
+from louise.routing.courier_schemas import (
+    CourierDaySchema,
+    CourierStopSchema,
+    StopCompleteSchema,
+    StopFailSchema,
+    StopFailureSchema,
+    TrackingSchema,
+)
+from louise.web import document_errors
+
+blp = Blueprint("courier", __name__, description="Couriers' day and public tracking")
+
+UPLOAD_FIELDS = ("photo", "signature")
+MULTIPART_OVERHEAD = 64 * 1024  # form boundaries and headers around the file
+
+_COMPLETE_BODY = {
+    "required": False,
+    "content": {
+        "application/json": {"schema": StopCompleteSchema},
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    name: {"type": "string", "format": "binary", "description": "JPEG or PNG"}
+                    for name in UPLOAD_FIELDS
+                },
+            }
+        },
+    },
+}
+
+
+def courier_settings() -> courier.CourierSettings:
+    cfg = current_app.config
+    ctx = get_context()
+    upload_dir = cfg.get("UPLOAD_DIR") or str(Path(current_app.instance_path) / "uploads")
+    return courier.CourierSettings(
+        policy=ctx.policy,
+        hub=ctx.hub,
+        upload_dir=Path(upload_dir),
+        max_upload_bytes=cfg["MAX_UPLOAD_BYTES"],
+        fallback=bool(cfg["FAILED_DELIVERY_FALLBACK"]),
+    )
+
+
+def _proof_from_request() -> courier.Proof | None:
+    """The proof of a completed stop: one uploaded image, or a PIN / booking code in JSON."""
+    if request.mimetype.startswith("multipart/"):
+        # Uploads may be larger than the app-wide body limit; Werkzeug answers 413 beyond.
+        request.max_content_length = current_app.config["MAX_UPLOAD_BYTES"] + MULTIPART_OVERHEAD
+        uploads = [(name, request.files[name]) for name in UPLOAD_FIELDS if name in request.files]
+        if len(uploads) != 1:
+            raise ValidationFailed(
+                "Send exactly one file: 'photo' or 'signature'.",
+                fields={"files": {"photo": ["Exactly one of photo or signature."]}},
+            )
+        name, upload = uploads[0]
+        data = upload.stream.read(current_app.config["MAX_UPLOAD_BYTES"] + 1)
+        return courier.Proof(kind=name, data=data, filename=upload.filename)
+    if not request.content_length:
+        return None
+    try:
+        body = StopCompleteSchema().load(request.get_json() or {})
+    except ValidationError as exc:
+        raise ValidationFailed(
+            "Invalid proof.", fields={"json": exc.normalized_messages()}
+        ) from None
+    for kind in ("pin", "booking_code"):
+        if kind in body:
+            return courier.Proof(kind=kind, value=body[kind])
+    return None
+
+
+@blp.route("/courier/today")
+class CourierToday(MethodView):
+    @auth_required(blp, Role.COURIER)
+    @blp.response(200, CourierDaySchema)
+    def get(self) -> Any:
+        """My routes of today's published plan, with their stops in order."""
+        return courier.today(db.session(), current_user(), clock.now())
+
+
+@blp.route("/courier/stops/<int:stop_id>/arrived")
+class StopArrived(MethodView):
+    @auth_required(blp, Role.COURIER)
+    @blp.response(200, CourierStopSchema)
+    @document_errors(blp, 404, 409)
+    def post(self, stop_id: int) -> Any:
+        """Record that I arrived at a stop."""
+        return courier.record_arrival(db.session(), current_user(), stop_id, clock.now())
+
+
+@blp.route("/courier/stops/<int:stop_id>/complete")
+class StopComplete(MethodView):
+    @auth_required(blp, Role.COURIER)
+    @blp.doc(requestBody=_COMPLETE_BODY)
+    @blp.response(200, CourierStopSchema)
+    @document_errors(blp, 400, 404, 409, 413, 415, 422)
+    def post(self, stop_id: int) -> Any:
+        """Complete a stop with a proof: photo or signature (multipart), PIN or booking code."""
+        return courier.complete_stop(
+            db.session(),
+            courier_settings(),
+            current_user(),
+            stop_id,
+            _proof_from_request(),
+            clock.now(),
+        )
+
+
+@blp.route("/courier/stops/<int:stop_id>/fail")
+class StopFail(MethodView):
+    @auth_required(blp, Role.COURIER)
+    @blp.arguments(StopFailSchema)
+    @blp.response(200, StopFailureSchema)
+    @document_errors(blp, 404, 409, 422)
+    def post(self, data: dict[str, Any], stop_id: int) -> Any:
+        """Record a failed pickup or delivery; a failed door delivery may go to a Point."""
+        return courier.fail_stop(
+            db.session(),
+            courier_settings(),
+            current_user(),
+            stop_id,
+            data["reason"],
+            data.get("note"),
+            clock.now(),
+        )
+
+
+@blp.route("/track/<string:token>")
+class TrackingByToken(MethodView):
+    @blp.response(200, TrackingSchema)
+    @document_errors(blp, 404)
+    def get(self, token: str) -> Any:
+        """A booking's state and its next ETA window, by tracking link (no login)."""
+        headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+        return tracking.track(db.session(), token), 200, headers
