@@ -550,12 +550,18 @@ class _Model:
 # search
 
 
-def _params(seconds: float, ils: bool, solution_limit: int | None = None) -> Any:
+def _params(
+    seconds: float, ils: bool, solution_limit: int | None = None, fast_start: bool = False
+) -> Any:
     params = pywrapcp.DefaultRoutingSearchParameters()
     if solution_limit is not None:
         params.solution_limit = solution_limit
+    # parallel cheapest insertion builds better first plans, but with break intervals or
+    # many nodes it took 9 s for 400 nodes where local cheapest insertion took under 2 s
     params.first_solution_strategy = (
-        routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+        routing_enums_pb2.FirstSolutionStrategy.LOCAL_CHEAPEST_INSERTION
+        if fast_start
+        else routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
     )
     params.time_limit.FromMilliseconds(max(1, int(seconds * 1000)))
     if ils:
@@ -626,7 +632,10 @@ class _Search:
         seconds = min(seconds, self.deadline - build_done)
         if seconds <= 0.05:
             return None, info
-        params = _params(seconds, ils, self.solution_limit)
+        fast_start = len(self.model.nodes) > 500 or any(
+            v.breaks for v in self.model.problem.vehicles
+        )
+        params = _params(seconds, ils, self.solution_limit, fast_start)
         base = info["penalty_base"]
 
         def on_solution() -> None:
@@ -965,6 +974,7 @@ def _solve_single(problem: Problem, options: SolveOptions, t0: float, loaded: fl
     _LAST_STATS.update(
         first_feasible=search.first_feasible,
         history=list(search.history),
+        penalty_base=model.penalty_base(),
     )
     return solution
 
