@@ -1,0 +1,207 @@
+"""A route map from coordinates alone: no tiles, no network, no JavaScript.
+
+Equirectangular projection around the route's mean latitude (longitudes scaled by cos(lat)),
+which is exact enough for a town. :func:`layout` does the geometry once; :func:`route_svg`
+draws it as SVG and the PDF draws the same layout with ReportLab.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+KM_PER_DEGREE = 111.32  # one degree of latitude (and of longitude at the equator)
+_NICE_KM = (0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 2.5, 5.0, 10.0, 20.0, 25.0, 50.0, 100.0)
+_MIN_SPAN_DEG = 0.004  # a route at one place still gets a ~400 m wide map
+
+LINE_COLOUR = "#1d4ed8"
+STOP_COLOUR = "#ffffff"
+HUB_COLOUR = "#b91c1c"
+INK = "#111827"
+
+
+@dataclass(frozen=True)
+class Marker:
+    x: float
+    y: float
+    text: str  # "3" or "3,4" when stops share a place; "" for the hub
+    hub: bool
+
+
+@dataclass(frozen=True)
+class MapLayout:
+    """Pixel geometry, y growing downwards (SVG's convention)."""
+
+    width: float
+    height: float
+    line: tuple[tuple[float, float], ...]
+    markers: tuple[Marker, ...]
+    arrows: tuple[tuple[float, float, float], ...]  # x, y, angle in radians
+    scale_km: float
+    scale_px: float
+    scale_label: str
+
+
+def _nice_km(px_per_km: float, max_px: float) -> float:
+    fitting = [km for km in _NICE_KM if km * px_per_km <= max_px]
+    return fitting[-1] if fitting else _NICE_KM[0]
+
+
+def _km_text(km: float) -> str:
+    return f"{km * 1000:.0f} m" if km < 1 else f"{km:g} km"
+
+
+def layout(
+    points: Sequence[tuple[float, float]],
+    labels: Sequence[str],
+    width: float = 480,
+    height: float = 360,
+    *,
+    hub: tuple[float, float] | None = None,
+    padding: float = 24,
+) -> MapLayout:
+    """Project ``points`` (lat, lon, in driving order) into a ``width`` × ``height`` box.
+
+    A point with an empty label is the hub; ``hub`` marks it even when it is not in ``points``.
+    Stops at the same place share one marker ("3,4").
+    """
+    if len(points) != len(labels):
+        raise ValueError("one label per point")
+    if width <= 2 * padding or height <= 2 * padding + 20:
+        raise ValueError("map too small for its padding")
+    every = list(points) + ([hub] if hub is not None else [])
+    if not every:
+        return MapLayout(width, height, (), (), (), 0.0, 0.0, "")
+    lat0 = math.radians(sum(p[0] for p in every) / len(every))
+    kx = math.cos(lat0)
+    xs = [lon * kx for _, lon in every]
+    ys = [lat for lat, _ in every]
+    span_x = max(max(xs) - min(xs), _MIN_SPAN_DEG)
+    span_y = max(max(ys) - min(ys), _MIN_SPAN_DEG)
+    bottom_band = 26.0  # room for the scale bar
+    inner_w, inner_h = width - 2 * padding, height - 2 * padding - bottom_band
+    scale = min(inner_w / span_x, inner_h / span_y)  # pixels per (scaled) degree
+    mid_x, mid_y = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+    centre_x, centre_y = width / 2, padding + inner_h / 2
+
+    def project(lat: float, lon: float) -> tuple[float, float]:
+        x = centre_x + (lon * kx - mid_x) * scale
+        y = centre_y - (lat - mid_y) * scale
+        return round(x, 1), round(y, 1)
+
+    line = tuple(project(lat, lon) for lat, lon in points)
+    grouped: dict[tuple[float, float], list[str]] = {}
+    hubs: set[tuple[float, float]] = set()
+    for (lat, lon), text in zip(points, labels, strict=True):
+        xy = project(lat, lon)
+        if text:
+            texts = grouped.setdefault(xy, [])
+            if text not in texts:
+                texts.append(text)
+        else:
+            hubs.add(xy)
+    if hub is not None:
+        hubs.add(project(*hub))
+    markers = [Marker(x, y, "", True) for x, y in sorted(hubs)]
+    markers += [Marker(x, y, ",".join(texts), False) for (x, y), texts in grouped.items()]
+    arrows = []
+    for (x1, y1), (x2, y2) in itertools.pairwise(line):
+        if math.hypot(x2 - x1, y2 - y1) > 40:  # short hops get no arrow: it would hide them
+            arrows.append(
+                (round((x1 + x2) / 2, 1), round((y1 + y2) / 2, 1), math.atan2(y2 - y1, x2 - x1))
+            )
+    px_per_km = scale / KM_PER_DEGREE
+    km = _nice_km(px_per_km, width * 0.3)
+    return MapLayout(
+        width=width,
+        height=height,
+        line=line,
+        markers=tuple(markers),
+        arrows=tuple(arrows),
+        scale_km=km,
+        scale_px=round(km * px_per_km, 1),
+        scale_label=_km_text(km),
+    )
+
+
+def arrow_polygon(x: float, y: float, angle: float, size: float = 6) -> list[tuple[float, float]]:
+    """A small arrowhead centred on (x, y) pointing along ``angle``."""
+    tip = (x + size * math.cos(angle), y + size * math.sin(angle))
+    back = angle + math.pi
+    left = (x + size * math.cos(back + 0.6), y + size * math.sin(back + 0.6))
+    right = (x + size * math.cos(back - 0.6), y + size * math.sin(back - 0.6))
+    return [tip, left, right]
+
+
+def marker_width(text: str) -> float:
+    """Width of a stop marker: a circle for short numbers, a pill for shared places."""
+    return max(18.0, 7.0 * len(text) + 8.0)
+
+
+def _f(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def route_svg(
+    points: Sequence[tuple[float, float]],
+    labels: Sequence[str],
+    width: float = 480,
+    height: float = 360,
+    *,
+    hub: tuple[float, float] | None = None,
+    title: str = "Route",
+) -> str:
+    """A standalone SVG document (no external references) of the route through ``points``."""
+    geo = layout(points, labels, width, height, hub=hub)
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_f(width)}" height="{_f(height)}" '
+        f'viewBox="0 0 {_f(width)} {_f(height)}" role="img" aria-label="{escape(title)}" '
+        'class="route-map" font-family="Helvetica, Arial, sans-serif">',
+        f"<title>{escape(title)}</title>",
+        f'<rect x="0" y="0" width="{_f(width)}" height="{_f(height)}" fill="#f8fafc" '
+        'stroke="#cbd5e1"/>',
+    ]
+    if len(geo.line) > 1:
+        path = " ".join(f"{_f(x)},{_f(y)}" for x, y in geo.line)
+        out.append(
+            f'<polyline points="{path}" fill="none" stroke="{LINE_COLOUR}" stroke-width="2.5" '
+            'stroke-linejoin="round" stroke-linecap="round" stroke-opacity="0.85"/>'
+        )
+    for x, y, angle in geo.arrows:
+        tri = " ".join(f"{_f(px)},{_f(py)}" for px, py in arrow_polygon(x, y, angle))
+        out.append(f'<polygon points="{tri}" fill="{LINE_COLOUR}"/>')
+    for m in geo.markers:
+        if m.hub:
+            out.append(
+                f'<rect class="hub" x="{_f(m.x - 8)}" y="{_f(m.y - 8)}" width="16" height="16" '
+                f'fill="{HUB_COLOUR}" stroke="{INK}" stroke-width="1"/>'
+            )
+            continue
+        w = marker_width(m.text)
+        out.append(
+            f'<rect class="stop" x="{_f(m.x - w / 2)}" y="{_f(m.y - 9)}" width="{_f(w)}" '
+            f'height="18" rx="9" ry="9" fill="{STOP_COLOUR}" stroke="{INK}" stroke-width="1.5"/>'
+        )
+        out.append(
+            f'<text x="{_f(m.x)}" y="{_f(m.y + 4)}" text-anchor="middle" font-size="11" '
+            f'font-weight="bold" fill="{INK}">{escape(m.text)}</text>'
+        )
+    if geo.scale_px:
+        x0, y0 = 16.0, height - 14.0
+        x1 = x0 + geo.scale_px
+        out.append(
+            f'<g class="scale"><path d="M{_f(x0)},{_f(y0 - 5)} V{_f(y0)} H{_f(x1)} V{_f(y0 - 5)}" '
+            f'fill="none" stroke="{INK}" stroke-width="1.5"/>'
+            f'<text x="{_f(x1 + 6)}" y="{_f(y0)}" font-size="11" fill="{INK}">'
+            f"{escape(geo.scale_label)}</text></g>"
+        )
+        out.append(
+            f'<g class="north"><path d="M{_f(width - 20)},12 l6,14 h-12 z" fill="{INK}"/>'
+            f'<text x="{_f(width - 20)}" y="38" font-size="11" text-anchor="middle" '
+            f'fill="{INK}">N</text></g>'
+        )
+    out.append("</svg>")
+    return "\n".join(out)

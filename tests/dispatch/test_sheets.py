@@ -1,0 +1,556 @@
+"""Route sheets: the PDF read back, the HTML page in both languages, the offline SVG map,
+who may print which sheet, and the page in a real headless Chromium without console errors."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from select import select as fd_select
+from types import SimpleNamespace
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from louise.bookings.models import DeliveryPoint, DestinationType, Leg
+from louise.routing.models import Plan
+from louise.routing.sheets import (
+    RouteSheet,
+    SheetStop,
+    build_sheet,
+    render_html,
+    render_pdf,
+    route_svg,
+    write_plan_sheets,
+)
+from louise.routing.sheets.pdf import plain_text
+from tests.dispatch.conftest import HUB, MONDAY
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+CHROMIUM = os.environ.get("LOUISE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def _flat(text: str) -> str:
+    """Text with every run of whitespace as one space: table cells wrap long addresses."""
+    return re.sub(r"\s+", " ", text)
+
+
+@pytest.fixture()
+def locker(db_session: Any) -> DeliveryPoint:
+    point = DeliveryPoint(
+        kind=DestinationType.LOCKER,
+        name="Paketschließfach Hauptbahnhof",
+        address_label="Bahnhofstraße 1, 46236 Bottrop",
+        lat=51.5189,
+        lon=6.9300,
+        compartments={"S": 4, "M": 2, "L": 1, "XL": 0},
+        access_notes="24/7, Eingang Bahnhofsvorplatz",
+    )
+    db_session.add(point)
+    db_session.commit()
+    return point
+
+
+@pytest.fixture()
+def locker_booking(book: Any, offers: dict[str, Any], make_user: Any, locker: Any) -> Any:
+    r = book(make_user("customer"), offers["product"], destination="locker", point_id=locker.id)
+    assert r.status_code == 201, r.json
+    return r.json
+
+
+@pytest.fixture()
+def planned(
+    client: Any,
+    auth_headers: Callable[..., dict[str, str]],
+    db_session: Any,
+    fleet: Any,
+    day_bookings: Any,
+) -> Any:
+    """The Monday planned through the API (inline in the test app): headers, plan, codes."""
+    dispatcher = auth_headers("dispatcher")
+    r = client.post("/api/v1/plans", json={"date": MONDAY.isoformat()}, headers=dispatcher)
+    assert r.status_code == 202, r.json
+    plan = client.get(f"/api/v1/plans/{r.json['id']}", headers=dispatcher).json
+    assert plan["status"] == "draft" and plan["routes"], plan
+    codes = {leg.id: leg.booking.code for leg in db_session.scalars(select(Leg))}
+    return SimpleNamespace(dispatcher=dispatcher, plan=plan, codes=codes)
+
+
+def _url(plan: dict[str, Any], route: dict[str, Any], suffix: str) -> str:
+    return f"/api/v1/plans/{plan['id']}/routes/{route['id']}/sheet.{suffix}"
+
+
+def _task_stops(route: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for s in route["stops"] if s["type"] in ("pickup", "delivery")]
+
+
+# --- the PDF and the HTML page through the API ------------------------------------------------
+
+
+def test_pdf_sheet_contains_every_stop_address_and_booking_code(client, planned):
+    for route in planned.plan["routes"]:
+        r = client.get(_url(planned.plan, route, "pdf"), headers=planned.dispatcher)
+        assert r.status_code == 200
+        assert r.mimetype == "application/pdf"
+        assert r.headers["Content-Disposition"].startswith("inline; filename=")
+        assert r.headers["Content-Disposition"].endswith('.pdf"')
+        assert "no-store" in r.headers["Cache-Control"]
+        reader = PdfReader(io.BytesIO(r.data))
+        text = _flat(" ".join(page.extract_text() for page in reader.pages))
+        assert "Tourenblatt" in text and "Kurier" in text
+        stops = _task_stops(route)
+        assert stops
+        for stop in stops:
+            assert _flat(stop["label"]) in text, stop["label"]
+            assert planned.codes[stop["leg_id"]] in text
+        assert f"Stopps: {len(stops)}" in text
+
+
+def test_html_sheet_lists_every_stop_in_german_by_default(client, planned):
+    route = planned.plan["routes"][0]
+    r = client.get(_url(planned.plan, route, "html"), headers=planned.dispatcher)
+    assert r.status_code == 200
+    assert r.mimetype == "text/html" and r.mimetype_params["charset"] == "utf-8"
+    assert r.headers["Content-Language"] == "de"
+    page = r.get_data(as_text=True)
+    assert page.startswith("<!DOCTYPE html>") and '<html lang="de">' in page
+    for word in ("Tourenblatt", "Fahrzeug", "Stopps", "Unterschrift / Notiz", "abholen"):
+        assert word in page
+    external = page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "<script" not in page and "http://" not in external and "https://" not in external
+    rows = re.findall(r'<tr class="(\w+)" data-seq="(\d+)">', page)
+    assert [int(seq) for _, seq in rows] == [s["seq"] for s in route["stops"]]
+    for stop in _task_stops(route):
+        assert _escaped(stop["label"]) in page
+        assert planned.codes[stop["leg_id"]] in page
+
+
+def _escaped(text: str) -> str:
+    from html import escape
+
+    return escape(text)
+
+
+def test_html_sheet_speaks_english_when_asked(client, planned):
+    route = planned.plan["routes"][0]
+    headers = {**planned.dispatcher, "Accept-Language": "en-GB,en;q=0.9,de;q=0.5"}
+    r = client.get(_url(planned.plan, route, "html"), headers=headers)
+    page = r.get_data(as_text=True)
+    assert r.headers["Content-Language"] == "en" and '<html lang="en">' in page
+    for word in ("Route sheet", "Vehicle", "Signature / note", "collect", "Monday, 23 November"):
+        assert word in page
+    assert "Tourenblatt" not in page
+    pdf = client.get(_url(planned.plan, route, "pdf"), headers=headers)
+    text = _flat(PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text())
+    assert "Route sheet" in text and "Courier" in text
+
+
+def test_html_sheet_map_is_an_inline_well_formed_svg_with_every_place(client, planned):
+    route = planned.plan["routes"][0]
+    page = client.get(_url(planned.plan, route, "html"), headers=planned.dispatcher).get_data(
+        as_text=True
+    )
+    found = re.search(r"<svg .*?</svg>", page, re.S)
+    assert found
+    svg = ET.fromstring(found.group(0))
+    assert svg.tag == f"{SVG_NS}svg"
+    polyline = svg.find(f"{SVG_NS}polyline")
+    assert polyline is not None
+    placed = [s for s in route["stops"] if s["type"] != "break"]
+    assert len(polyline.get("points", "").split()) == len(placed)
+    labels = {t.text for t in svg.iter(f"{SVG_NS}text")}
+    for stop in _task_stops(route):
+        assert any(str(stop["seq"]) in (label or "").split(",") for label in labels)
+    assert svg.find(f".//{SVG_NS}rect[@class='hub']") is not None
+    assert svg.find(f".//{SVG_NS}g[@class='scale']") is not None
+
+
+def test_locker_pin_is_on_the_couriers_own_sheet_only(client, auth_headers, planned_with_locker):
+    p = planned_with_locker
+    route = next(
+        r for r in p.plan["routes"] if any(s["leg_id"] in p.locker_legs for s in r["stops"])
+    )
+    staff = client.get(_url(p.plan, route, "html"), headers=p.dispatcher).get_data(as_text=True)
+    assert p.pin not in staff and "nur auf dem Kurier-Blatt" in staff
+    assert f"Fach {p.size}" in staff and "ins Fach legen" in staff
+    client.post(f"/api/v1/plans/{p.plan['id']}/publish", headers=p.dispatcher)
+    courier = auth_headers(p.courier_of(route))
+    own = client.get(f"/api/v1/courier/routes/{route['id']}/sheet.html", headers=courier)
+    assert own.status_code == 200
+    assert f'PIN <span class="pin">{p.pin}</span>' in own.get_data(as_text=True)
+    pdf = client.get(f"/api/v1/courier/routes/{route['id']}/sheet.pdf", headers=courier)
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    text = _flat(" ".join(pg.extract_text() for pg in PdfReader(io.BytesIO(pdf.data)).pages))
+    assert p.pin in text and "24/7, Eingang Bahnhofsvorplatz" in text
+
+
+@pytest.fixture()
+def planned_with_locker(
+    client: Any, auth_headers: Any, fleet: Any, day_bookings: Any, locker_booking: Any
+) -> Any:
+    dispatcher = auth_headers("dispatcher")
+    plan_id = client.post(
+        "/api/v1/plans", json={"date": MONDAY.isoformat()}, headers=dispatcher
+    ).json["id"]
+    plan = client.get(f"/api/v1/plans/{plan_id}", headers=dispatcher).json
+    couriers = {shift.courier_id: shift.courier for shift in fleet}
+    return SimpleNamespace(
+        dispatcher=dispatcher,
+        plan=plan,
+        pin=locker_booking["pickup_pin"],
+        size=locker_booking["parcel_size"],
+        locker_legs={leg["id"] for leg in locker_booking["legs"]},
+        courier_of=lambda route: couriers[route["courier_id"]],
+    )
+
+
+# --- who may print which sheet ------------------------------------------------------------------
+
+
+def test_sheets_are_for_dispatchers_and_the_routes_own_courier_after_publishing(
+    client, auth_headers, planned, fleet
+):
+    plan, route = planned.plan, planned.plan["routes"][0]
+    own_url = f"/api/v1/courier/routes/{route['id']}/sheet.html"
+    for role in ("customer", "merchant", "courier"):
+        r = client.get(_url(plan, route, "pdf"), headers=auth_headers(role))
+        assert r.status_code == 403, role
+    for role in ("customer", "merchant", "dispatcher"):
+        assert client.get(own_url, headers=auth_headers(role)).status_code == 403, role
+    assert client.get(_url(plan, route, "html")).status_code == 401
+    admin = auth_headers("admin")
+    assert client.get(_url(plan, route, "html"), headers=admin).status_code == 200
+    wrong_plan = {**plan, "id": plan["id"] + 1000}
+    r = client.get(_url(wrong_plan, route, "html"), headers=planned.dispatcher)
+    assert r.status_code == 404 and r.json["error"] == "not_found"
+
+    owner = next(s.courier for s in fleet if s.courier_id == route["courier_id"])
+    other = next(s.courier for s in fleet if s.courier_id != route["courier_id"])
+    assert client.get(own_url, headers=auth_headers(owner)).status_code == 404  # still a draft
+    client.post(f"/api/v1/plans/{plan['id']}/publish", headers=planned.dispatcher)
+    assert client.get(own_url, headers=auth_headers(owner)).status_code == 200
+    assert client.get(own_url, headers=auth_headers(other)).status_code == 404
+    missing = f"/api/v1/courier/routes/{route['id'] + 1000}/sheet.pdf"
+    assert client.get(missing, headers=auth_headers(owner)).status_code == 404
+
+
+def test_openapi_documents_the_sheet_endpoints_with_their_media_types(client):
+    spec = client.get("/api/openapi.json").json
+    pdf = spec["paths"]["/api/v1/plans/{plan_id}/routes/{route_id}/sheet.pdf"]["get"]
+    assert "application/pdf" in pdf["responses"]["200"]["content"]
+    assert {"401", "403", "404"} <= set(pdf["responses"])
+    html = spec["paths"]["/api/v1/courier/routes/{route_id}/sheet.html"]["get"]
+    assert "text/html" in html["responses"]["200"]["content"]
+
+
+# --- the builder used by the demo and by the courier app ----------------------------------------
+
+
+def test_write_plan_sheets_writes_html_and_pdf_per_route(db_session, planned, tmp_path):
+    plan = db_session.get(Plan, planned.plan["id"])
+    written = write_plan_sheets(db_session, plan, tmp_path / "sheets", "en")
+    assert len(written) == 2 * len(plan.routes)
+    assert [p.suffix for p in written] == [".html", ".pdf"] * len(plan.routes)
+    for path in written:
+        assert path.exists() and path.stat().st_size > 1000
+        assert path.name.startswith(f"{MONDAY.isoformat()}_route-")
+    sheet = build_sheet(db_session, plan.routes[0], "de")
+    assert sheet.stop_count == len([s for s in sheet.stops if s.is_task])
+    assert sheet.km == round(plan.routes[0].distance_m / 1000, 1)
+    assert re.fullmatch(
+        r"\d\d:\d\d–\d\d:\d\d", next(s for s in sheet.stops if s.is_task).time_window
+    )
+
+
+# --- the map and the text helpers on their own --------------------------------------------------
+
+
+def test_route_svg_is_standalone_svg_with_hub_numbers_and_scale_bar():
+    points = [HUB, (51.529, 6.94), (51.518, 6.921), (51.529, 6.94), HUB]
+    svg = route_svg(points, ["", "2", "3", "4", ""], 400, 300, title="Tour <1> & Co")
+    root = ET.fromstring(svg)
+    assert root.tag == f"{SVG_NS}svg" and root.get("viewBox") == "0 0 400 300"
+    assert "href" not in svg and "<script" not in svg
+    texts = [t.text for t in root.iter(f"{SVG_NS}text")]
+    assert "2,4" in texts and "3" in texts  # stops at one place share a marker
+    assert len(root.findall(f".//{SVG_NS}rect[@class='hub']")) == 1
+    scale = root.find(f".//{SVG_NS}g[@class='scale']/{SVG_NS}text")
+    assert scale is not None and re.fullmatch(r"\d+ m|\d+(\.\d+)? km", scale.text or "")
+    for x, y in (
+        map(float, p.split(",")) for p in root.find(f"{SVG_NS}polyline").get("points").split()
+    ):  # type: ignore[union-attr]
+        assert 0 <= x <= 400 and 0 <= y <= 300
+
+
+def test_route_svg_copes_with_one_place_and_refuses_mismatched_labels():
+    ET.fromstring(route_svg([HUB], [""], 200, 150))
+    ET.fromstring(route_svg([], [], 200, 150, hub=HUB))
+    with pytest.raises(ValueError):
+        route_svg([HUB], [], 200, 150)
+
+
+def test_pdf_text_keeps_umlauts_and_dashes_and_replaces_what_helvetica_lacks():
+    assert plain_text("Größe – Straße → Fach ✓ 東") == "Größe – Straße -> Fach x ?"
+
+
+def _sample_sheet(lang: str = "de") -> RouteSheet:
+    stop = SheetStop(
+        seq=2,
+        type="delivery",
+        type_label="Zustellung",
+        time_from="17:45",
+        time_to="18:15",
+        address='Hauptstraße 1 <b>"&"</b>',
+        lat=51.53,
+        lon=6.94,
+        action="übergeben",
+        contact_name="Jörg <script>alert(1)</script>",
+        booking_code="LX-7",
+    )
+    start = SheetStop(
+        seq=1, type="start", type_label="Start", time_from="17:30", time_to="17:30",
+        address="City-Station", lat=HUB[0], lon=HUB[1],
+    )  # fmt: skip
+    return RouteSheet(
+        lang="en" if lang == "en" else "de",
+        plan_id=1,
+        plan_version=1,
+        route_id=1,
+        day=date(2026, 11, 23),
+        day_text="Montag, 23.11.2026",
+        courier_name="Kurier Ünal",
+        vehicle_name="Lastenrad 1",
+        starts_at="17:30",
+        ends_at="19:00",
+        km=3.2,
+        km_text="3,2 km",
+        stop_count=1,
+        stops=(start, stop),
+        hub=HUB,
+    )
+
+
+def test_html_escapes_everything_it_prints():
+    page = render_html(_sample_sheet())
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+    assert "<b>" not in page and "&lt;b&gt;&quot;&amp;&quot;" in page
+    text = _flat(PdfReader(io.BytesIO(render_pdf(_sample_sheet()))).pages[0].extract_text())
+    assert "Jörg" in text and "alert(1)" in text and "Kurier Ünal" in text
+
+
+# --- a real browser ---------------------------------------------------------------------------
+
+
+def _above_four(fd: int) -> int:
+    moved = fcntl.fcntl(fd, fcntl.F_DUPFD, 10)
+    os.close(fd)
+    return moved
+
+
+class DevTools:
+    """Headless Chromium driven over the DevTools protocol on a pipe (no port, no websocket,
+    no extra dependency): NUL-terminated JSON messages on file descriptors 3 and 4."""
+
+    def __init__(self, binary: str, profile: Path) -> None:
+        cmd_read, self._cmd = os.pipe()
+        self._events, ev_write = os.pipe()
+        # above 4, so that moving them onto 3 and 4 cannot overwrite one with the other
+        cmd_read, ev_write = _above_four(cmd_read), _above_four(ev_write)
+        args = [
+            binary,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--remote-debugging-pipe",
+            "about:blank",
+        ]
+        # the browser expects its pipe on fds 3 and 4: a tiny Python trampoline puts it there
+        # (no shell: dash cannot redirect descriptors above 9)
+        trampoline = (
+            "import os, sys; os.dup2(int(sys.argv[1]), 3); os.dup2(int(sys.argv[2]), 4); "
+            "os.execv(sys.argv[3], sys.argv[3:])"
+        )
+        self.log = profile / "chromium.log"
+        with self.log.open("wb") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", trampoline, str(cmd_read), str(ev_write), *args],
+                pass_fds=(cmd_read, ev_write),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+            )
+        os.close(cmd_read)
+        os.close(ev_write)
+        self._buffer = b""
+        self._next = 0
+        self.events: list[dict[str, Any]] = []
+        self.session: str | None = None
+
+    def call(self, method: str, params: dict[str, Any] | None = None, **kw: Any) -> Any:
+        self._next += 1
+        message: dict[str, Any] = {"id": self._next, "method": method, "params": params or {}}
+        if self.session and not method.startswith(("Target.", "Browser.")):
+            message["sessionId"] = self.session
+        os.write(self._cmd, json.dumps(message).encode() + b"\0")
+        answer = self.wait(lambda m: m.get("id") == self._next, **kw)
+        assert "error" not in answer, answer
+        return answer.get("result", {})
+
+    def wait(self, matches: Callable[[dict[str, Any]], bool], timeout: float = 30) -> Any:
+        deadline = time.monotonic() + timeout
+        while True:
+            while b"\0" in self._buffer:
+                raw, self._buffer = self._buffer.split(b"\0", 1)
+                message = json.loads(raw)
+                if "method" in message:
+                    self.events.append(message)
+                if matches(message):
+                    return message
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("Chromium did not answer in time")
+            ready, _, _ = fd_select([self._events], [], [], left)
+            if ready:
+                chunk = os.read(self._events, 1 << 16)
+                if not chunk:
+                    log = self.log.read_text(errors="replace")[-2000:]
+                    raise EOFError(f"Chromium closed the DevTools pipe:\n{log}")
+                self._buffer += chunk
+
+    def open(self, url: str, width: int = 1400, height: int = 1000) -> None:
+        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        self.session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})[
+            "sessionId"
+        ]
+        for domain in ("Page", "Runtime", "Log"):
+            self.call(f"{domain}.enable")
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+        )
+        self.call("Page.navigate", {"url": url})
+        self.wait(lambda m: m.get("method") == "Page.loadEventFired")
+
+    def evaluate(self, expression: str) -> Any:
+        return self.call("Runtime.evaluate", {"expression": expression, "returnByValue": True})[
+            "result"
+        ].get("value")
+
+    def errors(self) -> list[str]:
+        """Console errors, uncaught exceptions and failed loads reported by the page."""
+        self.evaluate("1")  # a round trip: every event of the load has arrived before it
+        found = []
+        for event in self.events:
+            method, params = event["method"], event.get("params", {})
+            if method == "Runtime.exceptionThrown":
+                details = params["exceptionDetails"]
+                found.append(f"{details.get('text')} {details.get('exception', {})}")
+            elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
+                found.append(f"console.{params['type']}: {params.get('args')}")
+            elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
+                found.append(f"{params['entry']['source']}: {params['entry']['text']}")
+        return found
+
+    def screenshot(self) -> bytes:
+        import base64
+
+        return base64.b64decode(self.call("Page.captureScreenshot", {"format": "png"})["data"])
+
+    def close(self) -> None:
+        with contextlib.suppress(EOFError, TimeoutError, OSError):
+            self.call("Browser.close", timeout=10)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        os.close(self._cmd)
+        os.close(self._events)
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture()
+def chromium(tmp_path: Path) -> Iterator[Callable[[], DevTools]]:
+    if not (os.path.exists(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        if _in_ci():
+            pytest.fail(f"CI needs Debian's chromium at {CHROMIUM} for the route-sheet test")
+        pytest.skip(f"chromium not installed ({CHROMIUM}); apt-get install chromium")
+    opened: list[DevTools] = []
+
+    def start() -> DevTools:
+        browser = DevTools(CHROMIUM, Path(tempfile.mkdtemp(dir=tmp_path, prefix="profile-")))
+        opened.append(browser)
+        return browser
+
+    yield start
+    for browser in opened:
+        browser.close()
+
+
+@pytest.mark.slow
+def test_sheet_renders_in_headless_chromium_without_console_errors(
+    client, planned, chromium, tmp_path
+):
+    route = planned.plan["routes"][0]
+    page = client.get(_url(planned.plan, route, "html"), headers=planned.dispatcher)
+    sheet = tmp_path / "sheet.html"
+    sheet.write_bytes(page.data)
+    # the control: the same check must see the errors of a broken page
+    broken = tmp_path / "broken.html"
+    broken.write_text(
+        '<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>x</title></head>'
+        '<body><script>console.error("kaputt"); missingFunction();</script></body></html>',
+        encoding="utf-8",
+    )
+    browser = chromium()
+    browser.open(broken.as_uri())
+    control = browser.errors()
+    assert any("kaputt" in e for e in control) and any("Uncaught" in e for e in control)
+
+    browser = chromium()
+    browser.open(sheet.as_uri())
+    assert browser.errors() == []
+    assert browser.evaluate("document.documentElement.lang") == "de"
+    box = browser.evaluate(
+        "JSON.stringify(document.querySelector('figure.map svg.route-map').getBoundingClientRect())"
+    )
+    assert json.loads(box)["width"] > 300 and json.loads(box)["height"] > 200
+    stops = browser.evaluate("document.querySelectorAll('svg.route-map rect.stop').length")
+    assert stops >= 1
+    rows = browser.evaluate("document.querySelectorAll('table.stops tbody tr').length")
+    assert rows == len(route["stops"])
+    png = browser.screenshot()
+    assert png.startswith(b"\x89PNG") and len(png) > 10_000
+
+
+def test_sheet_times_are_local_berlin_time(db_session, planned):
+    route = db_session.get(Plan, planned.plan["id"]).routes[0]
+    sheet = build_sheet(db_session, route, "de")
+    assert sheet.starts_at == route.starts_at.astimezone(ZoneInfo("Europe/Berlin")).strftime(
+        "%H:%M"
+    )
+    assert sheet.stops[0].time_window == sheet.starts_at
