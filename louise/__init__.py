@@ -63,9 +63,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from louise.merchants.api import blp as merchants_blp
     from louise.routing.api import blp as plans_blp
     from louise.routing.courier_api import blp as courier_blp
+    from louise.routing.sheets_api import blp as sheets_blp
 
     register_jwt_callbacks(jwt)
-    for blp in (auth_blp, merchants_blp, geo_blp, bookings_blp, fleet_blp, plans_blp, courier_blp):
+    for blp in (
+        auth_blp,
+        merchants_blp,
+        geo_blp,
+        bookings_blp,
+        fleet_blp,
+        plans_blp,
+        courier_blp,
+        sheets_blp,
+    ):
         api.register_blueprint(blp, url_prefix=API_PREFIX)
 
     from louise.web import register_error_handlers
