@@ -46,8 +46,8 @@ class SheetStop:
     contact_phone: str | None = None
     booking_code: str | None = None
     parcel_size: str | None = None
-    compartment: str | None = None  # lockers: the compartment size the parcel goes into
-    pin: str | None = None  # lockers: the resident's pickup PIN, on the courier's sheet only
+    compartment: str | None = None  # lockers: compartment size; Points: the shelf
+    pin: str | None = None  # Points and lockers: the pickup PIN, on the courier's sheet only
     pin_hidden: bool = False  # a locker PIN exists but this sheet does not show it
     has_place: bool = True  # False for a break (no place of its own: not drawn on the map)
 
@@ -139,13 +139,17 @@ def _party(
     return HUB_NAME, None, None
 
 
-def _recipient(session: Session, leg: Leg, booking: Booking) -> str:
+def _recipient(session: Session, leg: Leg, booking: Booking, pickup: bool) -> str:
+    """Who the parcel is for, as far as this stop may say: a shop or the hub by name, a
+    resident only at their own door (elsewhere the booking code identifies the parcel)."""
     if leg.dest_kind == StopKind.SHOP:
         merchant = session.get(Merchant, booking.merchant_id)
         return merchant.name if merchant else ""
     if leg.dest_kind == StopKind.HUB:
         return HUB_NAME
-    return booking.contact_name
+    if leg.dest_kind == StopKind.RESIDENT and not pickup:
+        return booking.contact_name
+    return ""
 
 
 def _task_stop(
@@ -181,7 +185,7 @@ def _task_stop(
         base,
         action=label(lang, action),
         item=offer.title if offer is not None else "",
-        for_whom=_recipient(session, leg, booking),
+        for_whom=_recipient(session, leg, booking, pickup),
         access_notes=notes or None,
         contact_name=name,
         contact_phone=phone,
@@ -190,8 +194,8 @@ def _task_stop(
         compartment=(
             _compartment(booking, point) if locker else label(lang, "shelf") if shelf else None
         ),
-        pin=booking.pickup_pin if locker and show_pins else None,
-        pin_hidden=bool(locker and booking.pickup_pin and not show_pins),
+        pin=booking.pickup_pin if (locker or shelf) and show_pins else None,
+        pin_hidden=bool((locker or shelf) and booking.pickup_pin and not show_pins),
     )
 
 
@@ -213,9 +217,11 @@ def build_sheet(
 ) -> RouteSheet:
     """The route sheet of ``route`` in ``lang`` ("de" unless English is asked for).
 
-    Locker PINs are the resident's secret: only the courier who fills that compartment sees
-    them, so they are printed with ``show_pins`` (the courier's own sheet) and otherwise only
-    announced. ``hub_label`` replaces the bare "City-Station" of the start and end rows.
+    Pickup PINs are the resident's secret: only the courier handing the parcel over at that
+    Point or locker sees them, so they are printed with ``show_pins`` (the courier's own sheet)
+    and otherwise only announced. A resident's name, phone and notes appear only at their
+    door, as in the courier app. ``hub_label`` replaces the bare "City-Station" of the start
+    and end rows.
     """
     lang_ = language(lang)
     stops: list[SheetStop] = []
