@@ -58,6 +58,7 @@ def _rounds(live: Live, rounds: int) -> list[str]:
 
 
 @pytest.mark.postgres
+@pytest.mark.timeout(600)  # 10 rounds take 1–2.5 min on a busy shared 2-core machine
 def test_200_concurrent_bookings_never_overbook_a_window_on_postgresql(
     live: Live,
 ) -> None:
