@@ -993,7 +993,11 @@ def confirm_receipt(session: Session, actor: User, booking_id: int, now: datetim
     booking = _merchant_booking(session, actor, booking_id)
     if booking.kind == OfferKind.PRODUCT.value:
         raise InvalidState("A product delivery starts at the shop; there is nothing to receive.")
-    set_booking_status(session, booking, BookingStatus.AT_SHOP, actor)
+    already_delivered = (
+        booking.kind == OfferKind.COLLECTION.value and booking.status == BookingStatus.AT_SHOP
+    )
+    if not already_delivered:  # a courier may have brought it (and marked it) already
+        set_booking_status(session, booking, BookingStatus.AT_SHOP, actor)
     for leg in booking.legs:
         if leg.purpose == LegPurpose.COLLECT and leg.status in (
             LegStatus.SCHEDULED,

@@ -101,3 +101,16 @@ def test_completed_collection_cannot_be_cancelled(
         f"/api/v1/bookings/{created['id']}/cancel", json={}, headers=auth_headers(resident)
     )
     assert cancel.status_code == 409
+
+
+def test_shop_completes_a_collection_the_courier_already_delivered(
+    book, offers, shop, make_user, auth_headers, client, db_session
+):
+    from louise.bookings.models import Booking, BookingStatus
+
+    created = book(make_user("customer"), offers["collection"]).json
+    booking = db_session.get(Booking, created["id"])
+    booking.status = BookingStatus.AT_SHOP  # as the courier's delivery stop leaves it
+    db_session.commit()
+    r = client.post(f"/api/v1/bookings/{created['id']}/receive", headers=auth_headers(shop.owner))
+    assert r.status_code == 200 and r.json["status"] == "completed"
