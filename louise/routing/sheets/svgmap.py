@@ -45,6 +45,37 @@ class MapLayout:
     scale_label: str
 
 
+def _close(a: tuple[float, float], b: tuple[float, float], px: float = 12.0) -> bool:
+    return math.hypot(a[0] - b[0], a[1] - b[1]) < px
+
+
+def _dedupe(xys: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    kept: list[tuple[float, float]] = []
+    for xy in xys:
+        if not any(_close(xy, k) for k in kept):
+            kept.append(xy)
+    return kept
+
+
+def _runs(texts: Sequence[str]) -> str:
+    """'3,10,11,12,13' → '3,10–13' (stop numbers; other labels are kept as they are)."""
+    if not all(t.isdigit() for t in texts):
+        return ",".join(texts)
+    numbers = sorted({int(t) for t in texts})
+    parts: list[str] = []
+    start = prev = numbers[0]
+    for n in [*numbers[1:], None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        parts.append(
+            str(start) if prev == start else f"{start}{'–' if prev > start + 1 else ','}{prev}"
+        )
+        if n is not None:
+            start = prev = n
+    return ",".join(parts)
+
+
 def _nice_km(px_per_km: float, max_px: float) -> float:
     fitting = [km for km in _NICE_KM if km * px_per_km <= max_px]
     return fitting[-1] if fitting else _NICE_KM[0]
@@ -66,7 +97,8 @@ def layout(
     """Project ``points`` (lat, lon, in driving order) into a ``width`` × ``height`` box.
 
     A point with an empty label is the hub; ``hub`` marks it even when it is not in ``points``.
-    Stops at the same place share one marker ("3,4").
+    Stops within a few pixels of each other share one marker ("3,4", "10–13"); stops at the
+    hub get their marker beside its square.
     """
     if len(points) != len(labels):
         raise ValueError("one label per point")
@@ -93,20 +125,30 @@ def layout(
         return round(x, 1), round(y, 1)
 
     line = tuple(project(lat, lon) for lat, lon in points)
-    grouped: dict[tuple[float, float], list[str]] = {}
-    hubs: set[tuple[float, float]] = set()
-    for (lat, lon), text in zip(points, labels, strict=True):
-        xy = project(lat, lon)
-        if text:
-            texts = grouped.setdefault(xy, [])
-            if text not in texts:
-                texts.append(text)
-        else:
-            hubs.add(xy)
+    hubs: list[tuple[float, float]] = [
+        xy for xy, text in zip(line, labels, strict=True) if not text
+    ]
     if hub is not None:
-        hubs.add(project(*hub))
-    markers = [Marker(x, y, "", True) for x, y in sorted(hubs)]
-    markers += [Marker(x, y, ",".join(texts), False) for (x, y), texts in grouped.items()]
+        hubs.append(project(*hub))
+    hubs = _dedupe(hubs)
+    groups: list[tuple[tuple[float, float], list[str]]] = []
+    for xy, text in zip(line, labels, strict=True):
+        if not text:
+            continue
+        near = next((g for g in groups if _close(g[0], xy)), None)
+        if near is None:
+            groups.append((xy, [text]))
+        elif text not in near[1]:
+            near[1].append(text)
+    markers = [Marker(x, y, "", True) for x, y in hubs]
+    for (x, y), texts in groups:
+        text = _runs(texts)
+        half = marker_width(text) / 2
+        if any(_close(h, (x, y)) for h in hubs):
+            # stops at the hub: the label sits beside the hub's square instead of hiding it
+            x = x + 10 + half if x + 10 + 2 * half <= width - 2 else x - 10 - half
+        x = min(max(x, half + 2), width - half - 2)
+        markers.append(Marker(round(x, 1), y, text, False))
     arrows = []
     for (x1, y1), (x2, y2) in itertools.pairwise(line):
         if math.hypot(x2 - x1, y2 - y1) > 40:  # short hops get no arrow: it would hide them
