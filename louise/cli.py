@@ -1,5 +1,5 @@
 """Flask commands: migrate the database, seed demo data, send notifications, queue pickup
-reminders.
+reminders, plan a day.
 
 Commands are thin: they read the app's configuration and session and call services. This
 module imports neither the ``louise`` package itself nor any ``*.api`` module.
@@ -8,8 +8,10 @@ module imports neither the ``louise`` package itself nor any ``*.api`` module.
 from __future__ import annotations
 
 import time as time_module
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -119,10 +121,134 @@ def remind_pickups_command(day: datetime | None) -> None:
     click.echo(f"pickup reminders for {pickup_day.isoformat()}: {queued} queued")
 
 
+def next_wave_day(config: Mapping[str, Any], now: datetime) -> date:
+    """The day whose deliveries go out next: today until the evening wave starts (so a run at
+    the 14:00 cut-off plans today's evening wave), else the next service day."""
+    from louise.bookings.runtime import policy_from_config
+
+    policy = policy_from_config(config)
+    local = policy.local(now)
+    today = local.date()
+    if policy.is_service_day(today) and local.time() < policy.window("evening").start:
+        return today
+    return policy.next_service_day(today, include=False)
+
+
+@click.command("plan-day")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Day to plan (YYYY-MM-DD); default: the next wave (today before 17:30, else the "
+    "next service day).",
+)
+@click.option("--time-limit", type=float, default=None, help="Solver seconds (default: config).")
+@click.option("--publish", is_flag=True, help="Publish the draft: lock legs, tell residents.")
+@click.option(
+    "--as",
+    "publisher",
+    default=None,
+    help="E-mail of the dispatcher or admin who publishes (default: the first active one).",
+)
+@click.option(
+    "--sheets",
+    "sheets_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write every route sheet (HTML and PDF) of the plan into this folder.",
+)
+@with_appcontext
+def plan_day_command(
+    day: datetime | None,
+    time_limit: float | None,
+    publish: bool,
+    publisher: str | None,
+    sheets_dir: Path | None,
+) -> None:
+    """Plan a day now, in this process (run it from cron or a systemd timer at the cut-off)."""
+    from dataclasses import replace
+
+    from louise.clock import now
+    from louise.errors import DomainError
+    from louise.extensions import db
+    from louise.routing import service
+    from louise.routing.models import PlanStatus
+    from louise.routing.runtime import planning_settings
+
+    config = current_app.config
+    session = db.session()
+    plan_date = day.date() if day is not None else next_wave_day(config, now())
+    settings = planning_settings(config)
+    if time_limit is not None:
+        settings = replace(settings, time_limit=time_limit)
+    try:
+        plan = service.request_plan(session, None, plan_date, now())
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    started = time_module.monotonic()
+    try:
+        plan = service.run_plan(session, plan.id, settings, now)
+    except Exception as exc:
+        raise click.ClickException(f"plan {plan.id} for {plan_date} failed: {exc}") from None
+    seconds = time_module.monotonic() - started
+    stops = sum(1 for route in plan.routes for stop in route.stops if stop.leg_id is not None)
+    click.echo(
+        f"plan {plan.id} for {plan_date.isoformat()} (version {plan.version}): "
+        f"{plan.status.value}, {len(plan.routes)} routes, {stops} leg stops, "
+        f"{len(plan.unassigned)} legs unassigned, validator {plan.stats.get('validator', '-')}, "
+        f"{seconds:.1f} s"
+    )
+    for item in plan.unassigned:
+        click.echo(f"  unassigned leg {item.leg_id}: {item.reason}")
+    if publish:
+        actor = _staff_account(session, publisher)
+        plan = service.publish_plan(session, actor, plan.id, now())
+        click.echo(f"plan {plan.id} published by {actor.email}")
+    if sheets_dir is not None:
+        _write_sheets(session, plan, sheets_dir)
+    if plan.status not in (PlanStatus.DRAFT, PlanStatus.PUBLISHED):
+        raise SystemExit(1)
+
+
+def _staff_account(session: Any, email: str | None) -> Any:
+    from sqlalchemy import select
+
+    from louise.auth.models import AccountStatus, Role, User
+
+    query = select(User).where(
+        User.status == AccountStatus.ACTIVE, User.role.in_([Role.DISPATCHER, Role.ADMIN])
+    )
+    if email is not None:
+        query = query.where(User.email == email.strip().lower())
+    user = session.scalars(query.order_by(User.role.desc(), User.id).limit(1)).first()
+    if user is None:
+        raise click.ClickException(
+            f"no active dispatcher or admin {email or ''} to publish the plan".replace("  ", " ")
+        )
+    return user
+
+
+def _write_sheets(session: Any, plan: Any, folder: Path) -> None:
+    try:
+        from louise.routing.sheets import write_plan_sheets
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("louise.routing.sheets"):
+            raise
+        # TODO(route sheets): louise.routing.sheets.write_plan_sheets does not exist yet.
+        click.echo(f"route sheets: not written (louise.routing.sheets is missing) → {folder}")
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    write_plan_sheets(session, plan, folder, lang="de")
+    files = sorted(p.name for p in folder.iterdir() if p.suffix in (".html", ".pdf"))
+    click.echo(f"route sheets: {len(files)} files (HTML and PDF) in {folder.resolve()}")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(migrate_command)
     app.cli.add_command(send_notifications_command)
     app.cli.add_command(remind_pickups_command)
+    app.cli.add_command(plan_day_command)
     try:
         from louise.seed import seed_command
     except ModuleNotFoundError as exc:
