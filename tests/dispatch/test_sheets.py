@@ -525,7 +525,7 @@ def chromium(tmp_path: Path) -> Iterator[Callable[[], DevTools]]:
 
 @pytest.mark.slow
 def test_sheet_renders_in_headless_chromium_without_console_errors(
-    client, planned, chromium, tmp_path
+    chromium, client, planned, tmp_path
 ):
     route = planned.plan["routes"][0]
     page = client.get(_url(planned.plan, route, "html"), headers=planned.dispatcher)
