@@ -230,18 +230,11 @@ def _staff_account(session: Any, email: str | None) -> Any:
 
 
 def _write_sheets(session: Any, plan: Any, folder: Path) -> None:
-    try:
-        from louise.routing.sheets import write_plan_sheets
-    except ModuleNotFoundError as exc:
-        if not (exc.name or "").startswith("louise.routing.sheets"):
-            raise
-        # TODO(route sheets): louise.routing.sheets.write_plan_sheets does not exist yet.
-        click.echo(f"route sheets: not written (louise.routing.sheets is missing) → {folder}")
-        return
+    from louise.routing.sheets import write_plan_sheets
+
     folder.mkdir(parents=True, exist_ok=True)
-    write_plan_sheets(session, plan, folder, lang="de")
-    files = sorted(p.name for p in folder.iterdir() if p.suffix in (".html", ".pdf"))
-    click.echo(f"route sheets: {len(files)} files (HTML and PDF) in {folder.resolve()}")
+    written = write_plan_sheets(session, plan, folder, lang="de")
+    click.echo(f"route sheets: {len(written)} files (HTML and PDF) in {folder.resolve()}")
 
 
 def register_cli(app: Flask) -> None:

@@ -28,14 +28,27 @@ flask seed
 echo "== notifications"
 flask send-notifications
 
-# == plan the demo day and write the route sheets (routing issue) ==
-# Add the planning step here, e.g. `flask plan-day` and the sheets into demo-out/sheets, once
-# the routing commands exist.
+echo "== plan the demo day, publish it, write the route sheets"
+SHEETS_DIR="$PWD/demo-out/sheets"
+rm -rf "$SHEETS_DIR"
+# the seed books for the next service day after now: plan that day
+DEMO_DAY=$("$BIN/python" -c '
+from louise.bookings.runtime import policy_from_config
+from louise.clock import now
+from louise.config import load_config
+policy = policy_from_config(load_config("instance"))
+print(policy.next_service_day(policy.local(now()).date(), include=False).isoformat())')
+flask plan-day --date "$DEMO_DAY" --publish --as dispatch@louise.test --sheets "$SHEETS_DIR"
+# the published plan told residents their delivery window: deliver those messages too
+flask send-notifications
 
 echo
 echo "Mail folder (one .eml file per message): $LOUISE_MAIL_DIR"
 echo "  $(find "$LOUISE_MAIL_DIR" -name '*.eml' | wc -l | tr -d ' ') messages, e.g.:"
 find "$LOUISE_MAIL_DIR" -name '*.eml' | sort -V | head -n 3 | sed 's/^/    /'
+echo
+echo "Route sheets (HTML and PDF, one pair per route): $SHEETS_DIR"
+find "$SHEETS_DIR" -type f | sort | head -n 4 | sed 's/^/    /'
 echo
 echo "API:      http://127.0.0.1:$PORT/api/v1   (try /api/v1/merchants, /api/v1/offers)"
 echo "API docs: http://127.0.0.1:$PORT/api/docs"

@@ -433,3 +433,34 @@ def test_a_celery_worker_on_redis_runs_the_plan(tmp_path):
         assert "louise.plan_day" in log_path.read_text(errors="replace")
         with Session(live.engine) as session:
             check_stored_plan(session, plan["id"], _hub())
+
+
+# --- the cut-off command ------------------------------------------------------------------------
+
+
+def test_plan_day_command_plans_and_publishes_a_day(
+    app, db_session, fleet, day_bookings, make_user
+):
+    make_user("dispatcher", email="dispo@example.test")
+    result = app.test_cli_runner().invoke(
+        args=["plan-day", "--date", MONDAY.isoformat(), "--time-limit", "1", "--publish"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "draft" in result.output and "validator ok" in result.output
+    assert "published by dispo@example.test" in result.output
+    plan = db_session.scalars(select(Plan).where(Plan.day == MONDAY)).one()
+    assert plan.status == PlanStatus.PUBLISHED
+
+
+@pytest.mark.parametrize(
+    ("moment", "wave"),
+    [
+        ("2026-11-23T14:00:00+01:00", "2026-11-23"),  # Monday at the cut-off: tonight
+        ("2026-11-23T17:45:00+01:00", "2026-11-24"),  # the evening wave is out: tomorrow
+        ("2026-11-28T18:00:00+01:00", "2026-11-30"),  # Saturday evening: Monday
+    ],
+)
+def test_the_next_wave_is_tonight_until_the_evening_window_starts(app, moment, wave):
+    from louise.cli import next_wave_day
+
+    assert next_wave_day(app.config, datetime.fromisoformat(moment)).isoformat() == wave
