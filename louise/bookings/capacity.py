@@ -8,7 +8,7 @@ constraint ``used <= capacity`` backs this up in both.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 
 from sqlalchemy import select, update
@@ -45,6 +45,24 @@ def ensure_counter(
     )
     assert counter_id is not None
     return counter_id
+
+
+def lock(session: Session, counter_ids: Iterable[int | None]) -> None:
+    """Lock counter rows in id order before changing several of them.
+
+    Two transactions that take the same rows in opposite order (one resident cancelling while
+    booking again) would deadlock on PostgreSQL; taking every row in id order first cannot.
+    SQLite needs nothing: its writers never run at the same time.
+    """
+    ids = sorted({i for i in counter_ids if i is not None})
+    if not ids or session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(
+        select(CapacityCounter.id)
+        .where(CapacityCounter.id.in_(ids))
+        .order_by(CapacityCounter.id)
+        .with_for_update()
+    ).all()
 
 
 def try_reserve(session: Session, counter_id: int, n: int = 1) -> bool:

@@ -549,6 +549,42 @@ def _reserve_point(
     leg.point_counter_id = counter_id
 
 
+def _leg_counter_ids(
+    session: Session,
+    ctx: BookingContext,
+    booking: Booking,
+    legs_: Sequence[Leg],
+    point: DeliveryPoint | None,
+) -> list[int]:
+    """Counter rows that reserving ``legs_`` will take (created if missing)."""
+    ids: list[int] = []
+    for leg in legs_:
+        if leg.tentative:
+            continue
+        if leg.window_code is not None:
+            ids.append(_window_counter(session, ctx, leg.day, leg.window_code))
+        if point is not None and leg.dest_kind in (StopKind.POINT, StopKind.LOCKER):
+            size = booking.parcel_size
+            ids.append(
+                capacity.ensure_counter(
+                    session,
+                    "point",
+                    _point_key(point, size),
+                    leg.day,
+                    functools.partial(point_capacity, point, size),
+                )
+            )
+    return ids
+
+
+def held_counter_ids(booking: Booking) -> list[int | None]:
+    """Every counter row a booking holds a place in."""
+    ids: list[int | None] = [booking.customer_counter_id, booking.offer_counter_id]
+    for leg in booking.legs:
+        ids += [leg.counter_id, leg.point_counter_id]
+    return ids
+
+
 def _release_leg(session: Session, leg: Leg) -> None:
     if leg.counter_id is not None:
         capacity.release(session, leg.counter_id)
@@ -720,6 +756,15 @@ def _create_booking(
         first_day,
         lambda: ctx.policy.max_open_bookings_per_day,
     )
+    offer_counter: int | None = None
+    if offer.daily_capacity is not None:
+        offer_counter = capacity.ensure_counter(
+            session, "offer", str(offer.id), plans[-1].day, lambda: offer.daily_capacity or 0
+        )
+    capacity.lock(
+        session,
+        [counter, offer_counter, *_leg_counter_ids(session, ctx, booking, booking.legs, point)],
+    )
     if not capacity.try_reserve(session, counter):
         raise TooManyOpenBookings(
             f"At most {ctx.policy.max_open_bookings_per_day} open bookings per day.",
@@ -868,6 +913,7 @@ def cancel_booking(
         raise BookingNotCancellable(
             f"A booking in state {booking.status.value!r} cannot be cancelled any more."
         )
+    capacity.lock(session, held_counter_ids(booking))
     for leg in active:
         _release_leg(session, leg)
         set_leg_status(session, leg, LegStatus.CANCELLED, actor)
@@ -955,6 +1001,13 @@ def _reschedule(
         booking.legs.append(leg)
         new_legs.append(leg)
     session.flush()
+    capacity.lock(
+        session,
+        [
+            *_leg_counter_ids(session, ctx, booking, new_legs, point),
+            *(i for leg in group for i in (leg.counter_id, leg.point_counter_id)),
+        ],
+    )
     for leg in new_legs:
         _reserve_window(session, ctx, leg, "window")
         if point is not None and leg.dest_kind in (StopKind.POINT, StopKind.LOCKER):
@@ -1078,6 +1131,7 @@ def _mark_ready(
     for leg in chosen:
         booking.legs.append(leg)
     session.flush()
+    capacity.lock(session, _leg_counter_ids(session, ctx, booking, chosen, booking.point))
     for leg in chosen:
         _reserve_window(session, ctx, leg, "window")
         if booking.point is not None and leg.dest_kind in (StopKind.POINT, StopKind.LOCKER):
@@ -1114,6 +1168,7 @@ def reject_booking(
             "Only bookings not yet under way can be rejected; mark a received item ready "
             "to send it back."
         )
+    capacity.lock(session, held_counter_ids(booking))
     for leg in booking.legs:
         if leg.status in (LegStatus.SCHEDULED, LegStatus.FAILED):
             _release_leg(session, leg)

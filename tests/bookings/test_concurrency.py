@@ -126,3 +126,23 @@ def test_cancel_and_rebook_race_on_a_full_window_never_overbooks_nor_loses_a_pla
 
 def _odd(answers: list[Answer]) -> list[Answer]:
     return [a for a in answers if a.status not in (201, 409)][:3]
+
+
+def test_a_resident_cancelling_while_booking_again_never_deadlocks(live: Live) -> None:
+    """The same residents cancel one booking and book another in the same window at once.
+    Cancel and book touch the same counter rows (window, resident per day); taken in opposite
+    orders they deadlocked on PostgreSQL (500s). Rows are now locked in id order."""
+    day, window = live.next_slot(60)
+    residents = live.customers(20)
+    first = fire_together([book_call(live, uid, day, window) for uid in residents], threads=20)
+    assert [a.status for a in first] == [201] * 20
+    calls = []
+    for uid, answer in zip(residents, first, strict=True):
+        calls.append(cancel_call(live, uid, answer.body["id"]))
+        calls.append(book_call(live, uid, day, window))
+        calls.append(book_call(live, uid, day, window))
+    answers = fire_together(calls, threads=30)
+    assert not [a for a in answers if a.status >= 500], _odd(answers)
+    assert [a.status for a in answers[0::3]] == [200] * 20
+    _, used, holding = live.window_state(day, window)
+    assert used == holding == sum(a.status == 201 for a in answers)
