@@ -264,6 +264,9 @@ class _Model:
             nodes.append(_Node(loc=v.end.index if v.end is not None else None))
             self.ends.append(len(nodes) - 1)
         self.nodes = nodes
+        self._arc_costs: dict[tuple[Any, ...], FloatMatrix] = {}
+        self._lists: dict[tuple[Any, ...], Any] = {}
+        self._penalty_base: int | None = None
         # job deliveries are loaded at the start; see _add_capacities
         self.job_deliveries = any(
             d > 0 for u in self.units if u.kind == "job" for d in problem.jobs[u.index].delivery
@@ -313,6 +316,18 @@ class _Model:
         self.horizon = int(min(max(ends) + (len(self.nodes) + 2) * (worst + 1), TIME_SCALE_LIMIT))
 
     def arc_costs(self, v: Vehicle) -> FloatMatrix:
+        key = (v.profile, v.speed_factor, v.costs.per_hour, v.costs.per_km)
+        if key not in self._arc_costs:
+            self._arc_costs[key] = self._arc_costs_uncached(v)
+        return self._arc_costs[key]
+
+    def as_lists(self, key: tuple[Any, ...], m: FloatMatrix | np.ndarray[Any, Any]) -> Any:
+        """Rows as Python lists for RegisterTransitMatrix, built once per model (slow part)."""
+        if key not in self._lists:
+            self._lists[key] = np.asarray(m, dtype=np.int64).tolist()
+        return self._lists[key]
+
+    def _arc_costs_uncached(self, v: Vehicle) -> FloatMatrix:
         m = self.problem.matrices[v.profile]
         travel = self.travel[(v.profile, v.speed_factor)]
         metres = self.metres[v.profile]
@@ -330,12 +345,15 @@ class _Model:
         return cost
 
     def penalty_base(self) -> int:
+        if self._penalty_base is not None:
+            return self._penalty_base
         worst = 0.0
         for v in self.problem.vehicles:
             c = self.arc_costs(v)
             worst = max(worst, float(c.max(initial=0.0)))
         fixed = sum(v.costs.fixed for v in self.problem.vehicles)
-        return int(min(10 * (worst * (len(self.nodes) + 1) + fixed) + 1000, 2**52))
+        self._penalty_base = int(min(10 * (worst * (len(self.nodes) + 1) + fixed) + 1000, 2**52))
+        return self._penalty_base
 
     # -- building the OR-Tools model ---------------------------------------------------------------
     def build(
@@ -347,19 +365,13 @@ class _Model:
         routing = pywrapcp.RoutingModel(manager)
         solver = routing.solver()
         info: dict[str, Any] = {}
-
-        def as_index_matrix(m: FloatMatrix | np.ndarray[Any, Any]) -> list[list[int]]:
-            # RegisterTransitMatrix is indexed by node numbers (the manager maps indices)
-            rows: list[list[int]] = np.asarray(m, dtype=np.int64).tolist()
-            return rows
-
-        # cost evaluators per vehicle class
+        # cost evaluators (RegisterTransitMatrix is indexed by node numbers) per vehicle class
         cost_cb: dict[tuple[Any, ...], int] = {}
         for vi, v in enumerate(p.vehicles):
             key = (v.profile, v.speed_factor, v.costs.per_hour, v.costs.per_km)
             if key not in cost_cb:
                 cost_cb[key] = routing.RegisterTransitMatrix(
-                    as_index_matrix(np.rint(self.arc_costs(v)))
+                    self.as_lists(("cost", *key), np.rint(self.arc_costs(v)))
                 )
             routing.SetArcCostEvaluatorOfVehicle(cost_cb[key], vi)
             if v.costs.fixed:
@@ -367,7 +379,7 @@ class _Model:
         # time
         time_cb: dict[tuple[str, float], int] = {}
         for tkey, t in self.time_transit.items():
-            time_cb[tkey] = routing.RegisterTransitMatrix(as_index_matrix(t))
+            time_cb[tkey] = routing.RegisterTransitMatrix(self.as_lists(("time", *tkey), t))
         routing.AddDimensionWithVehicleTransits(
             [time_cb[(v.profile, v.speed_factor)] for v in p.vehicles],
             self.horizon,
