@@ -139,8 +139,9 @@ def _scaling_section(data: dict[str, Any]) -> list[str]:
         "bikes (200 l / 100 kg, 15 km/h) plus one e-car (outer districts), a 15-minute "
         "break per courier, haversine × 1.35 matrices. louise one thread, "
         f"{meta['time_limit']:g} s; cost after *t* s is the best plan's cost at that moment "
-        "of the same run (VROOM-style cost: travel seconds + fixed costs). VROOM exploration "
-        "level 5, one thread.",
+        "of the same run (VROOM-style cost: travel seconds + fixed costs; in brackets the "
+        "shipments still unassigned then). VROOM exploration level 5, one thread, capped at "
+        f"{meta.get('vroom_timeout', 0):g} s. {meta['jobs']} size(s) in parallel processes.",
         "",
         "| shipments | vehicles | first plan | "
         + " | ".join(f"cost @ {c:g} s" for c in checkpoints)
@@ -152,7 +153,9 @@ def _scaling_section(data: dict[str, Any]) -> list[str]:
     ]
     for r in rows:
         costs = " | ".join(
-            f"{r['cost_at'][str(c)]:.0f}" if r["cost_at"].get(str(c)) is not None else "–"
+            f"{r['cost_at'][str(c)]:.0f} ({r['cost_at'][f'{c}_dropped']})"
+            if r["cost_at"].get(str(c)) is not None
+            else "–"
             for c in checkpoints
         )
         first = f"{r['first_feasible']:.2f} s" if r["first_feasible"] is not None else "–"

@@ -182,8 +182,8 @@ def peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_size(args: tuple[str, int, float, bool]) -> dict[str, Any]:
-    path, n, time_limit, with_vroom = args
+def run_size(args: tuple[str, int, float, bool, float]) -> dict[str, Any]:
+    path, n, time_limit, with_vroom, vroom_timeout = args
     from louise.routing.solver import last_search_stats
 
     problem = Problem.from_vroom(Path(path).read_text())
@@ -203,7 +203,9 @@ def run_size(args: tuple[str, int, float, bool]) -> dict[str, Any]:
         "peak_mb": peak_memory_mb(),
     }
     if with_vroom:
-        vsol, vwall = solve_with_vroom(problem, exploration_level=5, threads=1)
+        vsol, vwall = solve_with_vroom(
+            problem, exploration_level=5, threads=1, timeout=vroom_timeout
+        )
         row.update(
             vroom_cost=vsol.summary.cost,
             vroom_unassigned=len(vsol.unassigned) // 2,
@@ -224,6 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=1, help="sizes solved in parallel")
     parser.add_argument("--seed", type=int, default=7, help="which evening to draw")
     parser.add_argument("--no-vroom", action="store_true")
+    parser.add_argument(
+        "--vroom-timeout", type=float, default=300.0, help="cap on VROOM's time, seconds"
+    )
     parser.add_argument("--no-report", action="store_true")
     parser.add_argument("--results", type=Path, default=report.RESULTS_DIR)
     args = parser.parse_args(argv)
@@ -246,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         problem = with_matrices(evening(addresses, n, args.seed))
         path = tmp / f"evening_{n}.json"
         path.write_text(json.dumps(problem.to_vroom()))
-        work.append((str(path), n, args.time_limit, with_vroom))
+        work.append((str(path), n, args.time_limit, with_vroom, args.vroom_timeout))
     ctx = multiprocessing.get_context("spawn")  # a fresh process per size: honest peak memory
     rows = []
     with ctx.Pool(processes=max(1, args.jobs), maxtasksperchild=1) as pool:
@@ -270,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         "checkpoints": list(CHECKPOINTS),
         "seed": args.seed,
         "jobs": args.jobs,
+        "vroom_timeout": args.vroom_timeout,
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "cpu": report.cpu_name(),
     }

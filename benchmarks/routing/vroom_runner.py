@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,11 @@ def vroom_available() -> bool:
 
 
 def solve_with_vroom(
-    problem: Problem, *, exploration_level: int = 5, threads: int = 1
+    problem: Problem,
+    *,
+    exploration_level: int = 5,
+    threads: int = 1,
+    timeout: float | None = None,
 ) -> tuple[Solution, float]:
     """VROOM's answer as a louise Solution, and its wall time in seconds."""
     import vroom
@@ -31,6 +36,7 @@ def solve_with_vroom(
         path.write_text(json.dumps(data))
         t0 = time.monotonic()
         inp = vroom.Input.from_json(path)
-        result = inp.solve(exploration_level=exploration_level, nb_threads=threads)
+        limit = timedelta(seconds=timeout) if timeout is not None else None
+        result = inp.solve(exploration_level=exploration_level, nb_threads=threads, timeout=limit)
         wall = time.monotonic() - t0
     return Solution.from_vroom(result.to_dict()), wall
