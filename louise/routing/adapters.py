@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from louise.bookings.models import District, Leg, StopKind
 from louise.fleet.models import Shift, VehicleKind
+from louise.routing.matrix import DEFAULT_SPEEDS
 from louise.routing.problem import (
     Break,
     Costs,
@@ -38,6 +39,7 @@ SERVICE_SECONDS: Mapping[StopKind, int] = {
     StopKind.LOCKER: 90,
 }
 PROFILE = {VehicleKind.BIKE: "bike", VehicleKind.CAR: "car"}
+PROFILE_SPEED_KMH = {kind: DEFAULT_SPEEDS[profile].speed_kmh for kind, profile in PROFILE.items()}
 # An hour of the e-car costs more than an hour of a bike: bikes first where both fit.
 PER_HOUR = {VehicleKind.BIKE: 3600.0, VehicleKind.CAR: 5400.0}
 
@@ -122,6 +124,9 @@ def build_problem(
                 ),
                 breaks=tuple(breaks),
                 costs=Costs(fixed=0, per_hour=PER_HOUR[vehicle.kind]),
+                # The profile's matrix assumes its default speed; this vehicle's own speed
+                # scales it (VROOM's speed_factor).
+                speed_factor=min(5.0, vehicle.speed_kmh / PROFILE_SPEED_KMH[vehicle.kind]),
                 description=f"{vehicle.name} / {shift.courier.name}",
             )
         )

@@ -171,6 +171,9 @@ def _solve_and_store(
         day_problem = adapters.build_problem(
             plan.day, legs, shifts, districts, settings.hub, locked_to=locked
         )
+        # End the read transaction before the search: on SQLite it holds the write lock, and
+        # every booking would wait for the solver. The results are written in a new one.
+        session.commit()
         started = walltime.monotonic()
         solution = solve(
             day_problem.problem,

@@ -48,7 +48,6 @@ from tests.bookings.server import (
     fire_together,
     live_server,
 )
-from tests.conftest import postgres_base_url
 from tests.dispatch.conftest import HOMES, HUB, MONDAY
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -323,16 +322,6 @@ def _hub() -> tuple[float, float]:
     return (cfg["HUB_LAT"], cfg["HUB_LON"])
 
 
-# Known bug (louise/routing/service.py, not fixed here): on SQLite every transaction starts
-# with BEGIN IMMEDIATE, and ``_solve_and_store`` keeps the transaction that loaded the day
-# open while the solver runs, so the run holds SQLite's write lock for the whole time limit.
-# A second request that loses the race for the lock waits until the run is over and then
-# gets a 202 for a second run instead of the 409. PostgreSQL has no such lock: strict there.
-@pytest.mark.xfail(
-    postgres_base_url() is None,
-    reason="SQLite: the planning run holds the write lock during the solve (see comment)",
-    strict=False,
-)
 @pytest.mark.slow
 def test_two_concurrent_planning_requests_for_one_day_give_one_202_and_one_409(tmp_path):
     env = {"LOUISE_PLANNING_TIME_LIMIT": "3", "LOUISE_PLANNING_INLINE": "0"}
