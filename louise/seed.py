@@ -820,7 +820,7 @@ def _seed_hotline(
     request = BookingRequest(
         offer_id=offer.id,
         day=day,
-        window="evening",
+        window="day-11",  # she asked for the late morning, while her daughter is there
         address=AddressInput(
             street="Osterfelder Straße", house_number="65", postcode="46242", city=CITY
         ),
