@@ -20,6 +20,7 @@ import multiprocessing
 import random
 import resource
 import sys
+import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -245,8 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     addresses = northern_addresses()
     print(f"{len(addresses)} addresses north of lat 51.48", file=sys.stderr)
     work = []
-    tmp = args.results / "problems"
-    tmp.mkdir(parents=True, exist_ok=True)
+    tmpdir = tempfile.TemporaryDirectory(prefix="louise-evenings-")
+    tmp = Path(tmpdir.name)  # matrices of 1000 shipments are tens of MB: not in the repo
     for n in args.sizes:
         problem = with_matrices(evening(addresses, n, args.seed))
         path = tmp / f"evening_{n}.json"
@@ -279,7 +280,9 @@ def main(argv: list[str] | None = None) -> int:
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "cpu": report.cpu_name(),
     }
+    tmpdir.cleanup()
     out = args.results / "scaling.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
     if not args.no_report:
         report.write_markdown()
