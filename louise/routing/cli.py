@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from louise.routing.matrix import HaversineProvider, MatrixProvider, OsrmProvider
+from louise.routing.matrix import HaversineProvider, MatrixProvider, OsrmProvider, with_matrices
 from louise.routing.problem import Problem, ProblemError
 from louise.routing.solution import Solution
 from louise.routing.solver import SolveOptions, solve
@@ -97,8 +97,8 @@ def run_solve(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
     solution = solve(problem, options, matrix_provider=provider)
     _write(dumps(solution.to_vroom()), args.output, stdout)
     if args.check:
-        report = validate(problem, solution) if problem.has_matrices else None
-        if report is not None and not report.ok:
+        report = validate(with_matrices(problem, provider), solution)
+        if not report.ok:
             stderr.write(f"louise: the solution violates constraints:\n{report}\n")
             return EXIT_INVALID_SOLUTION
     return EXIT_OK

@@ -917,8 +917,6 @@ def _route(
         dep = start + setup + task.service
         prev = n
         prev_loc = node.loc
-    if model.objective == "cost" and p.matrices[v.profile].costs is None:
-        pass  # arc costs already hold per_hour/per_km
     return Route(
         vehicle=v.id,
         steps=tuple(steps),
