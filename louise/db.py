@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -41,6 +42,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def str_enum(cls: type[enum.Enum], name: str, length: int = 20) -> Enum:
+    """A Python enum stored as its string values, with a CHECK constraint (no native enum
+    type: the same schema on SQLite and PostgreSQL, and new values need no type change)."""
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        length=length,
+        values_callable=lambda e: [m.value for m in e],
+        create_constraint=True,
+    )
 
 
 class Base(DeclarativeBase):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from louise.db import Base, TimestampMixin, UTCDateTime, utcnow
+from louise.db import Base, TimestampMixin, UTCDateTime, str_enum, utcnow
 
 
 class Role(enum.StrEnum):
@@ -34,23 +34,11 @@ class User(TimestampMixin, Base):
     email: Mapped[str | None] = mapped_column(String(254), unique=True, nullable=True)
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     role: Mapped[Role] = mapped_column(
-        Enum(
-            Role,
-            name="user_role",
-            native_enum=False,
-            length=20,
-            values_callable=lambda e: [m.value for m in e],
-        ),
+        str_enum(Role, "user_role"),
         nullable=False,
     )
     status: Mapped[AccountStatus] = mapped_column(
-        Enum(
-            AccountStatus,
-            name="account_status",
-            native_enum=False,
-            length=20,
-            values_callable=lambda e: [m.value for m in e],
-        ),
+        str_enum(AccountStatus, "account_status"),
         nullable=False,
         default=AccountStatus.ACTIVE,
     )

@@ -12,7 +12,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    Enum,
     Float,
     ForeignKey,
     Integer,
@@ -23,17 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from louise.auth.models import User
-from louise.db import Base, TimestampMixin, UTCDateTime, utcnow
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        length=20,
-        values_callable=lambda e: [m.value for m in e],
-    )
+from louise.db import Base, TimestampMixin, UTCDateTime, str_enum, utcnow
 
 
 class BookingStatus(enum.StrEnum):
@@ -110,7 +99,7 @@ class DeliveryPoint(TimestampMixin, Base):
     __table_args__ = (CheckConstraint("shelf_capacity >= 0", name="shelf_capacity_non_negative"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[DestinationType] = mapped_column(_enum(DestinationType, "point_kind"))
+    kind: Mapped[DestinationType] = mapped_column(str_enum(DestinationType, "point_kind"))
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     address_label: Mapped[str] = mapped_column(String(300), nullable=False)
     lat: Mapped[float] = mapped_column(Float, nullable=False)
@@ -155,18 +144,18 @@ class Booking(TimestampMixin, Base):
     code: Mapped[str] = mapped_column(String(12), nullable=False, unique=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
-    channel: Mapped[Channel] = mapped_column(_enum(Channel, "booking_channel"))
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, "booking_channel"))
     offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"), nullable=False, index=True)
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), nullable=False, index=True)
     kind: Mapped[str] = mapped_column(String(20), nullable=False)  # the offer's kind
-    status: Mapped[BookingStatus] = mapped_column(_enum(BookingStatus, "booking_status"))
+    status: Mapped[BookingStatus] = mapped_column(str_enum(BookingStatus, "booking_status"))
     address_id: Mapped[int] = mapped_column(ForeignKey("addresses.id"), nullable=False)
     address_label: Mapped[str] = mapped_column(String(300), nullable=False)
     lat: Mapped[float] = mapped_column(Float, nullable=False)
     lon: Mapped[float] = mapped_column(Float, nullable=False)
     district: Mapped[str] = mapped_column(String(100), nullable=False)
     destination_type: Mapped[DestinationType] = mapped_column(
-        _enum(DestinationType, "destination_type")
+        str_enum(DestinationType, "destination_type")
     )
     point_id: Mapped[int | None] = mapped_column(ForeignKey("delivery_points.id"), nullable=True)
     pickup_pin: Mapped[str | None] = mapped_column(String(6), nullable=True)
@@ -215,20 +204,20 @@ class Leg(TimestampMixin, Base):
         ForeignKey("bookings.id", ondelete="CASCADE"), nullable=False, index=True
     )
     seq: Mapped[int] = mapped_column(Integer, nullable=False)
-    purpose: Mapped[LegPurpose] = mapped_column(_enum(LegPurpose, "leg_purpose"))
+    purpose: Mapped[LegPurpose] = mapped_column(str_enum(LegPurpose, "leg_purpose"))
     day: Mapped[date] = mapped_column(Date, nullable=False, index=True)
-    status: Mapped[LegStatus] = mapped_column(_enum(LegStatus, "leg_status"))
+    status: Mapped[LegStatus] = mapped_column(str_enum(LegStatus, "leg_status"))
     tentative: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     locked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     window_code: Mapped[str | None] = mapped_column(String(20), nullable=True)
     counter_id: Mapped[int | None] = mapped_column(
         ForeignKey("capacity_counters.id"), nullable=True
     )
-    origin_kind: Mapped[StopKind] = mapped_column(_enum(StopKind, "origin_kind"))
+    origin_kind: Mapped[StopKind] = mapped_column(str_enum(StopKind, "origin_kind"))
     origin_label: Mapped[str] = mapped_column(String(300), nullable=False)
     origin_lat: Mapped[float] = mapped_column(Float, nullable=False)
     origin_lon: Mapped[float] = mapped_column(Float, nullable=False)
-    dest_kind: Mapped[StopKind] = mapped_column(_enum(StopKind, "dest_kind"))
+    dest_kind: Mapped[StopKind] = mapped_column(str_enum(StopKind, "dest_kind"))
     dest_label: Mapped[str] = mapped_column(String(300), nullable=False)
     dest_lat: Mapped[float] = mapped_column(Float, nullable=False)
     dest_lon: Mapped[float] = mapped_column(Float, nullable=False)

@@ -12,7 +12,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    Enum,
     Float,
     ForeignKey,
     Integer,
@@ -21,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from louise.auth.models import User
-from louise.db import Base, TimestampMixin, UTCDateTime
+from louise.db import Base, TimestampMixin, UTCDateTime, str_enum
 
 
 class VehicleKind(enum.StrEnum):
@@ -39,13 +38,7 @@ class Vehicle(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), nullable=False, unique=True)
     kind: Mapped[VehicleKind] = mapped_column(
-        Enum(
-            VehicleKind,
-            name="vehicle_kind",
-            native_enum=False,
-            length=10,
-            values_callable=lambda e: [m.value for m in e],
-        ),
+        str_enum(VehicleKind, "vehicle_kind", 10),
         nullable=False,
     )
     capacity_l: Mapped[float] = mapped_column(Float, nullable=False)

@@ -11,7 +11,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    Enum,
     Float,
     ForeignKey,
     Integer,
@@ -24,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from louise.auth.models import AccountStatus, User
-from louise.db import Base, TimestampMixin
+from louise.db import Base, TimestampMixin, str_enum
 from louise.merchants import hours
 
 if TYPE_CHECKING:
@@ -101,17 +100,6 @@ def offer_problems(
     return problems
 
 
-def _str_enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        length=20,
-        values_callable=lambda e: [m.value for m in e],
-        create_constraint=True,
-    )
-
-
 class Merchant(TimestampMixin, Base):
     """A local shop. Public when it is active and its owner's account is approved (active)."""
 
@@ -124,7 +112,7 @@ class Merchant(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     slug: Mapped[str] = mapped_column(String(220), nullable=False, unique=True)
     category: Mapped[Category] = mapped_column(
-        _str_enum(Category, "merchant_category"), nullable=False, index=True
+        str_enum(Category, "merchant_category"), nullable=False, index=True
     )
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
     phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
@@ -250,13 +238,13 @@ class Offer(TimestampMixin, Base):
         ForeignKey("merchants.id", ondelete="CASCADE"), nullable=False, index=True
     )
     kind: Mapped[OfferKind] = mapped_column(
-        _str_enum(OfferKind, "offer_kind"), nullable=False, index=True
+        str_enum(OfferKind, "offer_kind"), nullable=False, index=True
     )
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
     price_cents: Mapped[int] = mapped_column(Integer, nullable=False)
     parcel_size: Mapped[ParcelSize] = mapped_column(
-        _str_enum(ParcelSize, "parcel_size"), nullable=False
+        str_enum(ParcelSize, "parcel_size"), nullable=False
     )
     volume_l: Mapped[float] = mapped_column(Float, nullable=False)
     weight_kg: Mapped[float] = mapped_column(Float, nullable=False)

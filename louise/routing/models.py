@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Date,
-    Enum,
     Float,
     ForeignKey,
     Integer,
@@ -22,13 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from louise.db import Base, UTCDateTime, utcnow
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(
-        cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
-    )
+from louise.db import Base, UTCDateTime, str_enum, utcnow
 
 
 class PlanStatus(enum.StrEnum):
@@ -66,7 +59,7 @@ class Plan(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date, nullable=False, index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
-    status: Mapped[PlanStatus] = mapped_column(_enum(PlanStatus, "plan_status"))
+    status: Mapped[PlanStatus] = mapped_column(str_enum(PlanStatus, "plan_status"))
     running_day: Mapped[date | None] = mapped_column(Date, nullable=True, unique=True)
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
@@ -121,7 +114,7 @@ class PlanStop(Base):
         ForeignKey("plan_routes.id", ondelete="CASCADE"), nullable=False, index=True
     )
     seq: Mapped[int] = mapped_column(Integer, nullable=False)
-    type: Mapped[StopType] = mapped_column(_enum(StopType, "stop_type"))
+    type: Mapped[StopType] = mapped_column(str_enum(StopType, "stop_type"))
     leg_id: Mapped[int | None] = mapped_column(ForeignKey("legs.id"), nullable=True, index=True)
     label: Mapped[str] = mapped_column(String(300), nullable=False)
     lat: Mapped[float] = mapped_column(Float, nullable=False)
@@ -136,7 +129,7 @@ class PlanStop(Base):
     load_l: Mapped[float] = mapped_column(Float, nullable=False, default=0)
     load_kg: Mapped[float] = mapped_column(Float, nullable=False, default=0)
     status: Mapped[StopStatus] = mapped_column(
-        _enum(StopStatus, "stop_status"), default=StopStatus.PENDING
+        str_enum(StopStatus, "stop_status"), default=StopStatus.PENDING
     )
     arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 08:00:43.390769
+Create Date: 2026-11-21 08:44:04.978306
 """
 
 from collections.abc import Sequence
@@ -68,7 +68,15 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column(
             "kind",
-            sa.Enum("door", "point", "locker", name="point_kind", native_enum=False, length=20),
+            sa.Enum(
+                "door",
+                "point",
+                "locker",
+                name="point_kind",
+                native_enum=False,
+                create_constraint=True,
+                length=20,
+            ),
             nullable=False,
         ),
         sa.Column("name", sa.String(length=200), nullable=False),
@@ -119,6 +127,7 @@ def upgrade() -> None:
                 "admin",
                 name="user_role",
                 native_enum=False,
+                create_constraint=True,
                 length=20,
             ),
             nullable=False,
@@ -126,7 +135,13 @@ def upgrade() -> None:
         sa.Column(
             "status",
             sa.Enum(
-                "active", "pending", "disabled", name="account_status", native_enum=False, length=20
+                "active",
+                "pending",
+                "disabled",
+                name="account_status",
+                native_enum=False,
+                create_constraint=True,
+                length=20,
             ),
             nullable=False,
         ),
@@ -144,7 +159,14 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column(
             "kind",
-            sa.Enum("bike", "car", name="vehicle_kind", native_enum=False, length=10),
+            sa.Enum(
+                "bike",
+                "car",
+                name="vehicle_kind",
+                native_enum=False,
+                create_constraint=True,
+                length=10,
+            ),
             nullable=False,
         ),
         sa.Column("capacity_l", sa.Float(), nullable=False),
@@ -260,6 +282,7 @@ def upgrade() -> None:
                 "failed",
                 name="plan_status",
                 native_enum=False,
+                create_constraint=True,
                 length=20,
             ),
             nullable=False,
@@ -477,7 +500,14 @@ def upgrade() -> None:
         sa.Column("created_by_id", sa.Integer(), nullable=False),
         sa.Column(
             "channel",
-            sa.Enum("app", "hotline", name="booking_channel", native_enum=False, length=20),
+            sa.Enum(
+                "app",
+                "hotline",
+                name="booking_channel",
+                native_enum=False,
+                create_constraint=True,
+                length=20,
+            ),
             nullable=False,
         ),
         sa.Column("offer_id", sa.Integer(), nullable=False),
@@ -495,6 +525,7 @@ def upgrade() -> None:
                 "cancelled",
                 name="booking_status",
                 native_enum=False,
+                create_constraint=True,
                 length=20,
             ),
             nullable=False,
@@ -507,7 +538,13 @@ def upgrade() -> None:
         sa.Column(
             "destination_type",
             sa.Enum(
-                "door", "point", "locker", name="destination_type", native_enum=False, length=20
+                "door",
+                "point",
+                "locker",
+                name="destination_type",
+                native_enum=False,
+                create_constraint=True,
+                length=20,
             ),
             nullable=False,
         ),
@@ -577,7 +614,13 @@ def upgrade() -> None:
         sa.Column(
             "purpose",
             sa.Enum(
-                "collect", "return", "deliver", name="leg_purpose", native_enum=False, length=20
+                "collect",
+                "return",
+                "deliver",
+                name="leg_purpose",
+                native_enum=False,
+                create_constraint=True,
+                length=20,
             ),
             nullable=False,
         ),
@@ -592,6 +635,7 @@ def upgrade() -> None:
                 "cancelled",
                 name="leg_status",
                 native_enum=False,
+                create_constraint=True,
                 length=20,
             ),
             nullable=False,
@@ -610,6 +654,7 @@ def upgrade() -> None:
                 "locker",
                 name="origin_kind",
                 native_enum=False,
+                create_constraint=True,
                 length=20,
             ),
             nullable=False,
@@ -627,6 +672,7 @@ def upgrade() -> None:
                 "locker",
                 name="dest_kind",
                 native_enum=False,
+                create_constraint=True,
                 length=20,
             ),
             nullable=False,
@@ -723,6 +769,7 @@ def upgrade() -> None:
                 "end",
                 name="stop_type",
                 native_enum=False,
+                create_constraint=True,
                 length=20,
             ),
             nullable=False,
@@ -750,6 +797,7 @@ def upgrade() -> None:
                 "skipped",
                 name="stop_status",
                 native_enum=False,
+                create_constraint=True,
                 length=20,
             ),
             nullable=False,
