@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 5000
 DEMO_DB := instance/demo.sqlite3
 
-.PHONY: install demo test lint migration bench-lilim bench-scaling clean
+.PHONY: install demo test lint migration bench-install bench-routing-quick bench-routing bench-dispatch clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,18 @@ migration: install
 
 bench-install: install
 	$(BIN)/pip install -q -e '.[dev,bench]'
+
+# Planner benchmarks (read ../shared; they say so when it is missing). They write docs/benchmarks.md.
+bench-routing-quick: bench-install
+	$(BIN)/python -m benchmarks.routing.lilim --set 100 --sample 5 --no-report
+
+bench-routing: bench-install
+	$(BIN)/python -m benchmarks.routing.lilim --set all --jobs 2
+	$(BIN)/python -m benchmarks.routing.scaling --jobs 2
+
+bench-dispatch: install
+	$(BIN)/python -m benchmarks.dispatch.plan_day --demo
+	$(BIN)/python -m benchmarks.dispatch.plan_day --legs 300
 
 clean:
 	rm -rf $(VENV) instance demo-out .pytest_cache .mypy_cache .ruff_cache
