@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any, TypeVar
 
@@ -147,6 +148,11 @@ def document_errors(blp: Any, *codes: int) -> Callable[[F], F]:
         return func
 
     return decorator
+
+
+def iso_utc(moment: datetime | None) -> str | None:
+    """Times leave the API in UTC, always with their offset."""
+    return moment.astimezone(UTC).isoformat() if moment is not None else None
 
 
 class PaginationArgsSchema(Schema):

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from louise.bookings.models import BookingStatus, DestinationType
 from louise.geo.schemas import AddressInputSchema
-from louise.web import PaginationArgsSchema
-
-
-def _iso(moment: datetime) -> str:
-    """Times leave the API in UTC, always with their offset."""
-    return moment.astimezone(UTC).isoformat()
-
+from louise.web import PaginationArgsSchema, iso_utc
 
 DESTINATIONS = [d.value for d in DestinationType]
 SIZES = ["S", "M", "L", "XL"]
@@ -146,11 +139,11 @@ class LegSchema(Schema):
             "lon": leg.dest_lon,
         }
 
-    def _pickup(self, leg: Any) -> dict[str, str]:
-        return {"start": _iso(leg.pickup_start), "end": _iso(leg.pickup_end)}
+    def _pickup(self, leg: Any) -> dict[str, str | None]:
+        return {"start": iso_utc(leg.pickup_start), "end": iso_utc(leg.pickup_end)}
 
-    def _delivery(self, leg: Any) -> dict[str, str]:
-        return {"start": _iso(leg.delivery_start), "end": _iso(leg.delivery_end)}
+    def _delivery(self, leg: Any) -> dict[str, str | None]:
+        return {"start": iso_utc(leg.delivery_start), "end": iso_utc(leg.delivery_end)}
 
 
 class BookingSchema(Schema):

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import Schema, fields
 
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat() if moment is not None else None
+from louise.web import iso_utc
 
 
 class PlanCreateSchema(Schema):
@@ -49,13 +46,13 @@ class StopSchema(Schema):
     failure_reason = fields.String(allow_none=True)
 
     def _eta(self, stop: Any) -> str | None:
-        return _iso(stop.eta)
+        return iso_utc(stop.eta)
 
     def _ws(self, stop: Any) -> str | None:
-        return _iso(stop.window_start)
+        return iso_utc(stop.window_start)
 
     def _we(self, stop: Any) -> str | None:
-        return _iso(stop.window_end)
+        return iso_utc(stop.window_end)
 
 
 class RouteSchema(Schema):
