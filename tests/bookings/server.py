@@ -188,16 +188,7 @@ class Live:
     def customers(self, n: int) -> list[int]:
         """``n`` new residents with tokens (no password: nobody logs in)."""
         with Session(self.engine) as session:
-            users = [
-                User(
-                    email=f"resident-{uuid.uuid4().hex[:12]}@example.test",
-                    password_hash=None,
-                    role=Role.CUSTOMER,
-                    status=AccountStatus.ACTIVE,
-                    name="Resident",
-                )
-                for _ in range(n)
-            ]
+            users = [plain_user(Role.CUSTOMER, "Resident") for _ in range(n)]
             session.add_all(users)
             session.commit()
             ids = [u.id for u in users]
@@ -248,23 +239,22 @@ class Live:
             )
 
 
+def plain_user(role: Role, name: str) -> User:
+    """An active account with a unique e-mail and no password (tests sign tokens instead)."""
+    return User(
+        email=f"{role.value}-{uuid.uuid4().hex[:12]}@example.test",
+        password_hash=None,
+        role=role,
+        status=AccountStatus.ACTIVE,
+        name=name,
+    )
+
+
 def _seed_shop(engine: Engine) -> tuple[int, int]:
     """A shop open Monday to Saturday 09:00–18:00 with a product offer; and a dispatcher."""
     with Session(engine) as session:
-        owner = User(
-            email=f"shop-{uuid.uuid4().hex[:8]}@example.test",
-            password_hash=None,
-            role=Role.MERCHANT,
-            status=AccountStatus.ACTIVE,
-            name="Shop owner",
-        )
-        dispatcher = User(
-            email=f"dispatch-{uuid.uuid4().hex[:8]}@example.test",
-            password_hash=None,
-            role=Role.DISPATCHER,
-            status=AccountStatus.ACTIVE,
-            name="Dispatcher",
-        )
+        owner = plain_user(Role.MERCHANT, "Shop owner")
+        dispatcher = plain_user(Role.DISPATCHER, "Dispatcher")
         address = Address(
             normalized_key=f"test|shop|{uuid.uuid4().hex}",
             street="Hochstraße",

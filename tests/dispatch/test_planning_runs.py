@@ -22,7 +22,7 @@ import requests
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from louise.auth.models import AccountStatus, Role, User
+from louise.auth.models import Role
 from louise.bookings.models import District, Leg
 from louise.fleet.models import Shift, Vehicle, VehicleKind
 from louise.routing import (
@@ -47,6 +47,7 @@ from tests.bookings.server import (
     booking_body,
     fire_together,
     live_server,
+    plain_user,
 )
 from tests.dispatch.conftest import HOMES, HUB, MONDAY
 
@@ -241,13 +242,7 @@ def seed_planning_day(live: Live, bookings: int = 6) -> date:
     booked through the server."""
     day, window = bookable_slots(1)[0]
     with Session(live.engine) as session:
-        courier = User(
-            email=f"courier-{uuid.uuid4().hex[:8]}@example.test",
-            password_hash=None,
-            role=Role.COURIER,
-            status=AccountStatus.ACTIVE,
-            name="Kurier",
-        )
+        courier = plain_user(Role.COURIER, "Kurier")
         bike = Vehicle(
             name=f"Lastenrad {uuid.uuid4().hex[:6]}",
             kind=VehicleKind.BIKE,
