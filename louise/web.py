@@ -151,8 +151,21 @@ def document_errors(blp: Any, *codes: int) -> Callable[[F], F]:
 
 
 def iso_utc(moment: datetime | None) -> str | None:
-    """Times leave the API in UTC, always with their offset."""
-    return moment.astimezone(UTC).isoformat() if moment is not None else None
+    """Times leave the API as RFC 3339 in UTC with ``Z`` and whole seconds:
+    ``2026-11-23T16:30:00Z``. Naive datetimes are taken to be UTC (how they are stored)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class UtcDateTime(fields.AwareDateTime):
+    """A date-time field written the one API way (see ``iso_utc``); on input it takes any
+    RFC 3339 time with an offset."""
+
+    def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kw: Any) -> Any:
+        return iso_utc(value)
 
 
 class PaginationArgsSchema(Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from louise.auth.models import AccountStatus, Role
-from louise.web import PaginationArgsSchema
+from louise.web import PaginationArgsSchema, UtcDateTime
 
 ROLE_VALUES = [r.value for r in Role]
 STATUS_VALUES = [s.value for s in AccountStatus]
@@ -19,7 +19,7 @@ class UserSchema(Schema):
     role = fields.String()
     status = fields.String()
     locale = fields.String()
-    created_at = fields.DateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
 
 
 class RegisterSchema(Schema):

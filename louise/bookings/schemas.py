@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from louise.bookings.models import BookingStatus, DestinationType
 from louise.geo.schemas import AddressInputSchema
-from louise.web import PaginationArgsSchema, iso_utc
+from louise.web import PaginationArgsSchema, UtcDateTime, iso_utc
 
 DESTINATIONS = [d.value for d in DestinationType]
 SIZES = ["S", "M", "L", "XL"]
@@ -32,8 +32,8 @@ class SlotQueryArgsSchema(Schema):
 class SlotSchema(Schema):
     date = fields.Date()
     window = fields.String()
-    start = fields.DateTime()
-    end = fields.DateTime()
+    start = UtcDateTime()
+    end = UtcDateTime()
     remaining = fields.Integer(metadata={"description": "stops still free in this window"})
     bookable = fields.Boolean()
     reason = fields.String(
@@ -174,7 +174,7 @@ class BookingSchema(Schema):
     return_due = fields.Date(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
     tracking_token = fields.Method("_tracking")
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
     legs = fields.List(fields.Nested(LegSchema))
 
     # The view marks, per request, whether the actor may see the PIN (see may_see_pin).
@@ -204,7 +204,7 @@ class StatusChangeSchema(Schema):
     to_status = fields.String()
     actor_id = fields.Integer(allow_none=True)
     actor_role = fields.String(allow_none=True)
-    at = fields.DateTime()
+    at = UtcDateTime()
     note = fields.String(allow_none=True)
 
 

@@ -1,24 +1,22 @@
 """Request and response schemas of vehicles and shifts.
 
-Times are ISO 8601 with a time zone (a naive time is a 422); answers give them in UTC.
+Times are ISO 8601 with a time zone (a naive time is a 422); answers give them in UTC
+(RFC 3339 with ``Z``, whole seconds).
 Bodies reject unknown fields, so ``id``, ``day`` and timestamps cannot be set.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from marshmallow import Schema, fields, validate
 
 from louise.fleet.models import VehicleKind
+from louise.web import iso_utc as _iso
 
 KINDS = [k.value for k in VehicleKind]
 POSITIVE = validate.Range(min=0, min_inclusive=False)
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat() if moment is not None else None
 
 
 class StrictBoolean(fields.Boolean):

@@ -22,7 +22,7 @@ from marshmallow import (
 from louise.geo.schemas import AddressInputSchema, AddressSchema
 from louise.merchants.hours import WEEKDAYS, interval_problems
 from louise.merchants.models import Category, Merchant, OfferKind, ParcelSize, offer_problems
-from louise.web import PaginationArgsSchema
+from louise.web import PaginationArgsSchema, UtcDateTime
 
 CATEGORIES = [c.value for c in Category]
 KINDS = [k.value for k in OfferKind]
@@ -215,8 +215,8 @@ class MerchantSchema(_HitAwareSchema):
         dump_only=True,
         metadata={"description": "false: hidden from the catalogue (inactive or not approved)"},
     )
-    created_at = fields.AwareDateTime(dump_only=True)
-    updated_at = fields.AwareDateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
+    updated_at = UtcDateTime(dump_only=True)
 
 
 class _MerchantInputFields(Schema):
@@ -263,8 +263,8 @@ class OfferSchema(_HitAwareSchema):
     daily_capacity = fields.Integer(dump_only=True, allow_none=True)
     active = fields.Boolean(dump_only=True)
     public = fields.Boolean(attribute="is_public", dump_only=True)
-    created_at = fields.AwareDateTime(dump_only=True)
-    updated_at = fields.AwareDateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
+    updated_at = UtcDateTime(dump_only=True)
 
 
 class _OfferInputFields(Schema):

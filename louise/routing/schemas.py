@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
-from louise.web import iso_utc
+from louise.web import UtcDateTime, iso_utc
 
 
 class PlanCreateSchema(Schema):
@@ -60,8 +60,8 @@ class RouteSchema(Schema):
     shift_id = fields.Integer()
     vehicle_id = fields.Integer()
     courier_id = fields.Integer()
-    starts_at = fields.DateTime()
-    ends_at = fields.DateTime()
+    starts_at = UtcDateTime()
+    ends_at = UtcDateTime()
     distance_m = fields.Float()
     duration_s = fields.Float()
     stops = fields.List(fields.Nested(StopSchema))
@@ -78,10 +78,10 @@ class PlanSchema(Schema):
     day = fields.Date()
     version = fields.Integer()
     status = fields.String()
-    created_at = fields.DateTime()
-    started_at = fields.DateTime(allow_none=True)
-    finished_at = fields.DateTime(allow_none=True)
-    published_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    started_at = UtcDateTime(allow_none=True)
+    finished_at = UtcDateTime(allow_none=True)
+    published_at = UtcDateTime(allow_none=True)
     error = fields.String(allow_none=True)
     stats = fields.Dict()
     routes = fields.List(fields.Nested(RouteSchema))
@@ -93,6 +93,6 @@ class PlanSummarySchema(Schema):
     day = fields.Date()
     version = fields.Integer()
     status = fields.String()
-    created_at = fields.DateTime()
-    finished_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    finished_at = UtcDateTime(allow_none=True)
     error = fields.String(allow_none=True)

@@ -172,7 +172,7 @@ def test_dispatcher_plans_a_shift_with_a_break(client, staff, vehicle, courier):
     r = client.post("/api/v1/shifts", json=body, headers=staff)
     assert r.status_code == 201, r.json
     assert r.json["day"] == MONDAY.isoformat()
-    assert r.json["starts_at"] == "2026-11-23T12:00:00+00:00"  # 13:00 in Bottrop, UTC out
+    assert r.json["starts_at"] == "2026-11-23T12:00:00Z"  # 13:00 in Bottrop, UTC out
     assert r.json["breaks"][0]["duration_s"] == 1800
     listed = client.get(f"/api/v1/shifts?date={MONDAY.isoformat()}", headers=staff).json
     assert [s["id"] for s in listed] == [r.json["id"]]
@@ -269,11 +269,11 @@ def test_patching_a_shift_rechecks_overlaps_and_times(client, staff, vehicle, ma
     r = client.patch(path, json={"ends_at": local(MONDAY, 16, 0).isoformat()}, headers=staff)
     assert r.status_code == 422
     r = client.patch(path, json={"starts_at": local(MONDAY, 15, 0).isoformat()}, headers=staff)
-    assert r.status_code == 200 and r.json["starts_at"] == "2026-11-23T14:00:00+00:00"
+    assert r.status_code == 200 and r.json["starts_at"] == "2026-11-23T14:00:00Z"
     listed = client.get(f"/api/v1/shifts?date={MONDAY.isoformat()}", headers=staff).json
     assert [(s["id"], s["starts_at"]) for s in listed] == [
-        (morning["id"], "2026-11-23T08:00:00+00:00"),
-        (evening["id"], "2026-11-23T14:00:00+00:00"),
+        (morning["id"], "2026-11-23T08:00:00Z"),
+        (evening["id"], "2026-11-23T14:00:00Z"),
     ]
 
 

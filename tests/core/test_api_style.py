@@ -1,0 +1,114 @@
+"""One API style: every time on the wire is RFC 3339 in UTC with ``Z`` and no microseconds."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import select
+
+from louise.auth.models import User
+from louise.bookings.models import Booking
+from tests.dispatch.conftest import (  # noqa: F401
+    MONDAY,
+    book,
+    day_bookings,
+    fleet,
+    make_address,
+    make_merchant,
+    make_offer,
+    now,
+    offers,
+    shop,
+)
+
+RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+LOOKS_LIKE_A_TIME = re.compile(r"^\d{4}-\d\d-\d\dT")
+
+
+def _times(node: Any, path: str = "") -> list[tuple[str, str]]:
+    """Every string in a JSON answer that is a date with a time, with where it was."""
+    if isinstance(node, dict):
+        return [t for key, value in node.items() for t in _times(value, f"{path}.{key}")]
+    if isinstance(node, list):
+        return [t for i, value in enumerate(node) for t in _times(value, f"{path}[{i}]")]
+    if isinstance(node, str) and LOOKS_LIKE_A_TIME.match(node):
+        return [(path, node)]
+    return []
+
+
+def test_every_time_in_the_main_answers_is_utc_with_z_and_whole_seconds(
+    client, auth_headers, fleet, day_bookings, db_session, shop
+):
+    dispatcher = auth_headers("dispatcher")
+    plan_id = client.post(
+        "/api/v1/plans", json={"date": MONDAY.isoformat()}, headers=dispatcher
+    ).json["id"]
+    published = client.post(f"/api/v1/plans/{plan_id}/publish", headers=dispatcher)
+    assert published.status_code == 200, published.json
+    route = published.json["routes"][0]
+    courier = auth_headers(db_session.get(User, route["courier_id"]))
+    arrived = client.post(
+        f"/api/v1/courier/stops/{route['stops'][1]['id']}/arrived", headers=courier
+    )
+    assert arrived.status_code == 200, arrived.json
+    booking = day_bookings[0]
+    token = db_session.scalar(select(Booking.tracking_token).where(Booking.id == booking["id"]))
+    resident = auth_headers(db_session.get(User, booking["customer_id"]))
+    day = MONDAY.isoformat()
+
+    answers = {
+        "booking": client.post(
+            "/api/v1/bookings",
+            json={
+                **{k: booking[k] for k in ("offer_id",)},
+                "date": day,
+                "window": "evening",
+                "address": {"lat": 51.529, "lon": 6.94},
+            },
+            headers=resident,
+        ),
+        "bookings": client.get("/api/v1/bookings", headers=dispatcher),
+        "booking by id": client.get(f"/api/v1/bookings/{booking['id']}", headers=resident),
+        "history": client.get(f"/api/v1/bookings/{booking['id']}/history", headers=resident),
+        "slots": client.get("/api/v1/slots?date=" + day + "&lat=51.529&lon=6.94"),
+        "plans": client.get("/api/v1/plans", headers=dispatcher),
+        "plan": client.get(f"/api/v1/plans/{plan_id}", headers=dispatcher),
+        "courier": client.get("/api/v1/courier/today", headers=courier),
+        "tracking": client.get(f"/api/v1/track/{token}"),
+        "shifts": client.get("/api/v1/shifts", headers=dispatcher),
+        "merchant": client.get(f"/api/v1/merchants/{shop.id}"),
+        "merchants": client.get("/api/v1/merchants"),
+        "offers": client.get("/api/v1/offers"),
+        "me": client.get("/api/v1/me", headers=resident),
+        "users": client.get("/api/v1/users", headers=auth_headers("admin")),
+    }
+    seen: dict[str, list[tuple[str, str]]] = {}
+    for name, response in answers.items():
+        assert response.status_code in (200, 201), (name, response.json)
+        seen[name] = _times(response.json)
+
+    bad = [
+        (name, where, value)
+        for name, found in seen.items()
+        for where, value in found
+        if not RFC3339_UTC.match(value)
+    ]
+    assert bad == []
+    # The walk really saw the times of each kind of answer.
+    for name in (
+        "booking",
+        "bookings",
+        "history",
+        "slots",
+        "plans",
+        "plan",
+        "courier",
+        "tracking",
+        "shifts",
+        "merchant",
+        "offers",
+        "me",
+        "users",
+    ):
+        assert seen[name], name
