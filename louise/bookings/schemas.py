@@ -20,7 +20,11 @@ class SlotQueryArgsSchema(Schema):
     lon = fields.Float(validate=validate.Range(min=-180, max=180))
     address_id = fields.Integer()
     offer_id = fields.Integer()
-    lang = fields.String(load_default="en", validate=validate.OneOf(["de", "en"]))
+    lang = fields.String(
+        load_default="de",
+        validate=validate.OneOf(["de", "en"]),
+        metadata={"description": "language of the promise: de (default, like mails) or en"},
+    )
 
     @validates_schema
     def _place(self, data: dict[str, Any], **_kw: Any) -> None:

@@ -639,6 +639,25 @@ def _customer_for(session: Session, actor: User, request: BookingRequest) -> tup
     )
 
 
+def _destination_point(
+    session: Session, destination: DestinationType, point_id: int
+) -> DeliveryPoint:
+    """The Point or locker a booking names. A locker is a kind of point, so ``point`` finds
+    both; ``locker`` with a kiosk's id is refused, saying how to name it."""
+    point = session.get(DeliveryPoint, point_id)
+    if point is None or not point.active:
+        raise ValidationFailed(
+            f"No active Point or locker with id {point_id}.",
+            fields=_field_error(
+                "point_id", "No active Point or locker with this id; see GET /api/v1/points."
+            ),
+        )
+    if destination == DestinationType.LOCKER and point.kind != DestinationType.LOCKER:
+        message = f"Point {point.id} is a LOUISE Point, not a locker: send destination 'point'."
+        raise ValidationFailed(message, fields=_field_error("destination", message))
+    return point
+
+
 def create_booking(
     session: Session, ctx: BookingContext, actor: User, request: BookingRequest, now: datetime
 ) -> Booking:
@@ -679,12 +698,7 @@ def _create_booking(
             raise ValidationFailed(
                 "Choose a Point or locker.", fields=_field_error("point_id", "Missing.")
             )
-        point = session.get(DeliveryPoint, request.point_id)
-        if point is None or not point.active or point.kind != request.destination:
-            raise ValidationFailed(
-                f"No active {request.destination.value} with id {request.point_id}.",
-                fields=_field_error("point_id", f"Unknown {request.destination.value}."),
-            )
+        point = _destination_point(session, request.destination, request.point_id)
         dest = _stop_for_point(point)
 
     try:
@@ -715,7 +729,7 @@ def _create_booking(
         lat=address.lat,
         lon=address.lon,
         district=district.name,
-        destination_type=request.destination,
+        destination_type=point.kind if point is not None else request.destination,
         point_id=point.id if point is not None else None,
         pickup_pin=_pin() if point is not None else None,
         contact_name=customer.name,

@@ -128,6 +128,7 @@ def test_slots_list_windows_with_remaining_capacity_and_a_live_promise(client, o
             "lat": HOME["lat"],
             "lon": HOME["lon"],
             "offer_id": offers["product"].id,
+            "lang": "en",
         },
     )
     assert r.status_code == 200, r.json

@@ -1,0 +1,91 @@
+"""One API style on the booking side: German by default, Points and lockers named clearly,
+their opening hours in the shops' shape."""
+
+from __future__ import annotations
+
+import pytest
+
+from louise.bookings.models import DeliveryPoint, DestinationType
+from tests.bookings.conftest import HOME, MONDAY, local
+
+
+@pytest.fixture()
+def locker(db_session):
+    point = DeliveryPoint(
+        kind=DestinationType.LOCKER,
+        name="Packstation Hauptbahnhof",
+        address_label="Bahnhofstraße 1, 46236 Bottrop",
+        lat=51.5189,
+        lon=6.9300,
+        compartments={"S": 2, "M": 0, "L": 0, "XL": 0},
+    )
+    db_session.add(point)
+    db_session.commit()
+    return point
+
+
+@pytest.fixture()
+def kiosk(db_session):
+    point = DeliveryPoint(
+        kind=DestinationType.POINT,
+        name="Kiosk am Pferdemarkt",
+        address_label="Pferdemarkt 3, 46236 Bottrop",
+        lat=51.5228,
+        lon=6.9260,
+        shelf_capacity=2,
+        opening_hours={d: [["07:00", "21:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat")},
+    )
+    db_session.add(point)
+    db_session.commit()
+    return point
+
+
+def test_slot_promises_are_german_unless_english_is_asked_for(client, offers, now):
+    now(local(MONDAY, 11, 47))
+    query = {"date": MONDAY.isoformat(), **HOME}
+
+    german = client.get("/api/v1/slots", query_string=query).json["slots"]
+    english = client.get("/api/v1/slots", query_string={**query, "lang": "en"}).json["slots"]
+
+    evening = {s["window"]: s for s in german}["evening"]
+    assert evening["promise"] == (
+        "Bestellen Sie innerhalb von 2 h 13 min für die Lieferung heute ab 17:30"
+    )
+    assert {s["window"]: s for s in english}["evening"]["promise"] == (
+        "order within 2 h 13 min for delivery today from 17:30"
+    )
+
+
+def test_openapi_documents_german_as_the_default_language(client):
+    spec = client.get("/api/openapi.json").json
+    params = spec["paths"]["/api/v1/slots"]["get"]["parameters"]
+    lang = next(p for p in params if p["name"] == "lang")
+    assert lang["schema"]["default"] == "de"
+
+
+def test_a_locker_named_as_a_point_is_found(book, offers, make_user, locker):
+    r = book(make_user("customer"), offers["product"], destination="point", point_id=locker.id)
+
+    assert r.status_code == 201, r.json
+    assert r.json["destination"] == "locker"
+    assert r.json["point_id"] == locker.id
+    assert r.json["legs"][-1]["destination"]["kind"] == "locker"
+    assert len(r.json["pickup_pin"]) == 6
+
+
+def test_a_point_named_as_a_locker_is_refused_saying_how_to_name_it(book, offers, make_user, kiosk):
+    r = book(make_user("customer"), offers["product"], destination="locker", point_id=kiosk.id)
+
+    assert r.status_code == 422
+    assert r.json["errors"]["json"]["destination"] == [
+        f"Point {kiosk.id} is a LOUISE Point, not a locker: send destination 'point'."
+    ]
+
+
+def test_an_unknown_point_id_names_the_field(book, offers, make_user):
+    r = book(make_user("customer"), offers["product"], destination="point", point_id=999999)
+
+    assert r.status_code == 422
+    assert r.json["errors"]["json"]["point_id"] == [
+        "No active Point or locker with this id; see GET /api/v1/points."
+    ]
