@@ -4,8 +4,9 @@ role guards and pagination. Services never import this module."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from http import HTTPStatus
 from typing import Any, TypeVar
 
@@ -171,3 +172,30 @@ class UtcDateTime(fields.AwareDateTime):
 class PaginationArgsSchema(Schema):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class PageSchema(Schema):
+    """The one list envelope: ``{"items": [...], "total": N, "limit": L, "offset": O}``."""
+
+    total = fields.Integer(required=True, metadata={"description": "items matching, all pages"})
+    limit = fields.Integer(required=True)
+    offset = fields.Integer(required=True)
+
+
+@cache
+def page_schema(item_schema: type[Schema]) -> type[Schema]:
+    """The envelope around ``item_schema`` (one class per item schema, named for OpenAPI)."""
+    name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
+    items = fields.List(fields.Nested(item_schema), required=True)
+    return type(name, (PageSchema,), {"items": items})
+
+
+def page(items: Sequence[Any], total: int, args: dict[str, Any]) -> dict[str, Any]:
+    """An envelope for one page the service already cut."""
+    return {"items": items, "total": total, "limit": args["limit"], "offset": args["offset"]}
+
+
+def page_of(items: Sequence[Any], args: dict[str, Any]) -> dict[str, Any]:
+    """An envelope for one page of a short list the service gave whole."""
+    start = args["offset"]
+    return page(items[start : start + args["limit"]], len(items), args)

@@ -31,7 +31,7 @@ from louise.auth.schemas import (
     UserSchema,
 )
 from louise.extensions import db
-from louise.web import document_errors
+from louise.web import document_errors, page
 
 blp = Blueprint("auth", __name__, description="Accounts, roles and tokens")
 
@@ -129,7 +129,7 @@ class Users(MethodView):
         items, total = service.list_users(
             db.session(), current_user(), role, status, args["limit"], args["offset"]
         )
-        return {"items": items, "total": total, "limit": args["limit"], "offset": args["offset"]}
+        return page(items, total, args)
 
     @auth_required(blp, Role.ADMIN, Role.DISPATCHER)
     @blp.arguments(AccountCreateSchema)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from louise.auth.models import AccountStatus, Role
-from louise.web import PaginationArgsSchema, UtcDateTime
+from louise.web import PaginationArgsSchema, UtcDateTime, page_schema
 
 ROLE_VALUES = [r.value for r in Role]
 STATUS_VALUES = [s.value for s in AccountStatus]
@@ -57,11 +57,7 @@ class UserQueryArgsSchema(PaginationArgsSchema):
     status = fields.String(validate=validate.OneOf(STATUS_VALUES))
 
 
-class UserPageSchema(Schema):
-    items = fields.List(fields.Nested(UserSchema))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
+UserPageSchema = page_schema(UserSchema)
 
 
 class LoginSchema(Schema):

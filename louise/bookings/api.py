@@ -38,7 +38,7 @@ from louise.bookings.schemas import (
 from louise.errors import DomainError, NotFound
 from louise.extensions import db
 from louise.geo.models import Address
-from louise.web import document_errors
+from louise.web import PaginationArgsSchema, document_errors, page, page_of, page_schema
 
 blp = Blueprint("bookings", __name__, description="Bookings, slots, Points and lockers")
 
@@ -159,12 +159,7 @@ class Bookings(MethodView):
             limit=args["limit"],
             offset=args["offset"],
         )
-        return {
-            "items": [_mark_private(actor, b) for b in items],
-            "total": total,
-            "limit": args["limit"],
-            "offset": args["offset"],
-        }
+        return page([_mark_private(actor, b) for b in items], total, args)
 
 
 def _json(body: Any) -> str:
@@ -187,11 +182,12 @@ class BookingById(MethodView):
 @blp.route("/bookings/<int:booking_id>/history")
 class BookingHistory(MethodView):
     @auth_required(blp)
-    @blp.response(200, StatusChangeSchema(many=True))
+    @blp.arguments(PaginationArgsSchema, location="query")
+    @blp.response(200, page_schema(StatusChangeSchema))
     @document_errors(blp, 404)
-    def get(self, booking_id: int) -> Any:
+    def get(self, args: dict[str, Any], booking_id: int) -> Any:
         """Every status change of a booking and its legs, with actor and time."""
-        return service.history(db.session(), current_user(), booking_id)
+        return page_of(service.history(db.session(), current_user(), booking_id), args)
 
 
 @blp.route("/bookings/<int:booking_id>/cancel")
@@ -300,14 +296,14 @@ def _point_out(point: Any, free: int | None) -> Any:
 @blp.route("/points")
 class Points(MethodView):
     @blp.arguments(PointQueryArgsSchema, location="query")
-    @blp.response(200, PointSchema(many=True))
+    @blp.response(200, page_schema(PointSchema))
     def get(self, args: dict[str, Any]) -> Any:
         """LOUISE Points and parcel lockers with space (full ones are not offered)."""
         kind = DestinationType(args["kind"]) if args.get("kind") else None
         rows = places.list_points(
             db.session(), kind=kind, day=args.get("date"), size=args["size"], include_full=False
         )
-        return [_point_out(p, free) for p, free in rows]
+        return page_of([_point_out(p, free) for p, free in rows], args)
 
     @auth_required(blp, *STAFF)
     @blp.arguments(PointSchema)
@@ -331,10 +327,11 @@ class PointById(MethodView):
 
 @blp.route("/districts")
 class Districts(MethodView):
-    @blp.response(200, DistrictSchema(many=True))
-    def get(self) -> Any:
+    @blp.arguments(PaginationArgsSchema, location="query")
+    @blp.response(200, page_schema(DistrictSchema))
+    def get(self, args: dict[str, Any]) -> Any:
         """Districts of the service area and the vehicle kinds serving them."""
-        return places.list_districts(db.session())
+        return page_of(places.list_districts(db.session()), args)
 
     @auth_required(blp, *STAFF)
     @blp.arguments(DistrictSchema)

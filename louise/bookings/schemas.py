@@ -8,7 +8,9 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from louise.bookings.models import BookingStatus, DestinationType
 from louise.geo.schemas import AddressInputSchema
-from louise.web import PaginationArgsSchema, UtcDateTime, iso_utc
+from louise.merchants.hours import WEEKDAYS
+from louise.merchants.schemas import OpeningHoursSchema
+from louise.web import PaginationArgsSchema, UtcDateTime, iso_utc, page_schema
 
 DESTINATIONS = [d.value for d in DestinationType]
 SIZES = ["S", "M", "L", "XL"]
@@ -194,11 +196,7 @@ class BookingQueryArgsSchema(PaginationArgsSchema):
     date = fields.Date()
 
 
-class BookingPageSchema(Schema):
-    items = fields.List(fields.Nested(BookingSchema))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
+BookingPageSchema = page_schema(BookingSchema)
 
 
 class StatusChangeSchema(Schema):
@@ -230,20 +228,37 @@ class MerchantItemsSchema(Schema):
     outgoing = fields.List(fields.Nested(MerchantItemSchema))
 
 
+class PointHours(fields.Nested):
+    """A Point's weekly hours in the shops' shape (``OpeningHoursSchema``):
+    ``{"mon": [{"opens": "08:00", "closes": "20:00"}], ..., "sun": []}``; ``null`` is open
+    around the clock (lockers). Stored as ``{"mon": [["08:00", "20:00"]]}``."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(
+            OpeningHoursSchema,
+            allow_none=True,
+            metadata={"description": "local times per weekday; null: always open (lockers)"},
+            **kw,
+        )
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kw: Any) -> Any:
+        if value is None:
+            return None
+        return {
+            day: [{"opens": o, "closes": c} for o, c in sorted(value.get(day, []))]
+            for day in WEEKDAYS
+        }
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> Any:
+        weekly = super()._deserialize(value, attr, data, **kw)
+        return {
+            WEEKDAYS[weekday]: [[o.strftime("%H:%M"), c.strftime("%H:%M")] for o, c in spans]
+            for weekday, spans in weekly.items()
+        }
+
+
 def _hours_field() -> fields.Field:
-    return fields.Dict(
-        keys=fields.String(
-            validate=validate.OneOf(["mon", "tue", "wed", "thu", "fri", "sat", "sun"])
-        ),
-        values=fields.List(
-            fields.List(
-                fields.String(validate=validate.Regexp(r"^\d\d:\d\d$")),
-                validate=validate.Length(equal=2),
-            )
-        ),
-        allow_none=True,
-        metadata={"example": {"mon": [["08:00", "20:00"]]}},
-    )
+    return PointHours()
 
 
 class PointSchema(Schema):
@@ -280,7 +295,7 @@ class PointUpdateSchema(Schema):
     active = fields.Boolean()
 
 
-class PointQueryArgsSchema(Schema):
+class PointQueryArgsSchema(PaginationArgsSchema):
     kind = fields.String(validate=validate.OneOf(["point", "locker"]))
     date = fields.Date()
     size = fields.String(load_default="M", validate=validate.OneOf(SIZES))

@@ -19,7 +19,7 @@ from louise.fleet.schemas import (
     VehicleSchema,
     VehicleUpdateSchema,
 )
-from louise.web import document_errors
+from louise.web import PaginationArgsSchema, document_errors, page_of, page_schema
 
 blp = Blueprint(
     "fleet",
@@ -34,10 +34,11 @@ STAFF = (Role.DISPATCHER, Role.ADMIN)
 @blp.route("/vehicles")
 class Vehicles(MethodView):
     @auth_required(blp, *STAFF)
-    @blp.response(200, VehicleSchema(many=True))
-    def get(self) -> Any:
+    @blp.arguments(PaginationArgsSchema, location="query")
+    @blp.response(200, page_schema(VehicleSchema))
+    def get(self, args: dict[str, Any]) -> Any:
         """Every vehicle of the fleet, inactive ones included."""
-        return service.list_vehicles(db.session(), current_user())
+        return page_of(service.list_vehicles(db.session(), current_user()), args)
 
     @auth_required(blp, *STAFF)
     @blp.arguments(VehicleSchema)
@@ -63,10 +64,10 @@ class VehicleById(MethodView):
 class Shifts(MethodView):
     @auth_required(blp, *STAFF)
     @blp.arguments(ShiftQueryArgsSchema, location="query")
-    @blp.response(200, ShiftSchema(many=True))
+    @blp.response(200, page_schema(ShiftSchema))
     def get(self, args: dict[str, Any]) -> Any:
         """Shifts in time order (filter by date)."""
-        return service.list_shifts(db.session(), current_user(), args.get("date"))
+        return page_of(service.list_shifts(db.session(), current_user(), args.get("date")), args)
 
     @auth_required(blp, *STAFF)
     @blp.arguments(ShiftCreateSchema)

@@ -13,6 +13,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from louise.fleet.models import VehicleKind
+from louise.web import PaginationArgsSchema
 from louise.web import iso_utc as _iso
 
 KINDS = [k.value for k in VehicleKind]
@@ -85,7 +86,7 @@ class ShiftUpdateSchema(Schema):
     breaks = fields.List(fields.Nested(BreakSchema))
 
 
-class ShiftQueryArgsSchema(Schema):
+class ShiftQueryArgsSchema(PaginationArgsSchema):
     date = fields.Date(metadata={"description": "the shifts of this day (YYYY-MM-DD)"})
 
 

@@ -27,7 +27,7 @@ from louise.merchants.schemas import (
     OpeningExceptionSchema,
     OpeningHoursSchema,
 )
-from louise.web import document_errors
+from louise.web import PaginationArgsSchema, document_errors, page_of, page_schema
 
 blp = Blueprint(
     "merchants",
@@ -61,10 +61,11 @@ class Merchants(MethodView):
 @blp.route("/merchants/mine")
 class MyMerchants(MethodView):
     @auth_required(blp, Role.MERCHANT)
-    @blp.response(200, MerchantWithOffersSchema(many=True))
-    def get(self) -> Any:
+    @blp.arguments(PaginationArgsSchema, location="query")
+    @blp.response(200, page_schema(MerchantWithOffersSchema))
+    def get(self, args: dict[str, Any]) -> Any:
         """The logged-in merchant's own shops with all their offers, inactive ones included."""
-        return service.list_my_merchants(db.session(), current_user())
+        return page_of(service.list_my_merchants(db.session(), current_user()), args)
 
 
 @blp.route("/merchants/<int:merchant_id>")

@@ -22,7 +22,7 @@ from marshmallow import (
 from louise.geo.schemas import AddressInputSchema, AddressSchema
 from louise.merchants.hours import WEEKDAYS, interval_problems
 from louise.merchants.models import Category, Merchant, OfferKind, ParcelSize, offer_problems
-from louise.web import PaginationArgsSchema, UtcDateTime
+from louise.web import PaginationArgsSchema, UtcDateTime, page_schema
 
 CATEGORIES = [c.value for c in Category]
 KINDS = [k.value for k in OfferKind]
@@ -376,15 +376,5 @@ class OfferQueryArgsSchema(_CatalogueArgsSchema):
     )
 
 
-class _PageSchema(Schema):
-    total = fields.Integer(required=True)
-    limit = fields.Integer(required=True)
-    offset = fields.Integer(required=True)
-
-
-class MerchantPageSchema(_PageSchema):
-    items = fields.List(fields.Nested(MerchantSchema), required=True)
-
-
-class OfferPageSchema(_PageSchema):
-    items = fields.List(fields.Nested(OfferSchema), required=True)
+MerchantPageSchema = page_schema(MerchantSchema)
+OfferPageSchema = page_schema(OfferSchema)

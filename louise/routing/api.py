@@ -20,7 +20,7 @@ from louise.routing.schemas import (
     PlanSchema,
     PlanSummarySchema,
 )
-from louise.web import document_errors
+from louise.web import document_errors, page_of, page_schema
 
 blp = Blueprint("plans", __name__, description="Daily planning of routes")
 
@@ -48,10 +48,10 @@ class Plans(MethodView):
 
     @auth_required(blp, *STAFF)
     @blp.arguments(PlanQueryArgsSchema, location="query")
-    @blp.response(200, PlanSummarySchema(many=True))
+    @blp.response(200, page_schema(PlanSummarySchema))
     def get(self, args: dict[str, Any]) -> Any:
         """Plans, newest first (filter by date)."""
-        return service.list_plans(db.session(), current_user(), args.get("date"))
+        return page_of(service.list_plans(db.session(), current_user(), args.get("date")), args)
 
 
 @blp.route("/plans/<int:plan_id>")

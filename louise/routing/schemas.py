@@ -6,14 +6,14 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
-from louise.web import UtcDateTime, iso_utc
+from louise.web import PaginationArgsSchema, UtcDateTime, iso_utc
 
 
 class PlanCreateSchema(Schema):
     date = fields.Date(required=True)
 
 
-class PlanQueryArgsSchema(Schema):
+class PlanQueryArgsSchema(PaginationArgsSchema):
     date = fields.Date()
 
 

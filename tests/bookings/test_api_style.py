@@ -89,3 +89,65 @@ def test_an_unknown_point_id_names_the_field(book, offers, make_user):
     assert r.json["errors"]["json"]["point_id"] == [
         "No active Point or locker with this id; see GET /api/v1/points."
     ]
+
+
+WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def test_points_give_and_take_opening_hours_in_the_shops_shape(client, auth_headers, kiosk):
+    staff = auth_headers("dispatcher")
+    body = {
+        "kind": "point",
+        "name": "Trinkhalle Süd",
+        "address_label": "Südring 4, 46242 Bottrop",
+        "lat": 51.515,
+        "lon": 6.93,
+        "shelf_capacity": 4,
+        "opening_hours": {
+            "mon": [{"opens": "07:00", "closes": "13:00"}, {"opens": "15:00", "closes": "21:00"}],
+            "sat": [{"opens": "08:00", "closes": "14:00"}],
+        },
+    }
+
+    created = client.post("/api/v1/points", json=body, headers=staff)
+
+    assert created.status_code == 201, created.json
+    assert created.json["opening_hours"] == {
+        "mon": [{"opens": "07:00", "closes": "13:00"}, {"opens": "15:00", "closes": "21:00"}],
+        "tue": [],
+        "wed": [],
+        "thu": [],
+        "fri": [],
+        "sat": [{"opens": "08:00", "closes": "14:00"}],
+        "sun": [],
+    }
+    listed = client.get("/api/v1/points").json["items"]
+    shown = {p["id"]: p["opening_hours"] for p in listed}
+    assert shown[kiosk.id] == {
+        d: ([] if d == "sun" else [{"opens": "07:00", "closes": "21:00"}]) for d in WEEK
+    }
+    shop_hours = client.get("/api/v1/merchants").json["items"]
+    assert all(set(s["opening_hours"]) == set(WEEK) for s in shop_hours)
+
+
+def test_point_hours_in_the_old_pair_shape_are_refused_naming_the_day(client, auth_headers):
+    r = client.post(
+        "/api/v1/points",
+        json={
+            "kind": "point",
+            "name": "Kiosk",
+            "address_label": "Hauptstraße 1",
+            "lat": 51.52,
+            "lon": 6.93,
+            "shelf_capacity": 1,
+            "opening_hours": {"mon": [["07:00", "21:00"]]},
+        },
+        headers=auth_headers("dispatcher"),
+    )
+    assert r.status_code == 422
+    assert "mon" in r.json["errors"]["json"]["opening_hours"]
+
+
+def test_a_locker_is_open_around_the_clock_with_null_hours(client, auth_headers, locker):
+    listed = client.get("/api/v1/points", query_string={"kind": "locker"}).json["items"]
+    assert [(p["id"], p["opening_hours"]) for p in listed] == [(locker.id, None)]

@@ -422,7 +422,7 @@ def test_full_locker_is_not_offered_and_cannot_be_booked(book, offers, make_user
         == 201
     )
     listed = client.get("/api/v1/points", query_string={"date": MONDAY.isoformat(), "size": "S"})
-    assert locker.id not in [p["id"] for p in listed.json]
+    assert locker.id not in [p["id"] for p in listed.json["items"]]
     full = book(make_user("customer"), offers["product"], destination="locker", point_id=locker.id)
     assert full.status_code == 409 and full.json["error"] == "point_full"
 
@@ -457,7 +457,7 @@ def test_every_status_change_is_in_the_history_with_actor(
     client.post(f"/api/v1/bookings/{created['id']}/cancel", json={}, headers=auth_headers(alice))
     history = client.get(
         f"/api/v1/bookings/{created['id']}/history", headers=auth_headers(alice)
-    ).json
+    ).json["items"]
     booking_changes = [
         (h["from_status"], h["to_status"], h["actor_role"]) for h in history if h["leg_id"] is None
     ]

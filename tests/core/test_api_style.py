@@ -112,3 +112,68 @@ def test_every_time_in_the_main_answers_is_utc_with_z_and_whole_seconds(
         "users",
     ):
         assert seen[name], name
+
+
+LISTS = {
+    "/api/v1/bookings",
+    "/api/v1/bookings/{booking_id}/history",
+    "/api/v1/districts",
+    "/api/v1/merchants",
+    "/api/v1/merchants/mine",
+    "/api/v1/merchants/{merchant_id}/offers",
+    "/api/v1/offers",
+    "/api/v1/plans",
+    "/api/v1/points",
+    "/api/v1/shifts",
+    "/api/v1/users",
+    "/api/v1/vehicles",
+}
+
+
+def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def test_every_list_answers_in_the_one_page_envelope(client):
+    spec = client.get("/api/openapi.json").json
+    pages, arrays = set(), set()
+    for path, ops in spec["paths"].items():
+        answer = ops.get("get", {}).get("responses", {}).get("200", {})
+        schema = answer.get("content", {}).get("application/json", {}).get("schema")
+        if schema is None:
+            continue
+        schema = _resolve(spec, schema)
+        if schema.get("type") == "array":
+            arrays.add(path)
+        elif schema.get("properties", {}).get("items", {}).get("type") == "array":
+            pages.add(path)
+            assert set(schema["properties"]) == {"items", "total", "limit", "offset"}, path
+            params = {p["name"] for p in ops["get"].get("parameters", [])}
+            assert {"limit", "offset"} <= params, path
+
+    assert arrays == set()
+    assert pages == LISTS
+
+
+def test_a_short_list_is_paged_like_the_long_ones(client, auth_headers, db_session):
+    from louise.fleet.models import Vehicle, VehicleKind
+
+    for n in range(3):
+        db_session.add(
+            Vehicle(
+                name=f"Rad {n}",
+                kind=VehicleKind.BIKE,
+                capacity_l=200,
+                capacity_kg=100,
+                speed_kmh=15,
+            )
+        )
+    db_session.commit()
+
+    r = client.get("/api/v1/vehicles?limit=2&offset=1", headers=auth_headers("dispatcher"))
+
+    assert r.status_code == 200
+    assert [v["name"] for v in r.json["items"]] == ["Rad 1", "Rad 2"]
+    assert (r.json["total"], r.json["limit"], r.json["offset"]) == (3, 2, 1)

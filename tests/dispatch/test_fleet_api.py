@@ -113,7 +113,7 @@ def test_admin_manages_the_fleet_too(client, auth_headers, districts):
 def test_dispatcher_adds_lists_and_changes_a_vehicle(client, staff, vehicle):
     assert vehicle["kind"] == "bike" and vehicle["active"] is True
     assert vehicle["districts"] == ["Stadtmitte"]
-    listed = client.get("/api/v1/vehicles", headers=staff).json
+    listed = client.get("/api/v1/vehicles", headers=staff).json["items"]
     assert [v["id"] for v in listed] == [vehicle["id"]]
     r = client.patch(
         f"/api/v1/vehicles/{vehicle['id']}",
@@ -174,9 +174,11 @@ def test_dispatcher_plans_a_shift_with_a_break(client, staff, vehicle, courier):
     assert r.json["day"] == MONDAY.isoformat()
     assert r.json["starts_at"] == "2026-11-23T12:00:00Z"  # 13:00 in Bottrop, UTC out
     assert r.json["breaks"][0]["duration_s"] == 1800
-    listed = client.get(f"/api/v1/shifts?date={MONDAY.isoformat()}", headers=staff).json
+    listed = client.get(f"/api/v1/shifts?date={MONDAY.isoformat()}", headers=staff).json["items"]
     assert [s["id"] for s in listed] == [r.json["id"]]
-    assert client.get(f"/api/v1/shifts?date={TUESDAY.isoformat()}", headers=staff).json == []
+    assert (
+        client.get(f"/api/v1/shifts?date={TUESDAY.isoformat()}", headers=staff).json["items"] == []
+    )
 
 
 def test_shift_times_need_a_time_zone(client, staff, vehicle, courier):
@@ -270,7 +272,7 @@ def test_patching_a_shift_rechecks_overlaps_and_times(client, staff, vehicle, ma
     assert r.status_code == 422
     r = client.patch(path, json={"starts_at": local(MONDAY, 15, 0).isoformat()}, headers=staff)
     assert r.status_code == 200 and r.json["starts_at"] == "2026-11-23T14:00:00Z"
-    listed = client.get(f"/api/v1/shifts?date={MONDAY.isoformat()}", headers=staff).json
+    listed = client.get(f"/api/v1/shifts?date={MONDAY.isoformat()}", headers=staff).json["items"]
     assert [(s["id"], s["starts_at"]) for s in listed] == [
         (morning["id"], "2026-11-23T08:00:00Z"),
         (evening["id"], "2026-11-23T14:00:00Z"),
@@ -283,7 +285,7 @@ def test_deleting_a_shift(client, staff, vehicle, courier):
     ).json
     assert client.delete(f"/api/v1/shifts/{shift['id']}", headers=staff).status_code == 204
     assert client.delete(f"/api/v1/shifts/{shift['id']}", headers=staff).status_code == 404
-    assert client.get("/api/v1/shifts", headers=staff).json == []
+    assert client.get("/api/v1/shifts", headers=staff).json["items"] == []
 
 
 def test_a_planned_shift_cannot_be_deleted(client, staff, fleet, day_bookings):

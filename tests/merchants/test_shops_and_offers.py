@@ -244,7 +244,7 @@ def test_delete_withdraws_an_offer_and_patch_lists_it_again(
     db_session.expire_all()
     assert db_session.get(Offer, offer.id) is not None  # kept for the bookings that name it
     assert client.get("/api/v1/offers").get_json()["total"] == 0
-    mine = client.get("/api/v1/merchants/mine", headers=headers).get_json()
+    mine = client.get("/api/v1/merchants/mine", headers=headers).get_json()["items"]
     assert [(o["title"], o["active"]) for o in mine[0]["offers"]] == [("Saisonware", False)]
 
     client.patch(f"/api/v1/offers/{offer.id}", json={"active": True}, headers=headers)
