@@ -241,16 +241,16 @@ class PointHours(fields.Nested):
             **kw,
         )
 
-    def _serialize(self, value: Any, attr: str | None, obj: Any, **kw: Any) -> Any:
-        if value is None:
+    def _serialize(self, nested_obj: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        if nested_obj is None:
             return None
         return {
-            day: [{"opens": o, "closes": c} for o, c in sorted(value.get(day, []))]
+            day: [{"opens": o, "closes": c} for o, c in sorted(nested_obj.get(day, []))]
             for day in WEEKDAYS
         }
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> Any:
-        weekly = super()._deserialize(value, attr, data, **kw)
+    def _deserialize(self, value: Any, attr: str | None, data: Any, *args: Any, **kw: Any) -> Any:
+        weekly = super()._deserialize(value, attr, data, *args, **kw)
         return {
             WEEKDAYS[weekday]: [[o.strftime("%H:%M"), c.strftime("%H:%M")] for o, c in spans]
             for weekday, spans in weekly.items()
