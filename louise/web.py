@@ -10,7 +10,7 @@ from functools import cache
 from http import HTTPStatus
 from typing import Any, TypeVar
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, request, url_for
 from flask_smorest import Api
 from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import HTTPException
@@ -199,3 +199,16 @@ def page_of(items: Sequence[Any], args: dict[str, Any]) -> dict[str, Any]:
     """An envelope for one page of a short list the service gave whole."""
     start = args["offset"]
     return page(items[start : start + args["limit"]], len(items), args)
+
+
+LOCATION = {
+    "Location": {
+        "description": "URL of the created resource (or of the accepted run)",
+        "schema": {"type": "string", "example": "/api/v1/bookings/42"},
+    }
+}
+
+
+def created(obj: Any, endpoint: str, **values: Any) -> tuple[Any, dict[str, str]]:
+    """A 201 or 202 body with ``Location`` naming the new resource's URL (path-absolute)."""
+    return obj, {"Location": url_for(endpoint, **values)}

@@ -31,7 +31,7 @@ from louise.auth.schemas import (
     UserSchema,
 )
 from louise.extensions import db
-from louise.web import document_errors, page
+from louise.web import LOCATION, created, document_errors, page
 
 blp = Blueprint("auth", __name__, description="Accounts, roles and tokens")
 
@@ -50,12 +50,13 @@ def _access_token(user: Any, refresh_jti: str) -> str:
 @blp.route("/auth/register")
 class Register(MethodView):
     @blp.arguments(RegisterSchema)
-    @blp.response(201, UserSchema)
+    @blp.response(201, UserSchema, headers=LOCATION)
     @document_errors(blp, 403, 409)
     def post(self, data: dict[str, Any]) -> Any:
         """Register a resident (active at once) or a shop (waits for an admin's approval)."""
         role = Role(data.pop("role"))
-        return service.register(db.session(), service.AccountData(**data), role)
+        user = service.register(db.session(), service.AccountData(**data), role)
+        return created(user, "auth.UserById", user_id=user.id)
 
 
 @blp.route("/auth/login")
@@ -133,14 +134,25 @@ class Users(MethodView):
 
     @auth_required(blp, Role.ADMIN, Role.DISPATCHER)
     @blp.arguments(AccountCreateSchema)
-    @blp.response(201, UserSchema)
+    @blp.response(201, UserSchema, headers=LOCATION)
     @document_errors(blp, 409)
     def post(self, data: dict[str, Any]) -> Any:
         """Create an account: admins any role; dispatchers hotline customers without login."""
         role = Role(data.pop("role"))
-        return service.create_account(
+        user = service.create_account(
             db.session(), current_user(), service.AccountData(**data), role
         )
+        return created(user, "auth.UserById", user_id=user.id)
+
+
+@blp.route("/users/<int:user_id>")
+class UserById(MethodView):
+    @auth_required(blp)
+    @blp.response(200, UserSchema)
+    @document_errors(blp, 404)
+    def get(self, user_id: int) -> Any:
+        """One account: admins any, dispatchers customers, everyone their own."""
+        return service.read_user(db.session(), current_user(), user_id)
 
 
 @blp.route("/users/<int:user_id>/status")

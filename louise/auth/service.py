@@ -194,3 +194,17 @@ def is_revoked(session: Session, jti: str) -> bool:
 
 def get_user(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
+
+
+def read_user(session: Session, actor: User, user_id: int) -> User:
+    """One account: admins read any, dispatchers customers (the hotline), everyone
+    themselves; anything else is not found."""
+    user = session.get(User, user_id)
+    allowed = user is not None and (
+        actor.role == Role.ADMIN
+        or actor.id == user.id
+        or (actor.role == Role.DISPATCHER and user.role == Role.CUSTOMER)
+    )
+    if user is None or not allowed:
+        raise NotFound(f"User {user_id} not found.")
+    return user

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request
+from flask import Response, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -38,7 +38,15 @@ from louise.bookings.schemas import (
 from louise.errors import DomainError, NotFound
 from louise.extensions import db
 from louise.geo.models import Address
-from louise.web import PaginationArgsSchema, document_errors, page, page_of, page_schema
+from louise.web import (
+    LOCATION,
+    PaginationArgsSchema,
+    created,
+    document_errors,
+    page,
+    page_of,
+    page_schema,
+)
 
 blp = Blueprint("bookings", __name__, description="Bookings, slots, Points and lockers")
 
@@ -98,7 +106,7 @@ def _request_from(data: dict[str, Any]) -> service.BookingRequest:
 class Bookings(MethodView):
     @auth_required(blp, Role.CUSTOMER, Role.DISPATCHER, Role.ADMIN)
     @blp.arguments(BookingCreateSchema)
-    @blp.response(201, BookingSchema)
+    @blp.response(201, BookingSchema, headers=LOCATION)
     @blp.doc(
         parameters=[
             {
@@ -117,18 +125,18 @@ class Bookings(MethodView):
         actor = current_user()
         key = request.headers.get("Idempotency-Key")
         if key is None:
-            return _mark_private(
-                actor,
-                service.create_booking(
-                    db.session(), get_context(), actor, _request_from(data), clock.now()
-                ),
+            booking = service.create_booking(
+                db.session(), get_context(), actor, _request_from(data), clock.now()
             )
+            return created(_mark_private(actor, booking), _BY_ID, booking_id=booking.id)
         idempotency.check_key(key)
         fingerprint = idempotency.fingerprint("POST", request.path, request.get_json())
         claim = idempotency.begin(db.session(), actor.id, key, fingerprint, clock.now())
         if isinstance(claim, idempotency.Replay):
             response = Response(_json(claim.body), status=claim.status, mimetype="application/json")
             response.headers["Idempotent-Replayed"] = "true"
+            if claim.status == 201 and isinstance(claim.body, dict) and "id" in claim.body:
+                response.headers["Location"] = url_for(_BY_ID, booking_id=claim.body["id"])
             return response
         try:
             booking = service.create_booking(
@@ -142,7 +150,8 @@ class Bookings(MethodView):
             raise
         booking = _mark_private(actor, booking)
         idempotency.complete(db.session(), claim, 201, BookingSchema().dump(booking))
-        return booking  # dumped by @blp.response; returning the dump would dump it twice
+        # dumped by @blp.response; returning the dump would dump it twice
+        return created(booking, _BY_ID, booking_id=booking.id)
 
     @auth_required(blp)
     @blp.arguments(BookingQueryArgsSchema, location="query")
@@ -160,6 +169,9 @@ class Bookings(MethodView):
             offset=args["offset"],
         )
         return page([_mark_private(actor, b) for b in items], total, args)
+
+
+_BY_ID = "bookings.BookingById"
 
 
 def _json(body: Any) -> str:
@@ -307,15 +319,22 @@ class Points(MethodView):
 
     @auth_required(blp, *STAFF)
     @blp.arguments(PointSchema)
-    @blp.response(201, PointSchema)
+    @blp.response(201, PointSchema, headers=LOCATION)
     def post(self, data: dict[str, Any]) -> Any:
         """Add a LOUISE Point or a parcel locker (dispatchers, admins)."""
         data["kind"] = DestinationType(data["kind"])
-        return places.create_point(db.session(), current_user(), data)
+        point = places.create_point(db.session(), current_user(), data)
+        return created(point, "bookings.PointById", point_id=point.id)
 
 
 @blp.route("/points/<int:point_id>")
 class PointById(MethodView):
+    @blp.response(200, PointSchema)
+    @document_errors(blp, 404)
+    def get(self, point_id: int) -> Any:
+        """One active LOUISE Point or parcel locker."""
+        return _point_out(places.get_point(db.session(), point_id), None)
+
     @auth_required(blp, *STAFF)
     @blp.arguments(PointUpdateSchema)
     @blp.response(200, PointSchema)
@@ -335,10 +354,20 @@ class Districts(MethodView):
 
     @auth_required(blp, *STAFF)
     @blp.arguments(DistrictSchema)
-    @blp.response(201, DistrictSchema)
+    @blp.response(201, DistrictSchema, headers=LOCATION)
     def post(self, data: dict[str, Any]) -> Any:
         """Add a district (dispatchers, admins)."""
-        return places.create_district(db.session(), current_user(), data)
+        district = places.create_district(db.session(), current_user(), data)
+        return created(district, "bookings.DistrictById", district_id=district.id)
+
+
+@blp.route("/districts/<int:district_id>")
+class DistrictById(MethodView):
+    @blp.response(200, DistrictSchema)
+    @document_errors(blp, 404)
+    def get(self, district_id: int) -> Any:
+        """One district and the vehicle kinds serving it."""
+        return places.get_district(db.session(), district_id)
 
 
 @blp.route("/capacity/<string:day>/<string:window>")

@@ -97,3 +97,18 @@ def create_district(session: Session, actor: User, data: dict[str, Any]) -> Dist
     session.add(district)
     session.commit()
     return district
+
+
+def get_point(session: Session, point_id: int) -> DeliveryPoint:
+    """An active Point or locker (public, like the list)."""
+    point = session.get(DeliveryPoint, point_id)
+    if point is None or not point.active:
+        raise NotFound(f"Point {point_id} not found.")
+    return point
+
+
+def get_district(session: Session, district_id: int) -> District:
+    district = session.get(District, district_id)
+    if district is None:
+        raise NotFound(f"District {district_id} not found.")
+    return district

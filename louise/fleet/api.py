@@ -19,7 +19,14 @@ from louise.fleet.schemas import (
     VehicleSchema,
     VehicleUpdateSchema,
 )
-from louise.web import PaginationArgsSchema, document_errors, page_of, page_schema
+from louise.web import (
+    LOCATION,
+    PaginationArgsSchema,
+    created,
+    document_errors,
+    page_of,
+    page_schema,
+)
 
 blp = Blueprint(
     "fleet",
@@ -42,15 +49,23 @@ class Vehicles(MethodView):
 
     @auth_required(blp, *STAFF)
     @blp.arguments(VehicleSchema)
-    @blp.response(201, VehicleSchema)
+    @blp.response(201, VehicleSchema, headers=LOCATION)
     @document_errors(blp, 409, 422)
     def post(self, data: dict[str, Any]) -> Any:
         """Add a vehicle: kind, capacity (l, kg), speed, the districts it may serve."""
-        return service.create_vehicle(db.session(), current_user(), data)
+        vehicle = service.create_vehicle(db.session(), current_user(), data)
+        return created(vehicle, "fleet.VehicleById", vehicle_id=vehicle.id)
 
 
 @blp.route("/vehicles/<int:vehicle_id>")
 class VehicleById(MethodView):
+    @auth_required(blp, *STAFF)
+    @blp.response(200, VehicleSchema)
+    @document_errors(blp, 404)
+    def get(self, vehicle_id: int) -> Any:
+        """One vehicle."""
+        return service.get_vehicle(db.session(), current_user(), vehicle_id)
+
     @auth_required(blp, *STAFF)
     @blp.arguments(VehicleUpdateSchema)
     @blp.response(200, VehicleSchema)
@@ -71,15 +86,23 @@ class Shifts(MethodView):
 
     @auth_required(blp, *STAFF)
     @blp.arguments(ShiftCreateSchema)
-    @blp.response(201, ShiftSchema)
+    @blp.response(201, ShiftSchema, headers=LOCATION)
     @document_errors(blp, 409, 422)
     def post(self, data: dict[str, Any]) -> Any:
         """Put a courier on a vehicle from a start to an end time, with breaks."""
-        return service.create_shift(db.session(), current_user(), data)
+        shift = service.create_shift(db.session(), current_user(), data)
+        return created(shift, "fleet.ShiftById", shift_id=shift.id)
 
 
 @blp.route("/shifts/<int:shift_id>")
 class ShiftById(MethodView):
+    @auth_required(blp, *STAFF)
+    @blp.response(200, ShiftSchema)
+    @document_errors(blp, 404)
+    def get(self, shift_id: int) -> Any:
+        """One shift with its breaks."""
+        return service.get_shift(db.session(), current_user(), shift_id)
+
     @auth_required(blp, *STAFF)
     @blp.arguments(ShiftUpdateSchema)
     @blp.response(200, ShiftSchema)

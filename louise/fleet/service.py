@@ -240,3 +240,16 @@ def delete_shift(session: Session, actor: User, shift_id: int) -> None:
         )
     session.delete(shift)
     session.commit()
+
+
+def get_vehicle(session: Session, actor: User, vehicle_id: int) -> Vehicle:
+    _require_staff(actor)
+    vehicle = session.get(Vehicle, vehicle_id)
+    if vehicle is None:
+        raise NotFound(f"Vehicle {vehicle_id} not found.")
+    return vehicle
+
+
+def get_shift(session: Session, actor: User, shift_id: int) -> Shift:
+    _require_staff(actor)
+    return _get_shift(session, shift_id)

@@ -27,7 +27,14 @@ from louise.merchants.schemas import (
     OpeningExceptionSchema,
     OpeningHoursSchema,
 )
-from louise.web import PaginationArgsSchema, document_errors, page_of, page_schema
+from louise.web import (
+    LOCATION,
+    PaginationArgsSchema,
+    created,
+    document_errors,
+    page_of,
+    page_schema,
+)
 
 blp = Blueprint(
     "merchants",
@@ -49,13 +56,14 @@ class Merchants(MethodView):
 
     @auth_required(blp, *MANAGERS)
     @blp.arguments(MerchantCreateSchema)
-    @blp.response(201, MerchantSchema)
+    @blp.response(201, MerchantSchema, headers=LOCATION)
     @document_errors(blp, 409)
     def post(self, data: dict[str, Any]) -> Any:
         """Open a shop: a merchant for themselves (one), an admin for a merchant account."""
-        return service.create_merchant(
+        shop = service.create_merchant(
             db.session(), current_user(), data, geocoder=get_geocoder(), area=get_service_area()
         )
+        return created(shop, "merchants.MerchantById", merchant_id=shop.id)
 
 
 @blp.route("/merchants/mine")
@@ -107,11 +115,17 @@ class MerchantOpeningHours(MethodView):
 class MerchantExceptions(MethodView):
     @auth_required(blp, *MANAGERS)
     @blp.arguments(OpeningExceptionSchema)
-    @blp.response(201, OpeningExceptionSchema)
+    @blp.response(201, OpeningExceptionSchema, headers=LOCATION)
     @document_errors(blp, 404, 409)
     def post(self, data: dict[str, Any], merchant_id: int) -> Any:
         """Add a date exception: a closed day or special hours (one per date)."""
-        return service.add_opening_exception(db.session(), current_user(), merchant_id, **data)
+        exception = service.add_opening_exception(db.session(), current_user(), merchant_id, **data)
+        return created(
+            exception,
+            "merchants.MerchantExceptionById",
+            merchant_id=merchant_id,
+            exception_id=exception.id,
+        )
 
 
 @blp.route("/merchants/<int:merchant_id>/exceptions/<int:exception_id>")
@@ -137,11 +151,12 @@ class MerchantOffers(MethodView):
 
     @auth_required(blp, *MANAGERS)
     @blp.arguments(OfferCreateSchema)
-    @blp.response(201, OfferSchema)
+    @blp.response(201, OfferSchema, headers=LOCATION)
     @document_errors(blp, 404)
     def post(self, data: dict[str, Any], merchant_id: int) -> Any:
         """List a new offer in this shop (owner or admin)."""
-        return service.create_offer(db.session(), current_user(), merchant_id, data)
+        offer = service.create_offer(db.session(), current_user(), merchant_id, data)
+        return created(offer, "merchants.OfferById", offer_id=offer.id)
 
 
 @blp.route("/offers")

@@ -20,7 +20,7 @@ from louise.routing.schemas import (
     PlanSchema,
     PlanSummarySchema,
 )
-from louise.web import document_errors, page_of, page_schema
+from louise.web import LOCATION, created, document_errors, page_of, page_schema
 
 blp = Blueprint("plans", __name__, description="Daily planning of routes")
 
@@ -31,20 +31,21 @@ STAFF = (Role.DISPATCHER, Role.ADMIN)
 class Plans(MethodView):
     @auth_required(blp, *STAFF)
     @blp.arguments(PlanCreateSchema)
-    @blp.response(202, PlanAcceptedSchema)
+    @blp.response(202, PlanAcceptedSchema, headers=LOCATION)
     @document_errors(blp, 409)
     def post(self, data: dict[str, Any]) -> Any:
         """Plan a day in the background; answers 202 with the plan's id (409 if one runs)."""
         plan = service.request_plan(db.session(), current_user(), data["date"], clock.now())
         runner = dispatch_plan(plan.id)
         db.session.refresh(plan)
-        return {
+        accepted = {
             "id": plan.id,
             "day": plan.day,
             "version": plan.version,
             "status": plan.status.value,
             "runner": runner,
         }
+        return created(accepted, "plans.PlanById", plan_id=plan.id)
 
     @auth_required(blp, *STAFF)
     @blp.arguments(PlanQueryArgsSchema, location="query")
