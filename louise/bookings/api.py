@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from louise import clock
 from louise.auth.guards import auth_required, current_user
 from louise.auth.models import Role, User
-from louise.bookings import ics, idempotency, places, service
+from louise.bookings import customers, ics, idempotency, places, service
 from louise.bookings.models import Booking, BookingStatus, DestinationType
 from louise.bookings.runtime import get_context
 from louise.bookings.schemas import (
@@ -22,6 +22,8 @@ from louise.bookings.schemas import (
     BookingSchema,
     CapacityCounterSchema,
     CapacitySchema,
+    CustomerQueryArgsSchema,
+    CustomerSchema,
     DistrictSchema,
     MerchantItemsQueryArgsSchema,
     MerchantItemsSchema,
@@ -391,3 +393,16 @@ class WindowCapacity(MethodView):
         return service.set_window_capacity(
             db.session(), get_context(), current_user(), parsed, window, data["capacity"]
         )
+
+
+@blp.route("/customers")
+class Customers(MethodView):
+    @auth_required(blp, *STAFF)
+    @blp.arguments(CustomerQueryArgsSchema, location="query")
+    @blp.response(200, page_schema(CustomerSchema))
+    def get(self, args: dict[str, Any]) -> Any:
+        """Find a caller by name or phone number (hotline), with their saved addresses."""
+        items, total = customers.find_customers(
+            db.session(), current_user(), args["q"], args["limit"], args["offset"]
+        )
+        return page(items, total, args)

@@ -326,3 +326,29 @@ class CapacityCounterSchema(Schema):
     window = fields.String(attribute="key")
     capacity = fields.Integer()
     used = fields.Integer()
+
+
+class CustomerQueryArgsSchema(PaginationArgsSchema):
+    q = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "part of the name, or of the phone number in any notation"},
+    )
+
+
+class SavedAddressSchema(Schema):
+    id = fields.Integer(metadata={"description": "book again with address_id"})
+    label = fields.String()
+
+
+class CustomerSchema(Schema):
+    id = fields.Integer(metadata={"description": "book again with customer_id"})
+    name = fields.String()
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    locale = fields.String()
+    has_login = fields.Boolean(metadata={"description": "false: a hotline customer"})
+    addresses = fields.List(
+        fields.Nested(SavedAddressSchema),
+        metadata={"description": "addresses of their bookings, most recently used first"},
+    )

@@ -19,7 +19,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from louise.auth.models import AccountStatus, Role, User
-from louise.bookings import capacity, legs, lifecycle
+from louise.bookings import capacity, customers, legs, lifecycle
 from louise.bookings.models import (
     Booking,
     BookingStatus,
@@ -614,6 +614,9 @@ def _customer_for(session: Session, actor: User, request: BookingRequest) -> tup
         raise Forbidden("Only residents and the hotline (dispatchers) can book.")
     if request.hotline_customer is not None:
         data = request.hotline_customer
+        known = customers.known_caller(session, data.name, data.phone)
+        if known is not None:
+            return known, Channel.HOTLINE
         customer = User(
             email=data.email.strip().lower() if data.email else None,
             password_hash=None,

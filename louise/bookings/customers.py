@@ -1,0 +1,132 @@
+"""The hotline's customers: finding a caller who is known already, and their saved addresses.
+
+Rules:
+- only dispatchers and admins look customers up;
+- phone numbers are compared as digits in the national form: spaces, ``/``, ``-``, ``.``
+  and brackets do not count, and ``+49`` or ``0049`` is the same as a leading ``0``;
+- a hotline booking naming a caller by name and phone reuses the customer with the same
+  number and the same name (case and spacing aside); another name on the same line is
+  another person;
+- a customer's saved addresses are those of their bookings, the most recently used first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session
+
+from louise.auth.models import Role, User
+from louise.bookings.models import Booking
+from louise.errors import Forbidden
+from louise.geo.models import Address
+
+STAFF = (Role.DISPATCHER, Role.ADMIN)
+_NOISE = (" ", "/", "-", ".", "(", ")")
+MIN_PHONE_DIGITS = 4
+
+
+def national_digits(phone: str | None) -> str:
+    """``"+49 (2041) 12 34-56"`` → ``"02041123456"``; no digits → ``""``."""
+    if not phone:
+        return ""
+    text = phone.strip()
+    digits = re.sub(r"\D", "", text)
+    if text.startswith("+49"):
+        return "0" + digits[2:]
+    if digits.startswith("0049"):
+        return "0" + digits[4:]
+    return digits
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _phone_column() -> ColumnElement[str]:
+    column: ColumnElement[str] = func.coalesce(User.phone, "")
+    for noise in _NOISE:
+        column = func.replace(column, noise, "")
+    return column
+
+
+def _phone_contains(digits: str) -> ColumnElement[bool]:
+    # Without its leading 0 the national number is also the tail of the +49 form.
+    return _phone_column().contains(digits.lstrip("0"), autoescape=True)
+
+
+@dataclass(frozen=True)
+class CustomerCard:
+    """A customer as the hotline sees them."""
+
+    id: int
+    name: str
+    phone: str | None
+    email: str | None
+    locale: str
+    has_login: bool
+    addresses: list[Address]
+
+
+def _require_staff(actor: User) -> None:
+    if actor.role not in STAFF:
+        raise Forbidden("Only the hotline (dispatchers) and admins look customers up.")
+
+
+def saved_addresses(session: Session, customer_id: int) -> list[Address]:
+    """The addresses of a customer's bookings, the most recently used first."""
+    last_used = func.max(Booking.id).label("last_used")
+    rows = session.execute(
+        select(Address, last_used)
+        .join(Booking, Booking.address_id == Address.id)
+        .where(Booking.customer_id == customer_id)
+        .group_by(Address.id)
+        .order_by(last_used.desc())
+    ).all()
+    return [row[0] for row in rows]
+
+
+def find_customers(
+    session: Session, actor: User, q: str, limit: int, offset: int
+) -> tuple[list[CustomerCard], int]:
+    """Customers whose name contains ``q`` or whose phone number contains its digits."""
+    _require_staff(actor)
+    matches = [func.lower(User.name).contains(q.strip().lower(), autoescape=True)]
+    digits = national_digits(q)
+    if len(digits.lstrip("0")) >= MIN_PHONE_DIGITS:
+        matches.append(_phone_contains(digits))
+    query = select(User).where(User.role == Role.CUSTOMER, or_(*matches))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    users: Sequence[User] = session.scalars(
+        query.order_by(User.name, User.id).limit(limit).offset(offset)
+    ).all()
+    return [
+        CustomerCard(
+            id=user.id,
+            name=user.name,
+            phone=user.phone,
+            email=user.email,
+            locale=user.locale,
+            has_login=user.password_hash is not None,
+            addresses=saved_addresses(session, user.id),
+        )
+        for user in users
+    ], total
+
+
+def known_caller(session: Session, name: str, phone: str) -> User | None:
+    """The customer a repeat caller already is: same number, same name (see the rules)."""
+    digits = national_digits(phone)
+    if len(digits.lstrip("0")) < MIN_PHONE_DIGITS:
+        return None
+    candidates = session.scalars(
+        select(User).where(User.role == Role.CUSTOMER, _phone_contains(digits)).order_by(User.id)
+    ).all()
+    key = _name_key(name)
+    for user in candidates:
+        if national_digits(user.phone) == digits and _name_key(user.name) == key:
+            return user
+    return None
