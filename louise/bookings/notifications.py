@@ -74,13 +74,13 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
     "delivery_planned.point": {
         "de": (
             "Lieferung {day}: {code}",
-            "Hallo {name},\n\nwir bringen Ihre Sendung {code} ({offer}) {when} zu {place}. "
-            "Danach können Sie sie dort mit Ihrer Abhol-PIN abholen.",
+            "Hallo {name},\n\nwir bringen Ihre Sendung {code} ({offer}) {when} an Ihren "
+            "Abholort: {place}. Danach können Sie sie dort mit Ihrer Abhol-PIN abholen.",
         ),
         "en": (
             "Delivery {day}: {code}",
-            "Hello {name},\n\nwe will bring your parcel {code} ({offer}) to {place} {when}. "
-            "You can then collect it there with your pickup PIN.",
+            "Hello {name},\n\nwe will bring your parcel {code} ({offer}) {when} to your "
+            "pickup point: {place}. You can then collect it there with your pickup PIN.",
         ),
     },
     "item_ready": {
@@ -105,6 +105,18 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
             "Hello {name},\n\nyour parcel {code} was delivered: {place}.{pin_line}",
         ),
     },
+    "delivered.point": {
+        "de": (
+            "Abholbereit: {code}",
+            "Hallo {name},\n\nIhre Sendung {code} liegt für Sie bereit: {place}.\n"
+            "Ihre Abhol-PIN: {pin}",
+        ),
+        "en": (
+            "Ready for pickup: {code}",
+            "Hello {name},\n\nyour parcel {code} is ready for you to collect: {place}.\n"
+            "Your pickup PIN: {pin}",
+        ),
+    },
     "failed_attempt": {
         "de": (
             "Zustellversuch fehlgeschlagen: {code}",
@@ -120,14 +132,14 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "de": (
             "Zustellversuch fehlgeschlagen: {code}",
             "Hallo {name},\n\nwir konnten Ihre Sendung {code} nicht zustellen ({reason}). "
-            "Wir bringen sie {when} zu {place}. Danach können Sie sie dort mit Ihrer "
-            "Abhol-PIN {pin} abholen.",
+            "Wir bringen sie {when} an diesen Abholort: {place}. Danach können Sie sie dort "
+            "mit Ihrer Abhol-PIN {pin} abholen.",
         ),
         "en": (
             "Delivery attempt failed: {code}",
             "Hello {name},\n\nwe could not deliver your parcel {code} ({reason}). We will "
-            "bring it to {place} {when}. You can then collect it there with your pickup "
-            "PIN {pin}.",
+            "bring it {when} to this pickup point: {place}. You can then collect it there "
+            "with your pickup PIN {pin}.",
         ),
     },
     "cancelled": {
@@ -225,7 +237,9 @@ def render(
     German. A stored window becomes the day words and times (see the module rules)."""
     lang = _language(locale)
     base = LEGACY.get(template, template)
-    variant = context.get("variant")
+    variant = context.get("variant") or (
+        "point" if base == "delivered" and context.get("pin") else None
+    )
     key = f"{base}.{variant}" if variant and f"{base}.{variant}" in TEMPLATES else base
     subject, body = TEMPLATES[key][lang]
     values = _Blank(context)

@@ -151,7 +151,7 @@ def two_bookings(
 # --- templates ----------------------------------------------------------------------------
 
 
-def test_there_are_eight_templates_and_two_point_variants_in_german_and_english() -> None:
+def test_there_are_eight_templates_and_three_point_variants_in_german_and_english() -> None:
     assert set(TEMPLATES) == {
         "confirmation",
         "pickup_tomorrow",
@@ -160,6 +160,7 @@ def test_there_are_eight_templates_and_two_point_variants_in_german_and_english(
         "delivery_planned",
         "delivery_planned.point",
         "delivered",
+        "delivered.point",
         "failed_attempt",
         "failed_attempt.point",
         "cancelled",
