@@ -73,6 +73,7 @@ def send_notifications_command(batch: int, max_attempts: int, every: float | Non
             batch=batch,
             max_attempts=max_attempts,
             mail_from=config.get("MAIL_FROM") or "LOUISE Bottrop <noreply@louise.invalid>",
+            public_url=config.get("PUBLIC_URL"),
         )
         failed = report.failed
         where = (

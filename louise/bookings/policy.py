@@ -113,9 +113,18 @@ class ServicePolicy:
             return False, "past_cutoff"
         return True, "ok"
 
-    def promise(self, day: date, spec: WindowSpec, now: datetime, lang: str = "en") -> str:
+    def promise(
+        self,
+        day: date,
+        spec: WindowSpec,
+        now: datetime,
+        lang: str = "en",
+        *,
+        collection: bool = False,
+    ) -> str:
         """The live promise shown next to a window, e.g. 'order within 2 h 13 min for
-        delivery today'."""
+        delivery today from 17:30'. With ``collection`` (a repair's or a collection's first
+        leg starts at the resident's door) it promises a collection instead."""
         local_now = self.local(now)
         # Subtract in UTC: Python subtracts two times of one zone by wall clock, which is an
         # hour off across a daylight-saving change.
@@ -124,17 +133,21 @@ class ServicePolicy:
         hours, mins = divmod(minutes, 60)
         span = f"{hours} h {mins} min" if hours else f"{mins} min"
         when = spec.start.strftime("%H:%M")
+        what = {
+            "de": "Abholung" if collection else "Lieferung",
+            "en": "collection" if collection else "delivery",
+        }
         if day == local_now.date():
             if lang == "de":
-                return f"Bestellen Sie innerhalb von {span} für die Lieferung heute ab {when}"
-            return f"order within {span} for delivery today from {when}"
+                return f"Bestellen Sie innerhalb von {span} für die {what['de']} heute ab {when}"
+            return f"order within {span} for {what['en']} today from {when}"
         if day == local_now.date() + timedelta(days=1) and remaining <= timedelta(hours=24):
             if lang == "de":
-                return f"Bestellen Sie innerhalb von {span} für morgen ab {when}"
-            return f"order within {span} for delivery tomorrow from {when}"
+                return f"Bestellen Sie innerhalb von {span} für die {what['de']} morgen ab {when}"
+            return f"order within {span} for {what['en']} tomorrow from {when}"
         if lang == "de":
-            return f"Lieferung am {day:%d.%m.%Y} ab {when}"
-        return f"delivery on {day.isoformat()} from {when}"
+            return f"{what['de']} am {day:%d.%m.%Y} ab {when}"
+        return f"{what['en']} on {day.isoformat()} from {when}"
 
 
 @lru_cache(maxsize=32)

@@ -52,8 +52,7 @@ from louise.bookings.models import (
     OutboxMessage,
     StopKind,
 )
-from louise.bookings.notifications import notify, render
-from louise.bookings.policy import BERLIN
+from louise.bookings.notifications import iso_window, notify, render, tracking_link
 
 NO_EMAIL_PREFIX = "not sent: no e-mail address"
 MAX_ERROR_LENGTH = 500  # the column's length
@@ -204,9 +203,14 @@ class SendReport:
         return len(self.not_sendable)
 
 
-def build_email(message: OutboxMessage, mail_from: str, now: datetime) -> EmailMessage:
-    """The e-mail of an outbox message, rendered in its locale (German by default)."""
-    subject, body = render(message.template, message.locale, message.context or {})
+def build_email(
+    message: OutboxMessage, mail_from: str, now: datetime, tracking_url: str | None = None
+) -> EmailMessage:
+    """The e-mail of an outbox message, rendered in its locale (German by default) as of the
+    send time ``now`` (which decides "today"/"tomorrow"), with the booking's tracking link."""
+    subject, body = render(
+        message.template, message.locale, message.context or {}, now, tracking_url
+    )
     email = EmailMessage()
     email["Subject"] = subject
     email["From"] = mail_from
@@ -254,6 +258,13 @@ def _phone_of(session: Session, message: OutboxMessage) -> tuple[str, str | None
     return name, phone
 
 
+def _tracking_url(session: Session, message: OutboxMessage, public_url: str | None) -> str | None:
+    if not public_url or message.booking_id is None:
+        return None
+    booking = session.get(Booking, message.booking_id)
+    return tracking_link(public_url, booking.tracking_token) if booking is not None else None
+
+
 def send_pending(
     session: Session,
     transport: Transport,
@@ -261,12 +272,14 @@ def send_pending(
     batch: int = 100,
     max_attempts: int = 5,
     mail_from: str = DEFAULT_FROM,
+    public_url: str | None = None,
 ) -> SendReport:
     """Deliver up to ``batch`` unsent messages, oldest first, committing after each one.
 
     Rule: at-least-once delivery; a failed message keeps its place in the outbox with
     ``attempts`` + 1 and ``last_error``; messages without an e-mail recipient are settled as
-    "not sent" with the phone number to call (see the module docstring)."""
+    "not sent" with the phone number to call (see the module docstring). With
+    ``public_url`` every mail about a booking ends with its tracking link."""
     report = SendReport()
     last_id = 0
     try:
@@ -287,7 +300,9 @@ def send_pending(
                 )
                 continue
             try:
-                email = build_email(message, mail_from, now)
+                email = build_email(
+                    message, mail_from, now, _tracking_url(session, message, public_url)
+                )
                 transport.send(email, f"{message.id}-{message.template}")
             except Exception as exc:  # any failure of one message must not stop the batch
                 error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
@@ -311,11 +326,6 @@ def send_pending(
 # --- reminders --------------------------------------------------------------------------------
 
 REMINDER_TEMPLATE = "pickup_tomorrow"
-
-
-def _window_text(leg: Leg) -> str:
-    start, end = leg.pickup_start.astimezone(BERLIN), leg.pickup_end.astimezone(BERLIN)
-    return f"{start:%d.%m.%Y} {start:%H:%M}–{end:%H:%M}"
 
 
 def queue_pickup_reminders(session: Session, day: date, now: datetime) -> int:
@@ -356,8 +366,8 @@ def queue_pickup_reminders(session: Session, day: date, now: datetime) -> int:
             session,
             leg.booking,
             REMINDER_TEMPLATE,
-            when=_window_text(leg),
             pickup_day=day.isoformat(),
+            **iso_window(leg.pickup_start, leg.pickup_end),
         )
         message.created_at = now
         queued += 1

@@ -34,7 +34,7 @@ from louise.bookings.models import (
     StatusChange,
     StopKind,
 )
-from louise.bookings.notifications import notify
+from louise.bookings.notifications import iso_window, notify
 from louise.bookings.policy import ServicePolicy, WindowSpec
 from louise.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
 from louise.fleet.models import Shift, Vehicle
@@ -407,6 +407,8 @@ def list_slots(
         )
     district = _district_of(session, lat, lon, "lat")
     offer = _load_offer(session, offer_id) if offer_id is not None else None
+    # A repair and a collection start at the resident's door: the window is a collection.
+    collection = offer is not None and offer.kind in (OfferKind.SERVICE, OfferKind.COLLECTION)
     slots: list[dict[str, Any]] = []
     for spec in ctx.policy.windows:
         start, end = ctx.policy.window_bounds(day, spec)
@@ -437,7 +439,9 @@ def list_slots(
                 "bookable": ok,
                 "reason": None if ok else reason,
                 "via_hub": via_hub,
-                "promise": ctx.policy.promise(day, spec, now, lang) if ok else None,
+                "promise": (
+                    ctx.policy.promise(day, spec, now, lang, collection=collection) if ok else None
+                ),
             }
         )
     return {"date": day, "district": district.name, "slots": slots}
@@ -807,15 +811,29 @@ def _create_booking(
     _record(session, booking, BookingStatus.REQUESTED.value, actor, at=now)
     set_booking_status(session, booking, BookingStatus.CONFIRMED, actor)
     first = booking.legs[0]
+    collected = first.origin_kind == StopKind.RESIDENT
     notify(
         session,
         booking,
         "confirmation",
         offer=offer.title,
-        when=_when(ctx, first.day, first.window_code),
+        leg="collection" if collected else "delivery",
+        **_window_of(ctx, first.day, first.window_code, collected, first),
     )
     session.commit()
     return booking
+
+
+def _window_of(
+    ctx: BookingContext, day: date, window: str | None, collected: bool, leg: Leg
+) -> dict[str, str]:
+    """The booked window a message names: the window the resident chose (the leg's own
+    pickup or delivery window when it has none)."""
+    if window is not None:
+        return iso_window(*ctx.policy.window_bounds(day, ctx.policy.window(window)))
+    if collected:
+        return iso_window(leg.pickup_start, leg.pickup_end)
+    return iso_window(leg.delivery_start, leg.delivery_end)
 
 
 def _when(ctx: BookingContext, day: date, window: str | None) -> str:
@@ -1167,7 +1185,7 @@ def _mark_ready(
         booking,
         "item_ready",
         offer=offer.title,
-        when=_when(ctx, chosen[-1].day, chosen[-1].window_code),
+        **_window_of(ctx, chosen[-1].day, chosen[-1].window_code, False, chosen[-1]),
     )
     session.commit()
     return booking

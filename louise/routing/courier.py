@@ -49,7 +49,7 @@ from louise.bookings.models import (
     LegStatus,
     StopKind,
 )
-from louise.bookings.notifications import notify
+from louise.bookings.notifications import iso_window, notify
 from louise.bookings.policy import ServicePolicy
 from louise.bookings.service import (
     PointFull,
@@ -68,7 +68,7 @@ from louise.geo.distance import haversine_m
 from louise.routing import proofs
 from louise.routing.adapters import BERLIN, SERVICE_SECONDS
 from louise.routing.models import Plan, PlanRoute, PlanStatus, PlanStop, StopStatus, StopType
-from louise.routing.service import ETA_MARGIN
+from louise.routing.service import eta_window, place_text
 
 REASONS = ("not_at_home", "refused", "no_access", "damaged")
 #: A refused or damaged parcel goes back; only an absent resident gets a Point instead.
@@ -596,6 +596,9 @@ def _fall_back(
             session, new_leg, LegStatus.PICKED_UP, actor, note="on board after failed attempt"
         )
         new_stop = _append_stop(session, stop.route, new_leg)
+        # The new stop's ETA as the route will show it from now on: the resident is told
+        # this time, and the tracking link and the courier's sheet give the same.
+        recompute_etas(stop.route, stop, now)
     return Fallback(
         point_id=chosen.id,
         point_name=chosen.name,
@@ -689,37 +692,29 @@ def _tell_failed(
         return
     point = booking.point
     assert point is not None and booking.pickup_pin is not None
-    place = f"{point.name}, {point.address_label}"
     new_leg = next(leg for leg in booking.legs if leg.id == fallback.leg_id)
-    ready = _ready_from(session, fallback, new_leg).astimezone(settings.tz)
-    when = f"{ready:%d.%m.%Y %H:%M}"
-    if lang == "en":
-        next_step = (
-            f"You can collect it from {when} at {place}. Your pickup PIN: {booking.pickup_pin}."
-        )
-    else:
-        next_step = (
-            f"Sie können die Sendung ab {when} Uhr abholen: {place}. "
-            f"Ihre Abhol-PIN: {booking.pickup_pin}."
-        )
+    start, end = _fallback_window(session, fallback, new_leg)
     notify(
         session,
         booking,
         "failed_attempt",
+        variant="point",
         reason=reason_text,
-        next_step=next_step,
-        place=place,
+        place=place_text(point),
         pin=booking.pickup_pin,
-        ready_from=ready.isoformat(),
+        **iso_window(start, end),
     )
 
 
-def _ready_from(session: Session, fallback: Fallback, leg: Leg) -> datetime:
+def _fallback_window(session: Session, fallback: Fallback, leg: Leg) -> tuple[datetime, datetime]:
+    """When the parcel reaches the Point: the new stop's ETA window in the same wave (as on
+    the tracking link and the route sheet), else the new leg's delivery window (what the
+    tracking link shows until that day is planned)."""
     if fallback.stop_id is not None:
         stop = session.get(PlanStop, fallback.stop_id)
         if stop is not None:
-            return stop.eta + ETA_MARGIN
-    return leg.delivery_end
+            return eta_window(stop)
+    return leg.delivery_start, leg.delivery_end
 
 
 # --- ETAs ---------------------------------------------------------------------------------

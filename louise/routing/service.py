@@ -6,7 +6,8 @@ Rules:
 - routes, stops and unassigned legs are written in one transaction: a crash while saving
   leaves the previous plan as it was and no half plan visible;
 - publishing locks the planned legs (residents can no longer change them), assigns their
-  courier and tells residents their "out for delivery" window;
+  courier and tells residents the window of their collection or delivery — once: publishing
+  a re-plan tells only those whose window changed;
 - re-planning a published day keeps locked legs on their shifts where it can and reports
   what moved.
 """
@@ -24,10 +25,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from louise.auth.models import Role, User
-from louise.bookings.models import Booking, District, Leg, LegStatus
-from louise.bookings.notifications import notify
+from louise.bookings.models import (
+    DeliveryPoint,
+    District,
+    Leg,
+    LegStatus,
+    OutboxMessage,
+    StopKind,
+)
+from louise.bookings.notifications import iso_window, notify
 from louise.errors import Conflict, Forbidden, InvalidState, NotFound
 from louise.fleet.models import Shift
+from louise.merchants.models import Offer
 from louise.routing import adapters
 from louise.routing.models import (
     Plan,
@@ -43,6 +52,7 @@ from louise.routing.solver import SolveOptions, solve
 from louise.routing.validate import validate
 
 ETA_MARGIN = timedelta(minutes=15)  # the window told to residents: ETA ± 15 min
+RESIDENT_SIDE = (StopKind.RESIDENT, StopKind.POINT, StopKind.LOCKER)
 
 
 class PlanningInProgress(Conflict):
@@ -295,7 +305,11 @@ def list_plans(session: Session, actor: User, day: date | None) -> Sequence[Plan
 
 
 def publish_plan(session: Session, actor: User, plan_id: int, now: datetime) -> Plan:
-    """Publish a draft: lock its legs, assign couriers, tell residents their window."""
+    """Publish a draft: lock its legs, assign couriers, tell residents their window.
+
+    Rule: a resident is told a window once. Publishing again (a re-plan of the day) tells only
+    the residents whose window — the ETA ± 15 minutes of their first stop on the plan, to the
+    minute — or place differs from what their last message said."""
     plan = get_plan(session, actor, plan_id)
     if plan.status != PlanStatus.DRAFT:
         raise InvalidState(f"Only a draft can be published; plan {plan_id} is {plan.status.value}.")
@@ -309,7 +323,7 @@ def publish_plan(session: Session, actor: User, plan_id: int, now: datetime) -> 
                     if leg is not None and leg.status == LegStatus.SCHEDULED:
                         leg.courier_id = None
         session.flush()
-    told: set[int] = set()
+    first: dict[int, tuple[PlanStop, Leg]] = {}  # booking → its first stop facing the resident
     for route in plan.routes:
         for stop in route.stops:
             if stop.leg_id is None:
@@ -319,32 +333,88 @@ def publish_plan(session: Session, actor: User, plan_id: int, now: datetime) -> 
                 continue
             leg.locked = True
             leg.courier_id = route.courier_id
-            booking: Booking = leg.booking
-            resident_facing = (
-                stop.type == StopType.PICKUP and leg.origin_kind.value == "resident"
-            ) or (
-                stop.type == StopType.DELIVERY
-                and leg.dest_kind.value in ("resident", "point", "locker")
-            )
-            if resident_facing and booking.id not in told:
-                told.add(booking.id)
-                notify(
-                    session,
-                    booking,
-                    "out_for_delivery",
-                    when=_eta_text(stop.eta),
-                )
+            if not _resident_facing(leg, stop):
+                continue
+            known = first.get(leg.booking_id)
+            if known is None or (stop.eta, stop.id) < (known[0].eta, known[0].id):
+                first[leg.booking_id] = (stop, leg)
+    told = _last_told(session, list(first))
+    for booking_id, (stop, leg) in sorted(first.items()):
+        message = _planned_message(session, leg, stop)
+        if told.get(booking_id) != _told_key(message):
+            notify(session, leg.booking, message.pop("template"), **message)
     plan.status = PlanStatus.PUBLISHED
     plan.published_at = now
     session.commit()
     return plan
 
 
-def _eta_text(eta: datetime) -> str:
-    local = eta.astimezone(adapters.BERLIN)
-    start, end = local - ETA_MARGIN, local + ETA_MARGIN
-    return f"{local:%d.%m.%Y} {start:%H:%M}–{end:%H:%M}"
+#: The messages that tell a resident their window on a published plan (``out_for_delivery``:
+#: their predecessor, queued before collections and deliveries were told apart).
+PLANNED_TEMPLATES = ("collection_planned", "delivery_planned", "out_for_delivery")
+
+
+def _resident_facing(leg: Leg, stop: PlanStop) -> bool:
+    if stop.type == StopType.PICKUP:
+        return leg.origin_kind == StopKind.RESIDENT
+    return stop.type == StopType.DELIVERY and leg.dest_kind in RESIDENT_SIDE
+
+
+def _planned_message(session: Session, leg: Leg, stop: PlanStop) -> dict[str, Any]:
+    """Template and context of the message telling the resident this stop's window."""
+    booking = leg.booking
+    offer = session.get(Offer, booking.offer_id)
+    message: dict[str, Any] = {
+        "template": "collection_planned" if stop.type == StopType.PICKUP else "delivery_planned",
+        "offer": offer.title if offer is not None else "",
+        "leg_id": leg.id,
+        **iso_window(*eta_window(stop)),
+    }
+    if stop.type == StopType.DELIVERY and leg.dest_kind in (StopKind.POINT, StopKind.LOCKER):
+        point = session.get(DeliveryPoint, leg.point_id) if leg.point_id is not None else None
+        message["variant"] = "point"
+        message["place"] = place_text(point) if point is not None else leg.dest_label
+    return message
+
+
+def _told_key(context: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        context.get("template"),
+        context.get("window_start"),
+        context.get("window_end"),
+        context.get("place"),
+    )
+
+
+def _last_told(session: Session, booking_ids: list[int]) -> dict[int, tuple[Any, ...]]:
+    """What each booking's last "your window" message said (see :func:`_told_key`)."""
+    if not booking_ids:
+        return {}
+    rows = session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.booking_id.in_(booking_ids),
+            OutboxMessage.template.in_(PLANNED_TEMPLATES),
+        )
+        .order_by(OutboxMessage.id)
+    ).all()
+    return {
+        row.booking_id: _told_key({**(row.context or {}), "template": row.template})
+        for row in rows
+        if row.booking_id is not None
+    }
+
+
+def place_text(point: DeliveryPoint) -> str:
+    """A LOUISE Point or locker as a resident reads it: its name and address."""
+    if point.address_label.startswith(point.name):
+        return point.address_label
+    return f"{point.name}, {point.address_label}"
 
 
 def eta_window(stop: PlanStop) -> tuple[datetime, datetime]:
+    """The window told to residents and printed for couriers: the stop's ETA ± 15 minutes.
+
+    The one source of that time: the publish message, the fallback message, the tracking
+    link and the route sheet all take it from here."""
     return stop.eta - ETA_MARGIN, stop.eta + ETA_MARGIN

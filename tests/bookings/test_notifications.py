@@ -41,6 +41,9 @@ FULL_CONTEXT = {
     "pin_line": " PIN: 123456",
     "reason": "niemand angetroffen",
     "next_step": "Wir versuchen es morgen erneut.",
+    "pin": "123456",
+    "window_start": "2026-11-23T17:05:00+00:00",
+    "window_end": "2026-11-23T17:35:00+00:00",
 }
 LATER = MONDAY_10 + timedelta(minutes=5)
 
@@ -148,14 +151,18 @@ def two_bookings(
 # --- templates ----------------------------------------------------------------------------
 
 
-def test_there_are_seven_templates_in_german_and_english() -> None:
+def test_there_are_eight_templates_and_three_point_variants_in_german_and_english() -> None:
     assert set(TEMPLATES) == {
         "confirmation",
         "pickup_tomorrow",
         "item_ready",
-        "out_for_delivery",
+        "collection_planned",
+        "delivery_planned",
+        "delivery_planned.point",
         "delivered",
+        "delivered.point",
         "failed_attempt",
+        "failed_attempt.point",
         "cancelled",
     }
     for variants in TEMPLATES.values():
@@ -387,9 +394,11 @@ def test_remind_pickups_queues_once_per_booking_and_day(
     assert sorted(m.booking_id for m in reminders) == sorted(
         [service.json["id"], collection.json["id"]]
     )
-    subject, body = render(reminders[0].template, reminders[0].locale, reminders[0].context)
+    subject, body = render(
+        reminders[0].template, reminders[0].locale, reminders[0].context, evening_before
+    )
     assert subject.startswith("Abholung morgen")
-    assert "23.11.2026 17:30–20:00" in body
+    assert "morgen zwischen 17:30 und 20:00 Uhr bei Ihnen ab" in body
     assert queue_pickup_reminders(db_session, MONDAY + timedelta(days=1), evening_before) == 0
 
 

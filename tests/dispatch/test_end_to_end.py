@@ -146,15 +146,15 @@ def test_a_day_and_its_return_day_end_to_end(
     for message in db_session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)):
         messages.setdefault(message.booking_id, []).append(message)
     expected = {
-        "product": ["confirmation", "out_for_delivery", "delivered"],
+        "product": ["confirmation", "delivery_planned", "delivered"],
         "service": [
             "confirmation",
-            "out_for_delivery",
+            "collection_planned",
             "item_ready",
-            "out_for_delivery",
+            "delivery_planned",
             "delivered",
         ],
-        "collection": ["confirmation", "out_for_delivery"],
+        "collection": ["confirmation", "collection_planned"],
     }
     for booking in by_id.values():
         templates = [m.template for m in messages[booking.id]]

@@ -25,7 +25,9 @@ def test_dispatcher_plans_and_publishes_a_day(
     legs = db_session.scalars(select(Leg).where(Leg.day == MONDAY)).all()
     assert legs and all(leg.locked and leg.courier_id for leg in legs)
     told = db_session.scalars(
-        select(OutboxMessage).where(OutboxMessage.template == "out_for_delivery")
+        select(OutboxMessage).where(
+            OutboxMessage.template.in_(("collection_planned", "delivery_planned"))
+        )
     ).all()
     assert len(told) == len(day_bookings)
 

@@ -17,11 +17,10 @@ from louise.bookings.models import Booking, DeliveryPoint, Leg, StopKind
 from louise.fleet.models import Vehicle
 from louise.merchants.models import Merchant, Offer
 from louise.routing.models import PlanRoute, PlanStop, StopType
+from louise.routing.service import eta_window
 from louise.routing.sheets.i18n import Lang, format_day, format_km, label, language
 
 BERLIN = ZoneInfo("Europe/Berlin")
-#: The window told to residents and printed for the courier: ETA ± 15 min.
-ETA_MARGIN = timedelta(minutes=15)
 HUB_NAME = "City-Station"
 LOCKER_SIZES = ("S", "M", "L", "XL")
 
@@ -201,7 +200,9 @@ def _task_stop(
 
 def _window(stop: PlanStop) -> tuple[str, str]:
     if stop.type in (StopType.PICKUP, StopType.DELIVERY):
-        return _hhmm(stop.eta - ETA_MARGIN), _hhmm(stop.eta + ETA_MARGIN)
+        # The window told to the resident (mail and tracking link): one function for all.
+        start, end = eta_window(stop)
+        return _hhmm(start), _hhmm(end)
     if stop.type == StopType.BREAK:
         return _hhmm(stop.eta), _hhmm(stop.eta + timedelta(seconds=stop.service_s))
     return _hhmm(stop.eta), _hhmm(stop.eta)
