@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from louise.auth.models import AccountStatus, User
-from louise.bookings.models import District, StopKind
+from louise.bookings.models import District, Leg, StopKind
 from louise.bookings.policy import BERLIN
 from louise.fleet.models import Shift, Vehicle
 
@@ -109,6 +109,19 @@ def need(
 ) -> Need:
     place, at_pickup = anchor(origin_kind, origin, dest_kind, dest)
     return Need(district_at(districts, *place), pickup, delivery, at_pickup)
+
+
+def leg_need(districts: Iterable[District], leg: Leg) -> Need:
+    """What serving a stored leg takes (the planner builds its skills from the same)."""
+    return need(
+        districts,
+        leg.origin_kind,
+        (leg.origin_lat, leg.origin_lon),
+        leg.dest_kind,
+        (leg.dest_lat, leg.dest_lon),
+        (leg.pickup_start, leg.pickup_end),
+        (leg.delivery_start, leg.delivery_end),
+    )
 
 
 def working_shifts(session: Session, day: date) -> list[Shift]:

@@ -472,15 +472,7 @@ def unserved_legs(
     covers: dict[date, list[availability.Cover]] = {}
     out = []
     for leg in rows:
-        item = availability.need(
-            districts,
-            leg.origin_kind,
-            (leg.origin_lat, leg.origin_lon),
-            leg.dest_kind,
-            (leg.dest_lat, leg.dest_lon),
-            (leg.pickup_start, leg.pickup_end),
-            (leg.delivery_start, leg.delivery_end),
-        )
+        item = availability.leg_need(districts, leg)
         if leg.day not in covers:
             covers[leg.day] = availability.day_covers(session, leg.day)
         if availability.served(covers[leg.day], item):
