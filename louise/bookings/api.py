@@ -36,6 +36,8 @@ from louise.bookings.schemas import (
     SlotListSchema,
     SlotQueryArgsSchema,
     StatusChangeSchema,
+    UnservedLegSchema,
+    UnservedQueryArgsSchema,
 )
 from louise.errors import DomainError, NotFound
 from louise.extensions import db
@@ -305,6 +307,18 @@ class MerchantItems(MethodView):
 def _point_out(point: Any, free: int | None) -> Any:
     point.free = free
     return point
+
+
+@blp.route("/legs/unserved")
+class UnservedLegs(MethodView):
+    @auth_required(blp, *STAFF)
+    @blp.arguments(UnservedQueryArgsSchema, location="query")
+    @blp.response(200, UnservedLegSchema(many=True))
+    def get(self, args: dict[str, Any]) -> Any:
+        """Booked legs no working shift can serve any more, with the reason in words."""
+        return service.unserved_legs(
+            db.session(), get_context(), current_user(), args.get("date"), clock.now()
+        )
 
 
 @blp.route("/points")

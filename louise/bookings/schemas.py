@@ -44,7 +44,10 @@ class SlotSchema(Schema):
     bookable = fields.Boolean()
     reason = fields.String(
         allow_none=True,
-        metadata={"description": "in_past|beyond_horizon|closed_day|past_cutoff|full|shop_closed"},
+        metadata={
+            "description": "in_past|beyond_horizon|closed_day|past_cutoff|shop_closed|"
+            "not_served|full"
+        },
     )
     via_hub = fields.Boolean(metadata={"description": "the shop is closed then: via City-Station"})
     promise = fields.String(allow_none=True)
@@ -212,6 +215,25 @@ class StatusChangeSchema(Schema):
 
 class MerchantItemsQueryArgsSchema(Schema):
     date = fields.Date(required=True)
+
+
+class UnservedQueryArgsSchema(Schema):
+    date = fields.Date(
+        metadata={"description": "this day only (YYYY-MM-DD); default: today to the horizon"}
+    )
+
+
+class UnservedLegSchema(Schema):
+    leg_id = fields.Integer()
+    booking_id = fields.Integer()
+    booking_code = fields.String()
+    day = fields.Date()
+    window = fields.String(allow_none=True)
+    purpose = fields.String(metadata={"description": "collect | return | deliver"})
+    district = fields.String(allow_none=True)
+    detail = fields.String(
+        metadata={"example": "no car works in Feldhausen between 09:00 and 11:00"}
+    )
 
 
 class MerchantItemSchema(LegSchema):

@@ -19,7 +19,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from louise.auth.models import AccountStatus, Role, User
-from louise.bookings import capacity, customers, legs, lifecycle
+from louise.bookings import availability, capacity, customers, legs, lifecycle
 from louise.bookings.models import (
     Booking,
     BookingStatus,
@@ -72,6 +72,10 @@ class BookingNotCancellable(InvalidState):
 
 class LegLocked(Forbidden):
     code = "leg_locked"
+
+
+class WindowNotServed(Conflict):
+    code = "window_not_served"
 
 
 # --- inputs ---------------------------------------------------------------------------------
@@ -224,14 +228,14 @@ def find_district(session: Session, lat: float, lon: float) -> District | None:
 def window_capacity(session: Session, ctx: BookingContext, day: date, spec: WindowSpec) -> int:
     """Stops a window can take: courier-hours in the window × stops per vehicle-hour.
 
-    Courier-hours come from the day's shifts; a day without shifts assumes every active
-    vehicle (or the configured default fleet) works the whole window.
+    Courier-hours come from the day's working shifts (active vehicle and courier); a day
+    without shifts assumes every active vehicle (or the configured default fleet) works the
+    whole window.
     """
     start, end = ctx.policy.window_bounds(day, spec)
-    shifts = session.scalars(select(Shift).where(Shift.day == day)).all()
-    if shifts:
+    if session.scalar(select(Shift.id).where(Shift.day == day).limit(1)) is not None:
         seconds = 0.0
-        for shift in shifts:
+        for shift in availability.working_shifts(session, day):
             overlap = (min(end, shift.ends_at) - max(start, shift.starts_at)).total_seconds()
             seconds += max(0.0, overlap)
     else:
@@ -385,6 +389,109 @@ def _district_of(session: Session, lat: float, lon: float, field_name: str) -> D
     return district
 
 
+# --- who can serve it -------------------------------------------------------------------------
+
+
+def _needs(session: Session, plans: Sequence[legs.LegPlan]) -> list[tuple[date, availability.Need]]:
+    districts = session.scalars(select(District)).all()
+    return [
+        (
+            plan.day,
+            availability.need(
+                districts,
+                plan.origin.kind,
+                (plan.origin.lat, plan.origin.lon),
+                plan.dest.kind,
+                (plan.dest.lat, plan.dest.lon),
+                plan.pickup,
+                plan.delivery,
+            ),
+        )
+        for plan in plans
+    ]
+
+
+def _first_unserved(
+    session: Session, needs: Sequence[tuple[date, availability.Need]]
+) -> tuple[date, availability.Need] | None:
+    """The first leg no working shift can serve (see :mod:`louise.bookings.availability`)."""
+    covers: dict[date, list[availability.Cover]] = {}
+    for day, item in needs:
+        if day not in covers:
+            covers[day] = availability.day_covers(session, day)
+        if not availability.served(covers[day], item):
+            return day, item
+    return None
+
+
+def _window_needs(
+    session: Session, ctx: BookingContext, day: date, spec: WindowSpec, lat: float, lon: float
+) -> list[tuple[date, availability.Need]]:
+    """A window at a place without an offer: someone must be there in the window."""
+    window = ctx.policy.window_bounds(day, spec)
+    district = availability.district_at(session.scalars(select(District)).all(), lat, lon)
+    return [(day, availability.Need(district, window, window, at_pickup=True))]
+
+
+def check_served(session: Session, plans: Sequence[legs.LegPlan], field_name: str) -> None:
+    """Refuse legs that no working shift of a vehicle serving their district can carry — the
+    rule the slots show (409 ``window_not_served``)."""
+    missing = _first_unserved(session, _needs(session, plans))
+    if missing is not None:
+        day, item = missing
+        text = availability.explain(item)
+        raise WindowNotServed(
+            f"{text[0].upper()}{text[1:]} on {day.isoformat()}; choose another window.",
+            fields=_field_error(field_name, "No vehicle serves this window here."),
+        )
+
+
+def unserved_legs(
+    session: Session, ctx: BookingContext, actor: User, day: date | None, now: datetime
+) -> list[dict[str, Any]]:
+    """Legs sold that no working shift can serve any more (a shift removed or shortened, a
+    vehicle taken out of service): on ``day``, or from today to the booking horizon."""
+    if actor.role not in (Role.DISPATCHER, Role.ADMIN):
+        raise Forbidden("Only dispatchers and admins see unserved legs.")
+    if day is not None:
+        first = last = day
+    else:
+        first = ctx.policy.local(now).date()
+        last = first + timedelta(days=ctx.policy.horizon_days)
+    rows = session.scalars(
+        select(Leg)
+        .where(
+            Leg.day >= first,
+            Leg.day <= last,
+            Leg.status == LegStatus.SCHEDULED,
+            Leg.tentative.is_(False),
+        )
+        .order_by(Leg.day, Leg.pickup_start, Leg.id)
+    ).all()
+    districts = session.scalars(select(District)).all()
+    covers: dict[date, list[availability.Cover]] = {}
+    out = []
+    for leg in rows:
+        item = availability.leg_need(districts, leg)
+        if leg.day not in covers:
+            covers[leg.day] = availability.day_covers(session, leg.day)
+        if availability.served(covers[leg.day], item):
+            continue
+        out.append(
+            {
+                "leg_id": leg.id,
+                "booking_id": leg.booking_id,
+                "booking_code": leg.booking.code,
+                "day": leg.day,
+                "window": leg.window_code,
+                "purpose": leg.purpose.value,
+                "district": item.district.name if item.district is not None else None,
+                "detail": availability.explain(item),
+            }
+        )
+    return out
+
+
 # --- slots ------------------------------------------------------------------------------------
 
 
@@ -421,12 +528,16 @@ def list_slots(
             functools.partial(window_capacity, session, ctx, day, spec),
         )
         via_hub = False
+        needs = _window_needs(session, ctx, day, spec, lat, lon)
         if ok and offer is not None:
             try:
                 plans = _plan(ctx, offer, day, spec.code, _stop_at(lat, lon, "here"), None, now)
                 via_hub = any(p.via_hub for p in plans)
+                needs = _needs(session, plans)
             except legs.ShopUnreachable:
                 ok, reason = False, "shop_closed"
+        if ok and _first_unserved(session, needs) is not None:
+            ok, reason = False, "not_served"
         if ok and left <= 0:
             ok, reason = False, "full"
         slots.append(
@@ -712,6 +823,7 @@ def _create_booking(
         plans = _plan(ctx, offer, request.day, spec.code, resident, dest, now)
     except legs.ShopUnreachable as exc:
         raise ValidationFailed(str(exc), fields=_field_error("window", str(exc))) from None
+    check_served(session, plans, "window")
     if (
         point is not None
         and offer.kind == OfferKind.PRODUCT
@@ -1023,6 +1135,7 @@ def _reschedule(
             plans = _plan(ctx, offer, day, spec.code, resident, dest, now)
     except legs.ShopUnreachable as exc:
         raise ValidationFailed(str(exc), fields=_field_error("window", str(exc))) from None
+    check_served(session, plans, "window")
     if is_return and point is not None and not _point_open(ctx, point, day, spec):
         raise ValidationFailed(
             f"{point.name} is closed in that window.",
@@ -1157,6 +1270,9 @@ def _mark_ready(
             try:
                 chosen_plans = _plan_return(ctx, offer, day, code, dest, today)
             except legs.ShopUnreachable:
+                continue
+            if _first_unserved(session, _needs(session, chosen_plans)) is not None:
+                chosen_plans = []
                 continue
             break
         if chosen_plans:

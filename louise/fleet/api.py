@@ -115,5 +115,5 @@ class ShiftById(MethodView):
     @blp.response(204)
     @document_errors(blp, 404, 409)
     def delete(self, shift_id: int) -> None:
-        """Remove a shift that no plan routes."""
+        """Remove a shift the published plan does not route (drafts let go of it)."""
         service.delete_shift(db.session(), current_user(), shift_id)

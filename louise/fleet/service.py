@@ -7,7 +7,9 @@ Rules:
   breaks lie inside it and fit their span; its day is the local (Europe/Berlin) date it
   starts on;
 - neither a vehicle nor a courier has two overlapping shifts (409 ``shift_overlaps``);
-- a shift that a plan routes cannot be deleted (409 ``shift_planned``): re-plan first.
+- a shift the published plan of its day routes cannot be deleted (409 ``shift_planned``):
+  re-plan the day without it and publish that first. Drafts do not pin shifts: their routes
+  lose the shift (``shift_id`` null) and the draft can no longer be published.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,7 +27,7 @@ from louise.auth.models import AccountStatus, Role, User
 from louise.bookings.models import District
 from louise.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from louise.fleet.models import Shift, Vehicle, VehicleKind
-from louise.routing.models import PlanRoute
+from louise.routing.models import Plan, PlanRoute, PlanStatus
 
 BERLIN = ZoneInfo("Europe/Berlin")
 STAFF = (Role.DISPATCHER, Role.ADMIN)
@@ -230,14 +232,24 @@ def update_shift(session: Session, actor: User, shift_id: int, data: Mapping[str
 
 
 def delete_shift(session: Session, actor: User, shift_id: int) -> None:
-    """Remove a shift nobody is planned on yet."""
+    """Remove a shift the published plan does not route; drafts and older plans let go of it."""
     _require_staff(actor)
     shift = _get_shift(session, shift_id)
-    planned = session.scalar(select(PlanRoute.id).where(PlanRoute.shift_id == shift_id).limit(1))
-    if planned is not None:
+    published = session.scalar(
+        select(Plan.id)
+        .join(PlanRoute, PlanRoute.plan_id == Plan.id)
+        .where(PlanRoute.shift_id == shift_id, Plan.status == PlanStatus.PUBLISHED)
+        .limit(1)
+    )
+    if published is not None:
         raise ShiftPlanned(
-            f"Shift {shift_id} is part of a plan; re-plan the day without it first.",
+            f"Shift {shift_id} is on the published plan {published}; re-plan the day without "
+            "it and publish that plan first.",
         )
+    session.execute(
+        update(PlanRoute).where(PlanRoute.shift_id == shift_id).values(shift_id=None),
+        execution_options={"synchronize_session": "fetch"},
+    )
     session.delete(shift)
     session.commit()
 

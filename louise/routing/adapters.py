@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from louise.bookings import availability
 from louise.bookings.models import District, Leg, StopKind
 from louise.fleet.models import Shift, VehicleKind
 from louise.routing.matrix import DEFAULT_SPEEDS
@@ -56,13 +57,6 @@ def from_seconds(seconds: float, origin: datetime) -> datetime:
     return origin + timedelta(seconds=float(seconds))
 
 
-def _district_of(districts: Sequence[District], lat: float, lon: float) -> District | None:
-    for district in districts:
-        if district.active and district.contains(lat, lon):
-            return district
-    return None
-
-
 @dataclass
 class DayProblem:
     """The problem of a day and what its ids mean."""
@@ -100,8 +94,7 @@ def build_problem(
         skills = {
             skill_of[d.name]
             for d in ordered
-            if vehicle.kind.value in d.vehicle_kinds
-            and (not vehicle.districts or d.name in vehicle.districts)
+            if availability.vehicle_serves(vehicle.kind.value, vehicle.districts or [], d)
         }
         skills.add(LOCK_SKILL_BASE + shift.id)
         breaks = []
@@ -134,17 +127,7 @@ def build_problem(
     shipments = []
     for leg in sorted(legs, key=lambda leg: leg.id):
         booking = leg.booking
-        if leg.origin_kind == StopKind.RESIDENT:
-            anchor = (leg.origin_lat, leg.origin_lon)
-        elif leg.dest_kind in (StopKind.RESIDENT, StopKind.POINT, StopKind.LOCKER):
-            anchor = (leg.dest_lat, leg.dest_lon)
-        else:  # hub ↔ shop: the shop's district decides
-            anchor = (
-                (leg.dest_lat, leg.dest_lon)
-                if leg.dest_kind == StopKind.SHOP
-                else (leg.origin_lat, leg.origin_lon)
-            )
-        district = _district_of(ordered, *anchor)
+        district = availability.leg_need(ordered, leg).district
         needs: set[int] = set()
         if district is not None:
             needs.add(skill_of[district.name])

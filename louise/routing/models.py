@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from louise.db import Base, UTCDateTime, str_enum, utcnow
+from louise.fleet.models import Shift
 
 
 class PlanStatus(enum.StrEnum):
@@ -88,7 +89,11 @@ class PlanRoute(Base):
     plan_id: Mapped[int] = mapped_column(
         ForeignKey("plans.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), nullable=False)
+    # Only the published plan pins its shifts; deleting a shift a draft routes leaves the
+    # draft's route without it (and the draft unpublishable: re-plan).
+    shift_id: Mapped[int | None] = mapped_column(
+        ForeignKey("shifts.id", ondelete="SET NULL"), nullable=True
+    )
     vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicles.id"), nullable=False)
     courier_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
@@ -97,6 +102,7 @@ class PlanRoute(Base):
     duration_s: Mapped[float] = mapped_column(Float, nullable=False)
 
     plan: Mapped[Plan] = relationship(back_populates="routes")
+    shift: Mapped[Shift | None] = relationship(lazy="selectin")
     stops: Mapped[list[PlanStop]] = relationship(
         back_populates="route",
         order_by="PlanStop.seq",

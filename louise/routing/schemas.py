@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
+from louise.routing.service import plan_warnings
 from louise.web import PaginationArgsSchema, UtcDateTime, iso_utc
 
 
@@ -57,7 +58,9 @@ class StopSchema(Schema):
 
 class RouteSchema(Schema):
     id = fields.Integer()
-    shift_id = fields.Integer()
+    shift_id = fields.Integer(
+        allow_none=True, metadata={"description": "null once the shift was deleted (drafts)"}
+    )
     vehicle_id = fields.Integer()
     courier_id = fields.Integer()
     starts_at = UtcDateTime()
@@ -70,7 +73,10 @@ class RouteSchema(Schema):
 class UnassignedSchema(Schema):
     leg_id = fields.Integer()
     reason = fields.String()
-    detail = fields.String(allow_none=True)
+    detail = fields.String(
+        allow_none=True,
+        metadata={"example": "no car works in Feldhausen between 09:00 and 11:00"},
+    )
 
 
 class PlanSchema(Schema):
@@ -86,6 +92,13 @@ class PlanSchema(Schema):
     stats = fields.Dict()
     routes = fields.List(fields.Nested(RouteSchema))
     unassigned = fields.List(fields.Nested(UnassignedSchema))
+    warnings = fields.Function(
+        plan_warnings,
+        metadata={
+            "description": "what changed in the fleet since the plan was made; a draft with "
+            "warnings cannot be published (re-plan)"
+        },
+    )
 
 
 class PlanSummarySchema(Schema):

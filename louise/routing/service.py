@@ -5,6 +5,11 @@ Rules:
 - a plan is stored only after the independent validator accepted the solver's answer;
 - routes, stops and unassigned legs are written in one transaction: a crash while saving
   leaves the previous plan as it was and no half plan visible;
+- only working shifts are planned: an inactive vehicle or courier account drops its shifts;
+- every unassigned leg says why in words (``detail``), with the availability rule's words when
+  no working shift serves its district then; ``stats.summary.unassigned`` counts legs;
+- a draft routing a shift that was removed, shortened, or whose vehicle left service cannot be
+  published (409 ``plan_stale``): re-plan; its ``warnings`` say what changed;
 - publishing locks the planned legs (residents can no longer change them), assigns their
   courier and tells residents the window of their collection or delivery — once: publishing
   a re-plan tells only those whose window changed;
@@ -24,7 +29,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from louise.auth.models import Role, User
+from louise.auth.models import AccountStatus, Role, User
+from louise.bookings import availability
 from louise.bookings.models import (
     DeliveryPoint,
     District,
@@ -47,7 +53,7 @@ from louise.routing.models import (
     StopStatus,
     StopType,
 )
-from louise.routing.solution import Solution
+from louise.routing.solution import REASON_TEXT, Reason, Solution
 from louise.routing.solver import SolveOptions, solve
 from louise.routing.validate import validate
 
@@ -57,6 +63,10 @@ RESIDENT_SIDE = (StopKind.RESIDENT, StopKind.POINT, StopKind.LOCKER)
 
 class PlanningInProgress(Conflict):
     code = "planning_in_progress"
+
+
+class PlanStale(Conflict):
+    code = "plan_stale"
 
 
 @dataclass(frozen=True)
@@ -119,9 +129,9 @@ def load_day(session: Session, day: date) -> tuple[list[Leg], list[Shift], list[
             Leg.tentative.is_(False),
         )
     ).all()
-    shifts = session.scalars(select(Shift).where(Shift.day == day)).all()
+    shifts = availability.working_shifts(session, day)
     districts = session.scalars(select(District)).all()
-    return list(legs), list(shifts), list(districts)
+    return list(legs), shifts, list(districts)
 
 
 def run_plan(
@@ -170,7 +180,7 @@ def _solve_and_store(
     if published is not None:
         for route in published.routes:
             for stop in route.stops:
-                if stop.leg_id is not None:
+                if stop.leg_id is not None and route.shift_id is not None:
                     before[stop.leg_id] = route.shift_id
     locked = {leg.id: before[leg.id] for leg in legs if leg.locked and leg.id in before}
     stats: dict[str, Any] = {"legs": len(legs), "shifts": len(shifts)}
@@ -199,7 +209,6 @@ def _solve_and_store(
         stats["summary"] = {
             "cost": solution.summary.cost,
             "routes": solution.summary.routes,
-            "unassigned": solution.summary.unassigned,
             "distance_m": solution.summary.distance,
             "duration_s": solution.summary.duration,
         }
@@ -210,19 +219,49 @@ def _solve_and_store(
             else None
         )
         _write_routes(session, plan, day_problem, solution, stop_writer)
+    covers = availability.covers_of(shifts)
     seen: set[int] = set()
     for leg, reason in unassigned:
-        if leg.id in seen:
+        if leg.id in seen:  # the solver reports a leg's pickup and its delivery
             continue
         seen.add(leg.id)
+        reason = reason or "no_shift"
         plan.unassigned.append(
-            PlanUnassigned(leg_id=leg.id, reason=reason or "no_shift", detail=None)
+            PlanUnassigned(
+                leg_id=leg.id,
+                reason=reason,
+                detail=unassigned_detail(leg, reason, plan.day, covers, districts)[:300],
+            )
         )
+    # one number for the dispatcher, in legs (the solver counts pickups and deliveries)
+    stats.setdefault("summary", {"routes": 0})["unassigned"] = len(seen)
     plan.stats = stats
     plan.status = PlanStatus.DRAFT
     plan.running_day = None
     plan.finished_at = now()
     session.commit()
+
+
+def unassigned_detail(
+    leg: Leg,
+    reason: str,
+    day: date,
+    covers: Sequence[availability.Cover],
+    districts: Sequence[District],
+) -> str:
+    """Why a leg is not on any route, in words for the dispatcher."""
+    if reason == "no_shift":
+        return f"no shift on an active vehicle on {day.isoformat()}"
+    need = availability.leg_need(districts, leg)
+    if not availability.served(covers, need):
+        return availability.explain(need)
+    if reason == Reason.OVER_CAPACITY:
+        booking = leg.booking
+        return (
+            f"the parcel ({booking.volume_l:g} l, {booking.weight_kg:g} kg) is larger than "
+            "every vehicle that could take it"
+        )
+    return REASON_TEXT.get(reason, reason)
 
 
 def _write_routes(
@@ -304,15 +343,46 @@ def list_plans(session: Session, actor: User, day: date | None) -> Sequence[Plan
     return session.scalars(query.limit(100)).all()
 
 
+def plan_warnings(plan: Plan) -> list[str]:
+    """What changed in the fleet since a draft or the published plan was made: a route whose
+    shift was removed, moved to another vehicle, no longer spans the route, whose vehicle
+    left service or whose courier's account is no longer active."""
+    if plan.status not in (PlanStatus.DRAFT, PlanStatus.PUBLISHED):
+        return []
+    out = []
+    for route in plan.routes:
+        shift = route.shift
+        where = f"route {route.id}"
+        if shift is None:
+            out.append(f"{where}: its shift was removed")
+            continue
+        if shift.vehicle_id != route.vehicle_id or shift.courier_id != route.courier_id:
+            out.append(f"{where}: shift {shift.id} now has another vehicle or courier")
+        elif not shift.vehicle.active:
+            out.append(f"{where}: vehicle {shift.vehicle.name} is out of service")
+        elif shift.courier.status != AccountStatus.ACTIVE:
+            out.append(f"{where}: courier {shift.courier.name} is no longer active")
+        if shift.starts_at > route.starts_at or shift.ends_at < route.ends_at:
+            start, end = (t.astimezone(adapters.BERLIN) for t in (shift.starts_at, shift.ends_at))
+            out.append(f"{where}: shift {shift.id} now runs {start:%H:%M}–{end:%H:%M}")
+    return out
+
+
 def publish_plan(session: Session, actor: User, plan_id: int, now: datetime) -> Plan:
     """Publish a draft: lock its legs, assign couriers, tell residents their window.
 
-    Rule: a resident is told a window once. Publishing again (a re-plan of the day) tells only
-    the residents whose window — the ETA ± 15 minutes of their first stop on the plan, to the
-    minute — or place differs from what their last message said."""
+    Rules: a draft the fleet no longer matches (see :func:`plan_warnings`) is refused:
+    re-plan the day. A resident is told a window once. Publishing again (a re-plan of the
+    day) tells only the residents whose window — the ETA ± 15 minutes of their first stop on
+    the plan, to the minute — or place differs from what their last message said."""
     plan = get_plan(session, actor, plan_id)
     if plan.status != PlanStatus.DRAFT:
         raise InvalidState(f"Only a draft can be published; plan {plan_id} is {plan.status.value}.")
+    warnings = plan_warnings(plan)
+    if warnings:
+        raise PlanStale(
+            f"Plan {plan_id} no longer matches the fleet ({'; '.join(warnings)}); re-plan the day."
+        )
     previous = _published(session, plan.day)
     if previous is not None:
         previous.status = PlanStatus.SUPERSEDED

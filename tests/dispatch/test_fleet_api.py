@@ -288,9 +288,12 @@ def test_deleting_a_shift(client, staff, vehicle, courier):
     assert client.get("/api/v1/shifts", headers=staff).json["items"] == []
 
 
-def test_a_planned_shift_cannot_be_deleted(client, staff, fleet, day_bookings):
+def test_a_shift_of_the_published_plan_cannot_be_deleted(client, staff, fleet, day_bookings):
+    # (a draft does not pin its shifts: tests/dispatch/test_fleet_changes.py)
     plan = client.post("/api/v1/plans", json={"date": MONDAY.isoformat()}, headers=staff)
     assert plan.status_code == 202
+    publish = client.post(f"/api/v1/plans/{plan.json['id']}/publish", headers=staff)
+    assert publish.status_code == 200
     routed = client.get(f"/api/v1/plans/{plan.json['id']}", headers=staff).json["routes"]
     r = client.delete(f"/api/v1/shifts/{routed[0]['shift_id']}", headers=staff)
     assert r.status_code == 409 and r.json["error"] == "shift_planned"
