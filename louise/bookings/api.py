@@ -313,12 +313,13 @@ def _point_out(point: Any, free: int | None) -> Any:
 class UnservedLegs(MethodView):
     @auth_required(blp, *STAFF)
     @blp.arguments(UnservedQueryArgsSchema, location="query")
-    @blp.response(200, UnservedLegSchema(many=True))
+    @blp.response(200, page_schema(UnservedLegSchema))
     def get(self, args: dict[str, Any]) -> Any:
         """Booked legs no working shift can serve any more, with the reason in words."""
-        return service.unserved_legs(
+        legs = service.unserved_legs(
             db.session(), get_context(), current_user(), args.get("date"), clock.now()
         )
+        return page_of(legs, args)
 
 
 @blp.route("/points")

@@ -217,7 +217,7 @@ class MerchantItemsQueryArgsSchema(Schema):
     date = fields.Date(required=True)
 
 
-class UnservedQueryArgsSchema(Schema):
+class UnservedQueryArgsSchema(PaginationArgsSchema):
     date = fields.Date(
         metadata={"description": "this day only (YYYY-MM-DD); default: today to the horizon"}
     )

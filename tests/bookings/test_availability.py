@@ -168,7 +168,7 @@ def test_availability_follows_a_shortened_shift_and_a_deactivated_vehicle(
     unserved = client.get(
         "/api/v1/legs/unserved", query_string={"date": TUESDAY.isoformat()}, headers=staff
     )
-    assert unserved.status_code == 200 and unserved.json == []
+    assert unserved.status_code == 200 and unserved.json["items"] == []
 
     shift = fleet_tuesday["afternoon"]
     r = client.patch(
@@ -184,7 +184,8 @@ def test_availability_follows_a_shortened_shift_and_a_deactivated_vehicle(
     )
     assert unserved.status_code == 200
     leg = booked.json["legs"][0]
-    assert unserved.json == [
+    assert unserved.json["total"] == 1
+    assert unserved.json["items"] == [
         {
             "leg_id": leg["id"],
             "booking_id": booked.json["id"],
@@ -218,7 +219,7 @@ def test_a_removed_shift_stops_the_sale_and_flags_what_was_sold(
     # without a date: every day from today to the booking horizon
     unserved = client.get("/api/v1/legs/unserved", headers=staff)
     assert unserved.status_code == 200
-    assert [(u["booking_code"], u["detail"]) for u in unserved.json] == [
+    assert [(u["booking_code"], u["detail"]) for u in unserved.json["items"]] == [
         (booked.json["code"], "no car works in Feldhausen between 15:00 and 17:00")
     ]
 

@@ -119,6 +119,7 @@ LISTS = {
     "/api/v1/bookings/{booking_id}/history",
     "/api/v1/customers",
     "/api/v1/districts",
+    "/api/v1/legs/unserved",
     "/api/v1/merchants",
     "/api/v1/merchants/mine",
     "/api/v1/merchants/{merchant_id}/offers",
