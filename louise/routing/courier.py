@@ -4,6 +4,13 @@ Rules:
 - a courier sees and changes only stops of routes that are theirs (``courier_id``) on a
   published plan; anything else is 404, so stop ids reveal nothing. Other roles are 403;
 - a stop goes pending → arrived → completed | failed, once; a finished stop is 409;
+- a courier can always close a stop: a pickup or delivery whose leg left the day underneath
+  (cancelled, rescheduled, received early at the shop) is ``skipped`` with the reason
+  (``failure_reason`` slug, ``note`` text) — by the booking rule that changed it (see
+  :func:`withdraw_legs`), or at the latest when the courier records anything there; the
+  courier then gets 409 ``stop_withdrawn`` saying why, never a lifecycle error;
+- the end stop closes the route: it waits until no pickup or delivery stop is pending or
+  arrived (409 ``stops_still_open`` with their number);
 - completing a pickup or delivery stop needs a proof: a photo or a signature image (JPEG or
   PNG, see :mod:`louise.routing.proofs`), the booking code, or — only where the parcel is
   handed over at a LOUISE Point or locker — the booking's pickup PIN. A wrong code or PIN
@@ -19,11 +26,13 @@ Rules:
   ``no_access`` and with ``FAILED_DELIVERY_FALLBACK``, the parcel goes to the nearest
   active Point or locker (within 5 km) with a free place for its size: in the same wave when
   30 minutes or more of it remain (a new stop before the route's end), else in the next
-  service day's evening wave from the hub (left for that day's planning). The booking gets
-  the new destination and a new PIN, and the resident is told the place and the PIN;
-  otherwise they are told we will call;
+  service day's evening wave from the hub (left for that day's planning; the parcel rides
+  back on a leg to the hub, whose drop-off stop is added before the route's end). The
+  booking gets the new destination and a new PIN, and the resident is told the place and
+  the PIN; otherwise they are told we will call;
 - after a stop is completed or failed at ``now``, the ETAs of the route's later pending stops
-  are recomputed forward from ``now``.
+  are recomputed forward from ``now`` (skipped stops are not ridden to); stops taken off a
+  route recompute it from its last recorded stop.
 """
 
 from __future__ import annotations
@@ -281,7 +290,7 @@ def _withdrawn(stop: PlanStop) -> StopWithdrawn:
     )
 
 
-def _changed_underneath(session: Session, stop: PlanStop, leg: Leg) -> tuple[str, str] | None:
+def _changed_underneath(stop: PlanStop, leg: Leg) -> tuple[str, str] | None:
     """Why ``stop`` can no longer be done because its leg moved on without it (reason slug,
     text for the courier), or None."""
     booking = leg.booking
@@ -318,7 +327,7 @@ def _close_if_changed(session: Session, stop: PlanStop, leg: Leg | None, now: da
     instead of a lifecycle error they cannot act on."""
     if leg is None or stop.type not in LEG_STOPS:
         return
-    changed = _changed_underneath(session, stop, leg)
+    changed = _changed_underneath(stop, leg)
     if changed is None:
         return
     try:
