@@ -66,6 +66,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from louise.routing.sheets_api import blp as sheets_blp
 
     register_jwt_callbacks(jwt)
+    from louise.bookings import on_route
+    from louise.routing.courier import RouteBoard
+
+    on_route.register(RouteBoard())  # booking changes take their legs off published routes
     for blp in (
         auth_blp,
         merchants_blp,

@@ -19,7 +19,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from louise.auth.models import AccountStatus, Role, User
-from louise.bookings import availability, capacity, customers, legs, lifecycle
+from louise.bookings import availability, capacity, customers, legs, lifecycle, on_route
 from louise.bookings.models import (
     Booking,
     BookingStatus,
@@ -35,7 +35,7 @@ from louise.bookings.models import (
     StopKind,
 )
 from louise.bookings.notifications import iso_window, notify
-from louise.bookings.policy import ServicePolicy, WindowSpec
+from louise.bookings.policy import BERLIN, ServicePolicy, WindowSpec
 from louise.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
 from louise.fleet.models import Shift, Vehicle
 from louise.geo.geocoders import Geocoder, ServiceArea
@@ -68,6 +68,10 @@ class TooManyOpenBookings(Conflict):
 
 class BookingNotCancellable(InvalidState):
     code = "booking_not_cancellable"
+
+
+class ItemUnderWay(Conflict):
+    code = "item_under_way"
 
 
 class LegLocked(Forbidden):
@@ -1045,10 +1049,24 @@ def _resident_may_change(actor: User, booking: Booking, legs_: Sequence[Leg]) ->
         )
 
 
+def _withdraw_cancelled(
+    session: Session, booking: Booking, cancelled: Sequence[Leg], now: datetime
+) -> None:
+    """Cancelled legs leave the couriers' published routes (their stops are skipped)."""
+    on_route.board().withdraw(
+        session,
+        cancelled,
+        on_route.BOOKING_CANCELLED,
+        f"Booking {booking.code} was cancelled.",
+        now,
+    )
+
+
 def cancel_booking(
     session: Session, actor: User, booking_id: int, reason: str | None, now: datetime
 ) -> Booking:
-    """Cancel a booking that has not reached the shop yet; every place it held is freed."""
+    """Cancel a booking that has not reached the shop yet; every place it held is freed and
+    its legs leave any published route."""
     booking = session.get(Booking, booking_id)
     if booking is None or not can_see(session, actor, booking):
         raise NotFound(f"Booking {booking_id} not found.")
@@ -1064,6 +1082,7 @@ def cancel_booking(
     for leg in active:
         _release_leg(session, leg)
         set_leg_status(session, leg, LegStatus.CANCELLED, actor)
+    _withdraw_cancelled(session, booking, active, now)
     _release_booking(session, booking)
     booking.cancel_reason = reason
     set_booking_status(session, booking, BookingStatus.CANCELLED, actor, note=reason)
@@ -1085,7 +1104,7 @@ def reschedule(
 ) -> Booking:
     """Move the outbound legs (``leg_group='outbound'``) or the return legs (``'return'``)
     to another window. The new places are taken before the old ones are freed, in one
-    transaction, so a failed move changes nothing."""
+    transaction, so a failed move changes nothing; the old legs leave any published route."""
     try:
         return _reschedule(session, ctx, actor, booking_id, leg_group, day, window, now)
     except Exception:
@@ -1163,6 +1182,13 @@ def _reschedule(
     for leg in group:
         _release_leg(session, leg)
         set_leg_status(session, leg, LegStatus.CANCELLED, actor, note="rescheduled")
+    on_route.board().withdraw(
+        session,
+        group,
+        on_route.RESCHEDULED,
+        f"Booking {booking.code} was moved to another time.",
+        now,
+    )
     if is_return:
         booking.return_due = day
     _record(
@@ -1190,23 +1216,45 @@ def _merchant_booking(session: Session, actor: User, booking_id: int) -> Booking
 
 
 def confirm_receipt(session: Session, actor: User, booking_id: int, now: datetime) -> Booking:
-    """The shop has the item. Legs still open towards the shop count as delivered."""
+    """The shop has the item. Collect legs not picked up yet count as delivered (the resident
+    brought it in) and leave the courier's published route. An item a courier has picked up
+    and is bringing on a published route cannot be received: the courier records the
+    handover at the shop (409 ``item_under_way`` naming the route and stop)."""
     booking = _merchant_booking(session, actor, booking_id)
     if booking.kind == OfferKind.PRODUCT.value:
         raise InvalidState("A product delivery starts at the shop; there is nothing to receive.")
+    routes = on_route.board()
+    collect = [leg for leg in booking.legs if leg.purpose == LegPurpose.COLLECT]
+    for leg in collect:
+        if leg.status != LegStatus.PICKED_UP:
+            continue
+        bringing = [s for s in routes.open_stops(session, leg) if s.type == "delivery"]
+        if bringing:
+            stop = bringing[0]
+            raise ItemUnderWay(
+                f"The courier is bringing it: route {stop.route_id}, stop {stop.stop_id}, "
+                f"expected around {stop.eta.astimezone(BERLIN):%H:%M}. The courier records "
+                "the handover at the shop; there is nothing to receive until then.",
+                fields={"status": ["picked up by the courier, on the way to the shop"]},
+            )
     already_delivered = (
         booking.kind == OfferKind.COLLECTION.value and booking.status == BookingStatus.AT_SHOP
     )
     if not already_delivered:  # a courier may have brought it (and marked it) already
         set_booking_status(session, booking, BookingStatus.AT_SHOP, actor)
-    for leg in booking.legs:
-        if leg.purpose == LegPurpose.COLLECT and leg.status in (
-            LegStatus.SCHEDULED,
-            LegStatus.PICKED_UP,
-        ):
+    not_picked_up = [leg for leg in collect if leg.status == LegStatus.SCHEDULED]
+    for leg in collect:
+        if leg.status in (LegStatus.SCHEDULED, LegStatus.PICKED_UP):
             if leg.status == LegStatus.SCHEDULED:
                 set_leg_status(session, leg, LegStatus.PICKED_UP, actor, note="received at shop")
             set_leg_status(session, leg, LegStatus.DELIVERED, actor, note="received at shop")
+    routes.withdraw(
+        session,
+        not_picked_up,
+        on_route.RECEIVED_AT_SHOP,
+        f"Booking {booking.code} was received at the shop already.",
+        now,
+    )
     if booking.kind == OfferKind.COLLECTION.value:
         set_booking_status(session, booking, BookingStatus.COMPLETED, actor)
         _release_booking(session, booking)
@@ -1293,6 +1341,13 @@ def _mark_ready(
         set_leg_status(
             session, leg, LegStatus.CANCELLED, actor, note="replaced by confirmed return"
         )
+    on_route.board().withdraw(
+        session,
+        tentative,
+        on_route.RESCHEDULED,
+        f"Booking {booking.code} was moved to another time.",
+        now,
+    )
     booking.return_due = chosen[-1].day
     if booking.point is not None:
         booking.pickup_pin = _pin()
@@ -1310,7 +1365,8 @@ def _mark_ready(
 def reject_booking(
     session: Session, actor: User, booking_id: int, reason: str, now: datetime
 ) -> Booking:
-    """The shop declines a booking before the item reaches it; every place is freed."""
+    """The shop declines a booking before the item is under way; every place is freed and
+    its legs leave any published route."""
     booking = _merchant_booking(session, actor, booking_id)
     if booking.status not in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED) or any(
         leg.status in (LegStatus.PICKED_UP, LegStatus.DELIVERED) for leg in booking.legs
@@ -1320,10 +1376,13 @@ def reject_booking(
             "to send it back."
         )
     capacity.lock(session, held_counter_ids(booking))
-    for leg in booking.legs:
-        if leg.status in (LegStatus.SCHEDULED, LegStatus.FAILED):
-            _release_leg(session, leg)
-            set_leg_status(session, leg, LegStatus.CANCELLED, actor)
+    cancelled = [
+        leg for leg in booking.legs if leg.status in (LegStatus.SCHEDULED, LegStatus.FAILED)
+    ]
+    for leg in cancelled:
+        _release_leg(session, leg)
+        set_leg_status(session, leg, LegStatus.CANCELLED, actor)
+    _withdraw_cancelled(session, booking, cancelled, now)
     _release_booking(session, booking)
     booking.cancel_reason = reason
     set_booking_status(session, booking, BookingStatus.CANCELLED, actor, note=f"rejected: {reason}")

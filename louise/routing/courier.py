@@ -4,6 +4,13 @@ Rules:
 - a courier sees and changes only stops of routes that are theirs (``courier_id``) on a
   published plan; anything else is 404, so stop ids reveal nothing. Other roles are 403;
 - a stop goes pending → arrived → completed | failed, once; a finished stop is 409;
+- a courier can always close a stop: a pickup or delivery whose leg left the day underneath
+  (cancelled, rescheduled, received early at the shop) is ``skipped`` with the reason
+  (``failure_reason`` slug, ``note`` text) — by the booking rule that changed it (see
+  :func:`withdraw_legs`), or at the latest when the courier records anything there; the
+  courier then gets 409 ``stop_withdrawn`` saying why, never a lifecycle error;
+- the end stop closes the route: it waits until no pickup or delivery stop is pending or
+  arrived (409 ``stops_still_open`` with their number);
 - completing a pickup or delivery stop needs a proof: a photo or a signature image (JPEG or
   PNG, see :mod:`louise.routing.proofs`), the booking code, or — only where the parcel is
   handed over at a LOUISE Point or locker — the booking's pickup PIN. A wrong code or PIN
@@ -19,26 +26,30 @@ Rules:
   ``no_access`` and with ``FAILED_DELIVERY_FALLBACK``, the parcel goes to the nearest
   active Point or locker (within 5 km) with a free place for its size: in the same wave when
   30 minutes or more of it remain (a new stop before the route's end), else in the next
-  service day's evening wave from the hub (left for that day's planning). The booking gets
-  the new destination and a new PIN, and the resident is told the place and the PIN;
-  otherwise they are told we will call;
+  service day's evening wave from the hub (left for that day's planning; the parcel rides
+  back on a leg to the hub, whose drop-off stop is added before the route's end). The
+  booking gets the new destination and a new PIN, and the resident is told the place and
+  the PIN; otherwise they are told we will call;
 - after a stop is completed or failed at ``now``, the ETAs of the route's later pending stops
-  are recomputed forward from ``now``.
+  are recomputed forward from ``now`` (skipped stops are not ridden to); stops taken off a
+  route recompute it from its last recorded stop.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from louise.auth.models import Role, User
 from louise.bookings import legs as booking_legs
+from louise.bookings import on_route
 from louise.bookings.models import (
     Booking,
     BookingStatus,
@@ -62,8 +73,8 @@ from louise.bookings.service import (
     set_booking_status,
     set_leg_status,
 )
-from louise.errors import Forbidden, InvalidState, NotFound, ValidationFailed
-from louise.fleet.models import Vehicle
+from louise.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
+from louise.fleet.models import Shift, Vehicle
 from louise.geo.distance import haversine_m
 from louise.routing import proofs
 from louise.routing.adapters import BERLIN, SERVICE_SECONDS
@@ -82,6 +93,24 @@ DEFAULT_SPEED_KMH = 15.0
 
 RESIDENT_SIDE = (StopKind.RESIDENT, StopKind.POINT, StopKind.LOCKER)
 POINT_KINDS = (StopKind.POINT, StopKind.LOCKER)
+LEG_STOPS = (StopType.PICKUP, StopType.DELIVERY)
+OPEN = (StopStatus.PENDING, StopStatus.ARRIVED)
+#: What a leg must be in for its stop to be done: anything else changed underneath.
+EXPECTED_LEG = {
+    StopType.PICKUP: (LegStatus.SCHEDULED,),
+    StopType.DELIVERY: (LegStatus.PICKED_UP, LegStatus.SCHEDULED),
+}
+
+
+class StopWithdrawn(Conflict):
+    """The stop is off the route (its leg left the day): nothing to record there."""
+
+    code = "stop_withdrawn"
+
+
+class StopsStillOpen(Conflict):
+    code = "stops_still_open"
+
 
 _REASON_TEXT = {
     "de": {
@@ -164,6 +193,7 @@ class Fallback:
     same_wave: bool
     leg_id: int
     stop_id: int | None
+    hub_stop_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -241,11 +271,135 @@ def _owned_stop(session: Session, actor: User, stop_id: int) -> PlanStop:
 
 
 def _require_open(stop: PlanStop) -> None:
-    if stop.status not in (StopStatus.PENDING, StopStatus.ARRIVED):
+    if stop.status == StopStatus.SKIPPED:
+        raise _withdrawn(stop)
+    if stop.status not in OPEN:
         raise InvalidState(
             f"Stop {stop.id} is {stop.status.value} already.",
             fields={"status": [f"{stop.status.value}: nothing more to record"]},
         )
+
+
+def _withdrawn(stop: PlanStop) -> StopWithdrawn:
+    why = (stop.note or "").rstrip(".")
+    because = f": {why[:1].lower()}{why[1:]}" if why else ""
+    return StopWithdrawn(
+        f"Stop {stop.id} is off your route{because}. Nothing to do here; go on with your "
+        "next stop.",
+        fields={"status": [f"skipped: {stop.failure_reason or 'off the route'}"]},
+    )
+
+
+def _changed_underneath(stop: PlanStop, leg: Leg) -> tuple[str, str] | None:
+    """Why ``stop`` can no longer be done because its leg moved on without it (reason slug,
+    text for the courier), or None."""
+    booking = leg.booking
+    if leg.status in EXPECTED_LEG.get(stop.type, ()):
+        if stop.type == StopType.DELIVERY and leg.status == LegStatus.SCHEDULED:
+            pickup_open = any(
+                other.leg_id == leg.id and other.type == StopType.PICKUP and other.status in OPEN
+                for other in stop.route.stops
+            )
+            if not pickup_open:
+                return "not_picked_up", f"Booking {booking.code} was not picked up on this route."
+        return None
+    if booking.status == BookingStatus.CANCELLED:
+        return on_route.BOOKING_CANCELLED, f"Booking {booking.code} was cancelled."
+    if leg.status == LegStatus.CANCELLED:
+        return on_route.RESCHEDULED, f"Booking {booking.code} was moved to another time."
+    if leg.status == LegStatus.DELIVERED and leg.dest_kind == StopKind.SHOP:
+        return on_route.RECEIVED_AT_SHOP, (
+            f"Booking {booking.code} was received at the shop already."
+        )
+    if leg.status == LegStatus.DELIVERED:
+        return "delivered", f"Booking {booking.code} was delivered already."
+    if leg.status == LegStatus.PICKED_UP:
+        return "picked_up", f"Booking {booking.code} was picked up already."
+    return (
+        "leg_failed",
+        f"An earlier attempt for booking {booking.code} failed; dispatch re-plans it.",
+    )
+
+
+def _close_if_changed(session: Session, stop: PlanStop, leg: Leg | None, now: datetime) -> None:
+    """A stop whose leg changed underneath (cancelled, rescheduled, received at the shop) is
+    closed as skipped with the reason, and the courier is told why (409 ``stop_withdrawn``)
+    instead of a lifecycle error they cannot act on."""
+    if leg is None or stop.type not in LEG_STOPS:
+        return
+    changed = _changed_underneath(stop, leg)
+    if changed is None:
+        return
+    try:
+        _skip(stop, *changed)
+        _reflow(stop.route, now)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    raise _withdrawn(stop)
+
+
+def _skip(stop: PlanStop, reason: str, text: str) -> None:
+    stop.status = StopStatus.SKIPPED
+    stop.failure_reason = reason[:40]
+    stop.note = text[:500]
+
+
+# --- taken off the route (bookings changed) -------------------------------------------------
+
+
+def _open_leg_stops(session: Session, leg_ids: list[int]) -> list[PlanStop]:
+    """Open pickup and delivery stops of these legs on published plans, in route order."""
+    if not leg_ids:
+        return []
+    return list(
+        session.scalars(
+            select(PlanStop)
+            .join(PlanRoute, PlanStop.route_id == PlanRoute.id)
+            .join(Plan, PlanRoute.plan_id == Plan.id)
+            .where(
+                Plan.status == PlanStatus.PUBLISHED,
+                PlanStop.leg_id.in_(leg_ids),
+                PlanStop.type.in_(LEG_STOPS),
+                PlanStop.status.in_(OPEN),
+            )
+            .order_by(PlanStop.route_id, PlanStop.seq)
+        ).all()
+    )
+
+
+def withdraw_legs(
+    session: Session, legs: list[Leg], reason: str, text: str, now: datetime
+) -> list[PlanStop]:
+    """Take ``legs`` off the couriers' published routes: their open stops become skipped with
+    ``reason`` and ``text`` (the courier sees why), and the later ETAs of each route are
+    recomputed without them. No commit: the booking rule that calls it owns the commit."""
+    stops = _open_leg_stops(session, [leg.id for leg in legs])
+    routes: dict[int, PlanRoute] = {}
+    for stop in stops:
+        _skip(stop, reason, text)
+        routes[stop.route_id] = stop.route
+    for route in routes.values():
+        _reflow(route, now)
+    return stops
+
+
+class RouteBoard:
+    """Dispatch's answer to the booking rules (see :mod:`louise.bookings.on_route`)."""
+
+    def open_stops(self, session: Session, leg: Leg) -> list[on_route.StopOnRoute]:
+        return [
+            on_route.StopOnRoute(
+                route_id=stop.route_id, stop_id=stop.id, type=stop.type.value, eta=stop.eta
+            )
+            for stop in _open_leg_stops(session, [leg.id])
+        ]
+
+    def withdraw(
+        self, session: Session, legs: Sequence[Leg], reason: str, text: str, now: datetime
+    ) -> None:
+        withdraw_legs(session, list(legs), reason, text, now)
 
 
 def _leg_of(session: Session, stop: PlanStop) -> Leg | None:
@@ -258,8 +412,9 @@ def _leg_of(session: Session, stop: PlanStop) -> Leg | None:
 def record_arrival(session: Session, actor: User, stop_id: int, now: datetime) -> StopCard:
     """The courier is at the stop (saying so twice changes nothing)."""
     stop = _owned_stop(session, actor, stop_id)
+    _require_open(stop)
+    _close_if_changed(session, stop, _leg_of(session, stop), now)
     if stop.status != StopStatus.ARRIVED:
-        _require_open(stop)
         stop.status = StopStatus.ARRIVED
         stop.arrived_at = now
         session.commit()
@@ -281,6 +436,9 @@ def complete_stop(
     stop = _owned_stop(session, actor, stop_id)
     _require_open(stop)
     leg = _leg_of(session, stop)
+    _close_if_changed(session, stop, leg, now)
+    if stop.type == StopType.END:
+        _require_route_done(stop)
     if leg is not None:
         _check_proof(stop, leg, proof)
     stored: proofs.StoredProof | None = None
@@ -310,6 +468,23 @@ def complete_stop(
             proofs.remove(settings.upload_dir, stored.ref)
         raise
     return stop_card(session, stop)
+
+
+def _require_route_done(end: PlanStop) -> None:
+    """The end stop closes the route: every pickup and delivery must be recorded first."""
+    still_open = [s for s in _ordered(end.route) if s.type in LEG_STOPS and s.status in OPEN]
+    if not still_open:
+        return
+    n = len(still_open)
+    counted = (
+        "1 pickup or delivery stop of this route is"
+        if n == 1
+        else f"{n} pickup or delivery stops of this route are"
+    )
+    raise StopsStillOpen(
+        f"{counted} still open: complete or fail them before the end stop.",
+        fields={"status": [f"open stops: {', '.join(str(s.id) for s in still_open)}"]},
+    )
 
 
 def _proof_value(proof: Proof) -> str | None:
@@ -414,8 +589,9 @@ def fail_stop(
     stop = _owned_stop(session, actor, stop_id)
     _require_open(stop)
     leg = _leg_of(session, stop)
-    if leg is None:
+    if leg is None or stop.type not in LEG_STOPS:
         raise InvalidState(f"Only pickup and delivery stops can fail; stop {stop.id} cannot.")
+    _close_if_changed(session, stop, leg, now)
     try:
         fallback = _fail(session, settings, actor, stop, leg, reason, note, now)
         recompute_etas(stop.route, stop, now)
@@ -452,7 +628,11 @@ def _fail(
                 and other.type == StopType.DELIVERY
                 and other.status == StopStatus.PENDING
             ):
-                other.status = StopStatus.SKIPPED
+                _skip(
+                    other,
+                    "pickup_failed",
+                    f"The pickup of booking {booking.code} failed; nothing to deliver.",
+                )
         return None
     if leg.status == LegStatus.SCHEDULED:
         raise InvalidState(
@@ -590,6 +770,7 @@ def _fall_back(
         note=f"failed attempt ({reason}): to {chosen.name} on {day.isoformat()}"[:300],
     )
     new_stop: PlanStop | None = None
+    hub_stop: PlanStop | None = None
     if same_wave:
         # The parcel is still on the bike: the new leg starts picked up.
         set_leg_status(
@@ -599,6 +780,8 @@ def _fall_back(
         # The new stop's ETA as the route will show it from now on: the resident is told
         # this time, and the tracking link and the courier's sheet give the same.
         recompute_etas(stop.route, stop, now)
+    else:
+        hub_stop = _hub_drop_off(session, settings, actor, stop, leg, chosen, day, now)
     return Fallback(
         point_id=chosen.id,
         point_name=chosen.name,
@@ -607,7 +790,62 @@ def _fall_back(
         same_wave=same_wave,
         leg_id=new_leg.id,
         stop_id=new_stop.id if new_stop is not None else None,
+        hub_stop_id=hub_stop.id if hub_stop is not None else None,
     )
+
+
+def _hub_drop_off(
+    session: Session,
+    settings: CourierSettings,
+    actor: User,
+    stop: PlanStop,
+    leg: Leg,
+    point: DeliveryPoint,
+    day: date,
+    now: datetime,
+) -> PlanStop:
+    """The parcel of a next-day fallback rides back on the bike: a leg from the failed door
+    to the hub, picked up, with a delivery stop at the hub before the route's end, so the
+    courier hands it in there and the next day's leg finds it at the hub."""
+    booking = leg.booking
+    route = stop.route
+    hub = settings.hub
+    shift = session.get(Shift, route.shift_id)
+    until = max(shift.ends_at if shift is not None else now, now + MIN_SAME_WAVE)
+    to_hub = Leg(
+        seq=max(other.seq for other in booking.legs) + 1,
+        purpose=leg.purpose,
+        day=leg.day,
+        status=LegStatus.SCHEDULED,
+        tentative=False,
+        locked=True,
+        courier_id=route.courier_id,
+        window_code=leg.window_code,
+        origin_kind=StopKind.RESIDENT,
+        origin_label=stop.label,
+        origin_lat=stop.lat,
+        origin_lon=stop.lon,
+        dest_kind=hub.kind,
+        dest_label=hub.label,
+        dest_lat=hub.lat,
+        dest_lon=hub.lon,
+        pickup_start=now,
+        pickup_end=until,
+        delivery_start=now,
+        delivery_end=until,
+    )
+    booking.legs.append(to_hub)
+    session.flush()
+    set_leg_status(
+        session, to_hub, LegStatus.PICKED_UP, actor, note="on board after failed attempt"
+    )
+    drop_off = _append_stop(session, route, to_hub)
+    hub_name = hub.label.split(",")[0]  # "City-Station, Altmarkt-Passage, …"
+    drop_off.note = (
+        f"Hand parcel {booking.code} in at the {hub_name}: it goes to {point.name} "
+        f"on {day.isoformat()}."
+    )[:500]
+    return drop_off
 
 
 def ride_seconds(
@@ -618,21 +856,42 @@ def ride_seconds(
     return metres, round(metres / (speed_kmh / 3.6))
 
 
+def _last_place(stops: list[PlanStop]) -> PlanStop | None:
+    """The last of ``stops`` the courier rides to (breaks have no place, skipped stops are
+    not ridden to)."""
+    places = [s for s in stops if s.type != StopType.BREAK and s.status != StopStatus.SKIPPED]
+    return places[-1] if places else None
+
+
+def _is_hub_drop_off(session: Session, stop: PlanStop) -> bool:
+    if stop.type != StopType.DELIVERY or stop.status not in OPEN or stop.leg_id is None:
+        return False
+    leg = session.get(Leg, stop.leg_id)
+    return leg is not None and leg.dest_kind == StopKind.HUB
+
+
 def _append_stop(session: Session, route: PlanRoute, leg: Leg) -> PlanStop:
-    """Put ``leg``'s delivery at the end of ``route``, before its ``end`` stop."""
+    """Put ``leg``'s delivery at the end of ``route``: before its ``end`` stop and, unless
+    it goes to the hub itself, before the parcels waiting to be handed in at the hub."""
     ordered = _ordered(route)
-    end = ordered[-1] if ordered and ordered[-1].type == StopType.END else None
-    before = [s for s in ordered if s is not end]
-    previous = before[-1] if before else None
+    position = len(ordered)
+    if ordered and ordered[-1].type == StopType.END:
+        position -= 1
+    if leg.dest_kind != StopKind.HUB:
+        while position > 0 and _is_hub_drop_off(session, ordered[position - 1]):
+            position -= 1
+    previous = ordered[position - 1] if position > 0 else None
+    place = _last_place(ordered[:position])
+    after = ordered[position:]
     vehicle = session.get(Vehicle, route.vehicle_id)
     speed = vehicle.speed_kmh if vehicle is not None else DEFAULT_SPEED_KMH
-    seq = end.seq if end is not None else (previous.seq + 1 if previous is not None else 1)
-    if end is not None:
-        end.seq = seq + 1
-        session.flush()  # free the sequence number before the new stop takes it
+    seq = after[0].seq if after else (previous.seq + 1 if previous is not None else 1)
+    for later in reversed(after):
+        later.seq += 1
+        session.flush()  # one at a time: (route_id, seq) is unique at every step
     distance, travel = (
-        ride_seconds(previous.lat, previous.lon, leg.dest_lat, leg.dest_lon, speed)
-        if previous is not None
+        ride_seconds(place.lat, place.lon, leg.dest_lat, leg.dest_lon, speed)
+        if place is not None
         else (0.0, 0.0)
     )
     stop = PlanStop(
@@ -648,17 +907,19 @@ def _append_stop(session: Session, route: PlanRoute, leg: Leg) -> PlanStop:
         waiting_s=0.0,
         service_s=float(SERVICE_SECONDS[leg.dest_kind]),
         travel_s=float(travel),
-        distance_m=(previous.distance_m if previous is not None else 0.0) + distance,
+        distance_m=(place.distance_m if place is not None else 0.0) + distance,
         load_l=previous.load_l if previous is not None else 0.0,
         load_kg=previous.load_kg if previous is not None else 0.0,
         status=StopStatus.PENDING,
     )
-    position = route.stops.index(end) if end is not None else len(route.stops)
-    route.stops.insert(position, stop)
-    if end is not None:
-        back, back_s = ride_seconds(leg.dest_lat, leg.dest_lon, end.lat, end.lon, speed)
-        end.travel_s = float(back_s)
-        end.distance_m = stop.distance_m + back
+    route.stops.insert(route.stops.index(after[0]) if after else len(route.stops), stop)
+    if after:
+        following = after[0]
+        back, back_s = ride_seconds(leg.dest_lat, leg.dest_lon, following.lat, following.lon, speed)
+        added = stop.distance_m + back - following.distance_m
+        following.travel_s = float(back_s)
+        for later in after:
+            later.distance_m += added
     session.flush()
     return stop
 
@@ -724,22 +985,52 @@ def recompute_etas(route: PlanRoute, done: PlanStop, now: datetime) -> None:
     """Later pending stops: eta = max(previous departure + travel, window start), where the
     departure from ``done`` is ``now`` and from a pending stop its eta + service time (the
     wait is folded into the eta, so ``waiting_s`` becomes 0)."""
+    _recompute_from(route, done, now)
+
+
+def _reflow(route: PlanRoute, now: datetime) -> None:
+    """Recompute the pending stops after the last recorded one (or after the start, before
+    the route began) — used when stops are taken off the route."""
     ordered = _ordered(route)
-    index = ordered.index(done)
-    departure = now
+    recorded = [s for s in ordered if s.status not in (StopStatus.PENDING, StopStatus.SKIPPED)]
+    anchor = recorded[-1] if recorded else ordered[0]
+    if anchor.status == StopStatus.ARRIVED:
+        departure = max(_departure(anchor), now)
+    else:
+        departure = _departure(anchor)
+    _recompute_from(route, anchor, departure)
+
+
+def _recompute_from(route: PlanRoute, anchor: PlanStop, departure: datetime) -> None:
+    """Skipped stops are not ridden to: the ride goes straight from the last place passed to
+    the next stop (its ``travel_s`` is updated to that ride)."""
+    ordered = _ordered(route)
+    index = ordered.index(anchor)
+    floor = departure
+    place = _last_place(ordered[: index + 1]) or anchor
+    detour = False
+    session = object_session(route)
+    vehicle = session.get(Vehicle, route.vehicle_id) if session is not None else None
+    speed = vehicle.speed_kmh if vehicle is not None else DEFAULT_SPEED_KMH
     for stop in ordered[index + 1 :]:
-        arrival = departure + timedelta(seconds=stop.travel_s)
+        if stop.status == StopStatus.SKIPPED:
+            detour = True
+            continue
+        if stop.type != StopType.BREAK:  # a break is taken wherever the courier is
+            if detour:
+                _, travel = ride_seconds(place.lat, place.lon, stop.lat, stop.lon, speed)
+                stop.travel_s = float(travel)
+                detour = False
+            place = stop
         if stop.status == StopStatus.PENDING:
-            eta = arrival
+            eta = departure + timedelta(seconds=stop.travel_s)
             if stop.window_start is not None and stop.window_start > eta:
                 eta = stop.window_start
             stop.eta = eta
             stop.waiting_s = 0.0
             departure = eta + timedelta(seconds=stop.service_s)
-        elif stop.status == StopStatus.SKIPPED:
-            departure = arrival  # ridden past, nothing to do there
         else:
-            departure = max(_departure(stop), now)
+            departure = max(_departure(stop), floor)
     last = ordered[-1]
     if last.type == StopType.END and last.status == StopStatus.PENDING:
         route.ends_at = last.eta

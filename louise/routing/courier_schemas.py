@@ -91,6 +91,10 @@ class FallbackSchema(Schema):
     same_wave = fields.Boolean()
     leg_id = fields.Integer()
     stop_id = fields.Integer(allow_none=True, metadata={"description": "set when same wave"})
+    hub_stop_id = fields.Integer(
+        allow_none=True,
+        metadata={"description": "next day: the stop where the parcel is handed in at the hub"},
+    )
 
 
 class StopFailureSchema(Schema):

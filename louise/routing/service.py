@@ -289,7 +289,12 @@ def _write_routes(
         stops = []
         previous_duration = 0.0
         for seq, step in enumerate(steps, start=1):
-            leg = day_problem.legs.get(step.id) if step.id is not None else None
+            # A break's id numbers the shift's breaks, not a leg.
+            leg = (
+                day_problem.legs.get(step.id)
+                if step.id is not None and step.type in ("pickup", "delivery")
+                else None
+            )
             window: tuple[datetime | None, datetime | None]
             if step.type == "pickup" and leg is not None:
                 label, lat, lon = leg.origin_label, leg.origin_lat, leg.origin_lon
