@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from louise.auth.models import AccountStatus, Role, User
+from louise.collation import matches, sort_key
 from louise.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from louise.geo.distance import haversine_m
 from louise.geo.normalize import fold_text
@@ -38,7 +39,6 @@ from louise.merchants.models import (
     ParcelSize,
     offer_problems,
 )
-from louise.text import matches, sort_key
 
 if TYPE_CHECKING:
     from louise.geo.geocoders import Geocoder, ServiceArea
@@ -589,7 +589,7 @@ def _merchant_sort_keys() -> dict[str, Callable[[Hit[Merchant]], Any]]:
 def list_merchants(session: Session, viewer: User | None, query: CatalogueQuery) -> Page[Merchant]:
     """The shop catalogue. Hidden shops (inactive, or owner not approved) are public to nobody;
     with ``include_inactive`` an owner also sees their own, an admin sees all. ``q`` matches
-    folded text and names sort in German dictionary order (:mod:`louise.text`), in Python, so
+    folded text and names sort in German dictionary order (:mod:`louise.collation`), in Python, so
     that every database answers alike."""
     _check_query(query)
     stmt = select(Merchant).where(_merchant_visible_to(viewer if query.include_inactive else None))

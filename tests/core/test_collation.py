@@ -1,10 +1,10 @@
-"""German search folding and DIN 5007-1 order (louise.text), independent of any database."""
+"""German search folding and DIN 5007-1 order (louise.collation), independent of any database."""
 
 from __future__ import annotations
 
 import pytest
 
-from louise.text import fold, fold_umlauts, matches, sort_key
+from louise.collation import fold, fold_umlauts, matches, sort_key
 
 
 @pytest.mark.parametrize(
