@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from louise.auth.models import AccountStatus, Role, User
+from louise.collation import matches, sort_key
 from louise.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from louise.geo.distance import haversine_m
 from louise.geo.normalize import fold_text
@@ -512,11 +513,6 @@ class Page(Generic[T]):
     offset: int
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _bounding_box(stmt: Select[Any], lat: float, lon: float, radius_m: float) -> Select[Any]:
     dlat = radius_m / METRES_PER_DEGREE_LAT
     dlon = radius_m / (METRES_PER_DEGREE_LAT * max(math.cos(math.radians(lat)), 1e-6))
@@ -584,7 +580,7 @@ def _check_query(query: CatalogueQuery) -> None:
 
 def _merchant_sort_keys() -> dict[str, Callable[[Hit[Merchant]], Any]]:
     return {
-        "name": lambda h: (h.item.name.casefold(), h.item.id),
+        "name": lambda h: (sort_key(h.item.name), h.item.id),
         "created": lambda h: (h.item.created_at, h.item.id),
         "distance": lambda h: (h.distance_m or 0.0, h.item.id),
     }
@@ -592,7 +588,9 @@ def _merchant_sort_keys() -> dict[str, Callable[[Hit[Merchant]], Any]]:
 
 def list_merchants(session: Session, viewer: User | None, query: CatalogueQuery) -> Page[Merchant]:
     """The shop catalogue. Hidden shops (inactive, or owner not approved) are public to nobody;
-    with ``include_inactive`` an owner also sees their own, an admin sees all."""
+    with ``include_inactive`` an owner also sees their own, an admin sees all. ``q`` matches
+    folded text and names sort in German dictionary order (:mod:`louise.collation`), in Python, so
+    that every database answers alike."""
     _check_query(query)
     stmt = select(Merchant).where(_merchant_visible_to(viewer if query.include_inactive else None))
     if query.category is not None:
@@ -605,23 +603,17 @@ def list_merchants(session: Session, viewer: User | None, query: CatalogueQuery)
         )
     if query.merchant_id is not None:
         stmt = stmt.where(Merchant.id == query.merchant_id)
-    if query.q:
-        pattern = _like(query.q.strip())
-        stmt = stmt.where(
-            or_(
-                Merchant.name.ilike(pattern, escape="\\"),
-                Merchant.description.ilike(pattern, escape="\\"),
-            )
-        )
     if query.near is not None and query.radius_m is not None:
         stmt = _bounding_box(stmt, query.near[0], query.near[1], query.radius_m)
-    rows = session.scalars(stmt).unique()
+    rows: Iterable[Merchant] = session.scalars(stmt).unique()
+    if query.q:
+        rows = (m for m in rows if matches(query.q, (m.name, m.description)))
     return _refine(rows, lambda m: m, query, _merchant_sort_keys())
 
 
 def _offer_sort_keys() -> dict[str, Callable[[Hit[Offer]], Any]]:
     return {
-        "name": lambda h: (h.item.title.casefold(), h.item.id),
+        "name": lambda h: (sort_key(h.item.title), h.item.id),
         "price": lambda h: (h.item.price_cents, h.item.id),
         "created": lambda h: (h.item.created_at, h.item.id),
         "distance": lambda h: (h.distance_m or 0.0, h.item.id),
@@ -630,7 +622,8 @@ def _offer_sort_keys() -> dict[str, Callable[[Hit[Offer]], Any]]:
 
 def list_offers(session: Session, viewer: User | None, query: CatalogueQuery) -> Page[Offer]:
     """The offer catalogue. Inactive offers and offers of hidden shops are public to nobody;
-    with ``include_inactive`` an owner also sees their own, an admin sees all."""
+    with ``include_inactive`` an owner also sees their own, an admin sees all. Text and order
+    as in :func:`list_merchants`."""
     _check_query(query)
     stmt = (
         select(Offer)
@@ -643,18 +636,11 @@ def list_offers(session: Session, viewer: User | None, query: CatalogueQuery) ->
         stmt = stmt.where(Merchant.category == query.category)
     if query.kind is not None:
         stmt = stmt.where(Offer.kind == query.kind)
-    if query.q:
-        pattern = _like(query.q.strip())
-        stmt = stmt.where(
-            or_(
-                Offer.title.ilike(pattern, escape="\\"),
-                Offer.description.ilike(pattern, escape="\\"),
-                Merchant.name.ilike(pattern, escape="\\"),
-            )
-        )
     if query.near is not None and query.radius_m is not None:
         stmt = _bounding_box(stmt, query.near[0], query.near[1], query.radius_m)
-    rows = session.scalars(stmt).unique()
+    rows: Iterable[Offer] = session.scalars(stmt).unique()
+    if query.q:
+        rows = (o for o in rows if matches(query.q, (o.title, o.description, o.merchant.name)))
     return _refine(rows, lambda o: o.merchant, query, _offer_sort_keys())
 
 

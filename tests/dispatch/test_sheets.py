@@ -16,7 +16,9 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import date
+from html import escape
 from pathlib import Path
 from select import select as fd_select
 from types import SimpleNamespace
@@ -316,8 +318,61 @@ def test_route_svg_copes_with_one_place_and_refuses_mismatched_labels():
         route_svg([HUB], [], 200, 150)
 
 
-def test_pdf_text_keeps_umlauts_and_dashes_and_replaces_what_helvetica_lacks():
-    assert plain_text("Größe – Straße → Fach ✓ 東") == "Größe – Straße -> Fach x ?"
+def test_pdf_text_keeps_what_the_embedded_font_prints_and_replaces_the_rest():
+    assert plain_text("Größe – Straße → Fach ✓ 東 Yılmaz") == "Größe – Straße → Fach ✓ ? Yılmaz"
+    assert plain_text("O\u0308ztu\u0308rk\u2009Łukasz 🚲") == "Öztürk Łukasz ?"  # NFD input
+
+
+# Names from Bottrop's streets: Turkish, Polish, German, Russian (bug 12: "Y?lmaz").
+WORLD_NAMES = (
+    "Łukasz Wiśniewski",
+    "Ayşe Yılmaz",
+    "Änderungsschneiderei Yılmaz",
+    "Gladbecker Straße 5, 46236 Bottrop",
+    "Öztürk Gemüse",
+    "Hinterhof, bei Дмитрий Öztürk klingeln",
+    "Ğ İ ş Ş ç ı — „Zuhause“",
+)
+
+
+def _world_sheet() -> RouteSheet:
+    sheet = _sample_sheet()
+    start, stop = sheet.stops
+    stop = replace(
+        stop,
+        contact_name=WORLD_NAMES[1],
+        for_whom=WORLD_NAMES[2],
+        address=WORLD_NAMES[3],
+        item=WORLD_NAMES[4],
+        access_notes=WORLD_NAMES[5],
+        contact_phone=WORLD_NAMES[6],
+    )
+    return replace(sheet, courier_name=WORLD_NAMES[0], stops=(start, stop))
+
+
+def test_pdf_sheet_prints_turkish_polish_and_cyrillic_names_exactly():
+    sheet = _world_sheet()
+    reader = PdfReader(io.BytesIO(render_pdf(sheet)))
+    text = _flat(" ".join(page.extract_text() for page in reader.pages))
+    for name in WORLD_NAMES:
+        assert name in text, name
+    assert "?" not in text
+    fonts = {
+        str(font["/BaseFont"])
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+        if "/BaseFont" in font
+    }
+    assert not {f for f in fonts if "Helvetica" in f}, fonts  # nothing left in a standard font
+    assert {f.split("+")[-1] for f in fonts} == {"SourceSansPro-Regular", "SourceSansPro-Bold"}
+
+
+def test_html_sheet_and_svg_map_keep_every_character():
+    page = render_html(_world_sheet())
+    for name in WORLD_NAMES:
+        assert escape(name, quote=False) in page, name
+    svg = route_svg([HUB, (51.529, 6.94)], ["", "2"], 200, 150, title=WORLD_NAMES[0])
+    assert ET.fromstring(svg).find(f"{SVG_NS}title").text == WORLD_NAMES[0]  # type: ignore[union-attr]
 
 
 def _sample_sheet(lang: str = "de") -> RouteSheet:

@@ -235,3 +235,83 @@ def test_a_shop_shows_its_opening_hours_and_exceptions(
     ]
     assert body["address"]["city"] == "Bottrop"
     assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", body["created_at"])
+
+
+# --- German text: case folding and DIN 5007-1 order (bug 11) ----------------------------------
+
+
+@pytest.fixture()
+def german_shops(
+    make_merchant: Callable[..., Merchant], make_offer: Callable[..., Offer]
+) -> dict[str, Merchant]:
+    """Shops and offers whose names differ only by case, umlauts and ß."""
+    shops = {
+        "cobbler": make_merchant(name="Schuh-Express", description="Neue Absätze und Sohlen"),
+        "tailor": make_merchant(
+            name="Änderungsschneiderei Yılmaz", description="Reißverschlüsse und Säume"
+        ),
+        "bikes": make_merchant(name="Zweirad Kruse", description="An der Gladbecker Straße"),
+        "books": make_merchant(name="Bücherstube Öztürk", description="Hauptstrasse 12"),
+        "oil": make_merchant(name="Ölmühle"),
+        "fruit": make_merchant(name="Obstgarten"),
+        "optician": make_merchant(name="Optik Ubbing"),
+        "bakery": make_merchant(name="Bäckerei"),
+        "baker2": make_merchant(name="Backstube"),
+        "pharmacy": make_merchant(name="Apotheke am Markt"),
+    }
+    make_offer(shops["cobbler"], title="Neue Absätze")
+    make_offer(shops["tailor"], title="Änderung Hosensaum")
+    make_offer(shops["bikes"], title="Zubehör")
+    make_offer(shops["oil"], title="Ölwechsel")
+    make_offer(shops["fruit"], title="Obstkiste")
+    return shops
+
+
+def test_text_search_folds_case_umlauts_and_sharp_s_alike_everywhere(
+    client: FlaskClient, german_shops: dict[str, Merchant]
+) -> None:
+    for q in ("absätze", "ABSÄTZE", "Absätze", "absatze", "ABSATZE", "absaetze", "ABSAETZE"):
+        assert _names(client.get(f"/api/v1/offers?q={q}")) == ["Neue Absätze"], q
+        assert _names(client.get(f"/api/v1/merchants?q={q}")) == ["Schuh-Express"], q
+    for q in ("STRASSE", "strasse", "straße", "STRAẞE"):
+        assert _names(client.get(f"/api/v1/merchants?q={q}")) == [
+            "Bücherstube Öztürk",
+            "Zweirad Kruse",
+        ], q
+    for q in ("REISSVERSCHLUSS", "reißverschluss", "yilmaz", "YILMAZ", "Yılmaz", "änderung"):
+        assert _names(client.get(f"/api/v1/merchants?q={q}")) == ["Änderungsschneiderei Yılmaz"], q
+    # an offer is found through its shop's name, folded the same way
+    assert _names(client.get("/api/v1/offers?q=ÖZTÜRK")) == []  # the bookshop lists nothing
+    assert _names(client.get("/api/v1/offers?q=OLMUHLE")) == ["Ölwechsel"]
+    assert _names(client.get("/api/v1/offers?q=oelmuehle")) == ["Ölwechsel"]
+    assert _names(client.get("/api/v1/offers?q=zubehoer")) == ["Zubehör"]
+    # folding does not make everything match: a different word stays different
+    assert _names(client.get("/api/v1/merchants?q=straßen")) == []
+    assert client.get("/api/v1/merchants?q=ÄNDERUNG").get_json()["total"] == 1
+
+
+def test_names_sort_in_german_dictionary_order_with_umlauts_among_their_letters(
+    client: FlaskClient, german_shops: dict[str, Merchant]
+) -> None:
+    expected = [
+        "Änderungsschneiderei Yılmaz",
+        "Apotheke am Markt",
+        "Bäckerei",
+        "Backstube",
+        "Bücherstube Öztürk",
+        "Obstgarten",
+        "Ölmühle",
+        "Optik Ubbing",
+        "Schuh-Express",
+        "Zweirad Kruse",
+    ]
+    assert _names(client.get("/api/v1/merchants?sort=name&limit=100")) == expected
+    assert _names(client.get("/api/v1/merchants?limit=100")) == expected  # name is the default
+    assert _names(client.get("/api/v1/merchants?sort=-name&limit=100")) == expected[::-1]
+    assert _names(client.get("/api/v1/merchants?sort=name&limit=2&offset=5")) == [
+        "Obstgarten",
+        "Ölmühle",
+    ]
+    offers = ["Änderung Hosensaum", "Neue Absätze", "Obstkiste", "Ölwechsel", "Zubehör"]
+    assert _names(client.get("/api/v1/offers?sort=name")) == offers
+    assert _names(client.get("/api/v1/offers?sort=-name")) == offers[::-1]

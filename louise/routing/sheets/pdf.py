@@ -1,10 +1,19 @@
 """The route sheet as a PDF (ReportLab): A4 landscape, the same header, map and stop table
-as the HTML page. Only ReportLab's built-in Helvetica is used, which covers German
-(cp1252); anything outside it is replaced so that no glyph prints as a black box."""
+as the HTML page.
+
+The text is set in Source Sans Pro, embedded from the ``font-source-sans-pro`` package (SIL
+Open Font License 1.1): ReportLab's built-in Helvetica only knows cp1252 and printed the demo's
+tailor "Yılmaz" as "Y?lmaz". The font covers Latin with all its European accents (Turkish,
+Polish, Czech, …), Greek and Cyrillic; a character it lacks (Chinese, emoji) is replaced so
+that no glyph prints as an empty box. No italics: the package's italic lacks Greek and
+Cyrillic, so notes are set apart by colour instead."""
 
 from __future__ import annotations
 
 import io
+import unicodedata
+from functools import cache
+from importlib.resources import files
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -13,6 +22,8 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from louise.routing.sheets import svgmap
@@ -25,28 +36,55 @@ MAP_W, MAP_H = 330.0, 215.0
 # Nr, time, task, address, contact, parcel, locker, signature (sum = page width - margins)
 COLUMNS = (26.0, 62.0, 132.0, 178.0, 100.0, 78.0, 70.0, 0.0)
 
-_BASE = ParagraphStyle("cell", fontName="Helvetica", fontSize=8.5, leading=10.5)
-_BOLD = ParagraphStyle("bold", parent=_BASE, fontName="Helvetica-Bold")
-_SEQ = ParagraphStyle("seq", parent=_BOLD, fontSize=11, leading=13, alignment=1)
-_HEAD = ParagraphStyle("head", parent=_BOLD, fontSize=8.5)
-_TITLE = ParagraphStyle("title", parent=_BOLD, fontSize=18, leading=22, spaceAfter=6)
-_FACT = ParagraphStyle("fact", parent=_BASE, fontSize=11, leading=15)
-_SMALL = ParagraphStyle("small", parent=_BASE, fontSize=7.5, leading=9, textColor=colors.grey)
+FONT = "SourceSansPro"
+FONT_BOLD = "SourceSansPro-Bold"
+_FONT_FILES = {FONT: "SourceSansPro-Regular.ttf", FONT_BOLD: "SourceSansPro-Bold.ttf"}
+NOTE_COLOUR = "#374151"
 
-_REPLACEMENTS = {"→": "->", "←": "<-", "✓": "x", "≈": "~", "−": "-", "\u00a0": " "}
+_BASE = ParagraphStyle("cell", fontName=FONT, fontSize=9, leading=10.5)
+_BOLD = ParagraphStyle("bold", parent=_BASE, fontName=FONT_BOLD)
+_SEQ = ParagraphStyle("seq", parent=_BOLD, fontSize=11.5, leading=13, alignment=1)
+_HEAD = ParagraphStyle("head", parent=_BOLD, fontSize=9)
+_TITLE = ParagraphStyle("title", parent=_BOLD, fontSize=19, leading=22, spaceAfter=6)
+_FACT = ParagraphStyle("fact", parent=_BASE, fontSize=11.5, leading=15)
+_SMALL = ParagraphStyle("small", parent=_BASE, fontSize=8, leading=9, textColor=colors.grey)
+
+# Stand-ins for characters the font lacks; anything else it lacks becomes "?".
+_REPLACEMENTS = {"\u2009": " ", "\u202f": " ", "\u200a": " ", "→": "->", "←": "<-", "✓": "x"}
+
+
+@cache
+def printable() -> frozenset[int]:
+    """Register the embedded font with ReportLab (once) and return the code points that both
+    its weights can print."""
+    folder = files("font_source_sans_pro") / "files"
+    faces = []
+    for name, filename in _FONT_FILES.items():
+        font = TTFont(name, str(folder / filename))
+        pdfmetrics.registerFont(font)
+        faces.append(frozenset(font.face.charToGlyph))
+    # <b> in Paragraph markup picks the bold face; the upright faces stand in for italics
+    pdfmetrics.registerFontFamily(
+        FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD
+    )
+    return faces[0] & faces[1]
 
 
 def plain_text(value: object | None) -> str:
-    """``value`` as text Helvetica can print (cp1252)."""
-    text = "" if value is None else str(value)
-    for bad, good in _REPLACEMENTS.items():
-        text = text.replace(bad, good)
-    return text.encode("cp1252", errors="replace").decode("cp1252")
+    """``value`` as text the embedded font can print: composed (NFC), with characters it
+    lacks replaced."""
+    text = unicodedata.normalize("NFC", "" if value is None else str(value))
+    known = printable()
+    return "".join(c if ord(c) in known or c in "\n\t" else _REPLACEMENTS.get(c, "?") for c in text)
 
 
 def pdf_text(value: object | None) -> str:
     """:func:`plain_text`, escaped for Paragraph markup."""
     return escape(plain_text(value))
+
+
+def _note(text: str) -> str:
+    return f'<font color="{NOTE_COLOUR}">{text}</font>'
 
 
 def map_drawing(sheet: RouteSheet, width: float = MAP_W, height: float = MAP_H) -> Drawing:
@@ -56,6 +94,7 @@ def map_drawing(sheet: RouteSheet, width: float = MAP_W, height: float = MAP_H) 
     ink = colors.HexColor(svgmap.INK)
     blue = colors.HexColor(svgmap.LINE_COLOUR)
     drawing = Drawing(width, height)
+    drawing.initialFontName = FONT  # else the renderer starts every map in Helvetica
     drawing.add(
         Rect(0, 0, width, height, fillColor=colors.HexColor("#f8fafc"), strokeColor=colors.grey)
     )
@@ -103,7 +142,7 @@ def map_drawing(sheet: RouteSheet, width: float = MAP_W, height: float = MAP_H) 
                 x,
                 y - 3,
                 plain_text(m.text),
-                fontName="Helvetica-Bold",
+                fontName=FONT_BOLD,
                 fontSize=8,
                 textAnchor="middle",
             )
@@ -116,7 +155,7 @@ def map_drawing(sheet: RouteSheet, width: float = MAP_W, height: float = MAP_H) 
             Line(x0 + geo.scale_px, y0, x0 + geo.scale_px, y0 + 4, strokeColor=ink, strokeWidth=1.2)
         )
         drawing.add(
-            String(x0 + geo.scale_px + 5, y0 - 1, geo.scale_label, fontName="Helvetica", fontSize=8)
+            String(x0 + geo.scale_px + 5, y0 - 1, geo.scale_label, fontName=FONT, fontSize=8)
         )
     return drawing
 
@@ -131,7 +170,7 @@ def _row(stop: SheetStop, t: dict[str, str]) -> list[object]:
         task.append(f"{pdf_text(t['for'])} {pdf_text(stop.for_whom)}")
     address = [pdf_text(stop.address)]
     if stop.access_notes:
-        address.append(f"<i>{pdf_text(stop.access_notes)}</i>")
+        address.append(_note(pdf_text(stop.access_notes)))
     parcel = [f"<b>{pdf_text(stop.booking_code)}</b>" if stop.booking_code else ""]
     if stop.parcel_size:
         parcel.append(f"{pdf_text(t['size'])} {pdf_text(stop.parcel_size)}")
@@ -141,7 +180,7 @@ def _row(stop: SheetStop, t: dict[str, str]) -> list[object]:
     if stop.pin:
         locker.append(f"{pdf_text(t['pin'])} <b>{pdf_text(stop.pin)}</b>")
     elif stop.pin_hidden:
-        locker.append(f"{pdf_text(t['pin'])}: <i>{pdf_text(t['pin_hidden'])}</i>")
+        locker.append(f"{pdf_text(t['pin'])}: {_note(pdf_text(t['pin_hidden']))}")
     return [
         Paragraph(str(stop.seq), _SEQ),
         _cell([pdf_text(stop.time_window), pdf_text(stop.type_label)]),
@@ -156,6 +195,7 @@ def _row(stop: SheetStop, t: dict[str, str]) -> list[object]:
 
 def render_pdf(sheet: RouteSheet) -> bytes:
     """The sheet as PDF bytes in the sheet's language."""
+    printable()  # registers the font
     t = labels(sheet.lang)
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
@@ -168,6 +208,7 @@ def render_pdf(sheet: RouteSheet) -> bytes:
         title=plain_text(sheet.title),
         author="louise",
         lang=sheet.lang,
+        initialFontName=FONT,  # else every page starts in Helvetica
     )
     facts = [
         (t["courier"], sheet.courier_name),
@@ -183,7 +224,9 @@ def render_pdf(sheet: RouteSheet) -> bytes:
     right = [map_drawing(sheet), Paragraph(pdf_text(t["map_note"]), _SMALL)]
     usable = PAGE[0] - 2 * MARGIN
     header = Table([[left, right]], colWidths=[usable - MAP_W - 6, MAP_W + 6])
-    header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    header.setStyle(
+        TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), ("VALIGN", (0, 0), (-1, -1), "TOP")])
+    )
 
     heads = ("seq", "time", "task", "address", "contact", "parcel", "locker", "signature")
     rows: list[list[object]] = [[Paragraph(pdf_text(t[h]), _HEAD) for h in heads]]
@@ -192,6 +235,7 @@ def render_pdf(sheet: RouteSheet) -> bytes:
     widths[-1] = usable - sum(COLUMNS)
     table = Table(rows, colWidths=widths, repeatRows=1)
     style = [
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
         ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#9ca3af")),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e5e7eb")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -209,7 +253,7 @@ def render_pdf(sheet: RouteSheet) -> bytes:
     def footer(canvas: Any, document: Any) -> None:
         page = canvas.getPageNumber()
         canvas.saveState()
-        canvas.setFont("Helvetica", 7)
+        canvas.setFont(FONT, 7)
         canvas.drawRightString(
             PAGE[0] - MARGIN,
             MARGIN / 2,
