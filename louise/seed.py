@@ -585,13 +585,12 @@ def _note_open_bookings(
     session: Session, limit: int, residents: list[_Resident], summary: DemoSummary
 ) -> None:
     """Print next to each resident how many of the day's open bookings they hold already."""
-    held = dict(
-        session.execute(
-            select(Booking.customer_id, func.count())
-            .where(Booking.customer_id.in_([r.user.id for r in residents]))
-            .group_by(Booking.customer_id)
-        ).all()
-    )
+    rows = session.execute(
+        select(Booking.customer_id, func.count())
+        .where(Booking.customer_id.in_([r.user.id for r in residents]))
+        .group_by(Booking.customer_id)
+    ).all()
+    held: dict[int, int] = {customer_id: count for customer_id, count in rows}
     by_email = {r.user.email: held.get(r.user.id, 0) for r in residents}
     summary.logins = [
         replace(login, note=f"{login.note}; holds {by_email[login.email]} of {limit} bookings")
@@ -817,14 +816,14 @@ def _seed_bookings(
     reported, not hidden."""
     kinds = [kind for kind, n in BOOKING_MIX.items() for _ in range(n)]
     rng.shuffle(kinds)
-    first, others = residents[0], list(residents[1:])
+    walker, others = residents[0], list(residents[1:])
     rng.shuffle(others)
     windows = [w.code for w in ctx.policy.windows]
     evening = next(w.code for w in ctx.policy.windows if w.evening)
     day_windows = [w for w in windows if w != evening]
     counters = {"product": 0, "service": 0}
     for i, kind in enumerate(kinds):
-        resident = first if i == 0 else others[(i - 1) % len(others)]
+        resident = walker if i == 0 else others[(i - 1) % len(others)]
         offer = rng.choice(offers[kind])
         destination = DestinationType.DOOR
         if kind in counters:
