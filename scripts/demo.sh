@@ -110,7 +110,9 @@ main() {
   trap 'exit 143' TERM
   "$BIN/flask" --app wsgi:app send-notifications --every "$MAIL_EVERY" >"$OUT/sender.log" 2>&1 &
   DEMO_PIDS+=($!)
-  "$BIN/gunicorn" -w 2 -b "127.0.0.1:$PORT" --access-logfile - wsgi:app &
+  # no control socket: gunicorn's default one ($HOME/.gunicorn/gunicorn.ctl) is shared by every
+  # instance of the user, so two demos on two ports would take it from each other
+  "$BIN/gunicorn" -w 2 -b "127.0.0.1:$PORT" --no-control-socket --access-logfile - wsgi:app &
   DEMO_PIDS+=($!)
   wait "${DEMO_PIDS[1]}"
 }
