@@ -60,29 +60,28 @@ def send_notifications_command(batch: int, max_attempts: int, every: float | Non
     from louise.extensions import db
 
     config = current_app.config
-    failed = 0
-    while True:
-        try:
-            transport = transport_from_config(config)
-        except SenderConfigError as exc:
-            raise click.ClickException(str(exc)) from None
+    try:
+        transport = transport_from_config(config)
+    except SenderConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    where = config.get("MAIL_DIR") or f"smtp://{config.get('SMTP_HOST')}:{config.get('SMTP_PORT')}"
+    mail_from = config.get("MAIL_FROM") or "LOUISE Bottrop <noreply@louise.invalid>"
+
+    def one_run() -> int:
         report = send_pending(
             db.session(),
             transport,
             now(),
             batch=batch,
             max_attempts=max_attempts,
-            mail_from=config.get("MAIL_FROM") or "LOUISE Bottrop <noreply@louise.invalid>",
+            mail_from=mail_from,
             public_url=config.get("PUBLIC_URL"),
         )
-        failed = report.failed
-        where = (
-            config.get("MAIL_DIR") or f"smtp://{config.get('SMTP_HOST')}:{config.get('SMTP_PORT')}"
-        )
-        click.echo(
-            f"notifications: {report.sent} sent, {report.failed} failed, "
-            f"{report.skipped} without e-mail address (to {where})"
-        )
+        if every is None or report.sent or report.failed or report.skipped:
+            click.echo(
+                f"notifications: {report.sent} sent, {report.failed} failed, "
+                f"{report.skipped} without e-mail address (to {where})"
+            )
         for message_id, error in report.errors:
             click.echo(f"  failed #{message_id}: {error}", err=True)
         for item in report.not_sendable:
@@ -90,12 +89,26 @@ def send_notifications_command(batch: int, max_attempts: int, every: float | Non
                 f"  call {item.name or 'customer'} at {item.phone or 'unknown number'}: "
                 f"{item.template} (booking {item.booking_id}, message #{item.message_id})"
             )
-        if every is None:
-            break
-        db.session.remove()
-        time_module.sleep(every)
-    if failed:
-        raise SystemExit(1)
+        return report.failed
+
+    if every is None:
+        if one_run():
+            raise SystemExit(1)
+        return
+    # A worker (the demo runs one beside the server): a round that fails (e.g. the database
+    # busy for longer than its timeout) is reported and the next round tries again.
+    click.echo(f"sending the outbox every {every:g} s (to {where}); stop with Ctrl-C")
+    try:
+        while True:
+            try:
+                one_run()
+            except Exception as exc:  # keep the worker alive; the message stays queued
+                click.echo(f"notifications: this round failed, retrying: {exc}", err=True)
+                db.session.rollback()
+            db.session.remove()
+            time_module.sleep(every)
+    except KeyboardInterrupt:
+        click.echo("sender stopped")
 
 
 @click.command("remind-pickups")

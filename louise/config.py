@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,30 @@ def _env_float(name: str, default: float) -> float:
         raise ConfigError(f"{ENV_PREFIX}{name} must be a number, got {raw!r}") from exc
 
 
+CLOCK_EXAMPLE = "2026-12-01T10:00:00+01:00"
+
+
+@lru_cache(maxsize=8)
+def parse_clock(raw: str) -> datetime:
+    """``LOUISE_CLOCK``: an RFC 3339 instant with its offset, as UTC."""
+    try:
+        moment = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        moment = None
+    if moment is None or "T" not in raw or moment.tzinfo is None:
+        raise ConfigError(
+            f"{ENV_PREFIX}CLOCK must be a date and time with its UTC offset, "
+            f"e.g. {CLOCK_EXAMPLE}; got {raw!r}"
+        )
+    return moment.astimezone(UTC)
+
+
+def fixed_clock() -> datetime | None:
+    """The instant ``LOUISE_CLOCK`` fixes the clock at (a demo on a chosen day), or None."""
+    raw = _env("CLOCK")
+    return parse_clock(raw) if raw and raw.strip() else None
+
+
 def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the app configuration from defaults, the environment and explicit overrides.
 
@@ -81,6 +106,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "SERVICE_AREA_BBOX": _env("SERVICE_AREA_BBOX", "6.83,51.48,7.05,51.65"),
         "SERVICE_COUNTRY_CODES": _env("SERVICE_COUNTRY_CODES", "de"),
         "TIMEZONE": _env("TIMEZONE", "Europe/Berlin"),
+        # read by louise.clock on every call; here so that a bad value stops the start
+        "CLOCK": fixed_clock(),
         # service policy (bookings)
         "SAME_DAY_CUTOFF": _env("SAME_DAY_CUTOFF", "14:00"),
         "EVENING_WINDOW": _env("EVENING_WINDOW", "17:30-20:00"),

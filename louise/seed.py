@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 import click
@@ -36,6 +37,7 @@ from louise.bookings.models import (
     DestinationType,
     StopKind,
 )
+from louise.bookings.policy import ServicePolicy
 from louise.bookings.runtime import policy_from_config
 from louise.bookings.sender import queue_pickup_reminders
 from louise.bookings.service import (
@@ -67,6 +69,10 @@ CITY = "Bottrop"
 
 class DemoDataPresent(RuntimeError):
     """The database has demo data already (``flask seed --reset`` starts over)."""
+
+
+class DemoDayNotBookable(ValueError):
+    """The chosen demo day cannot be booked now (``flask seed --date``)."""
 
 
 @dataclass(frozen=True)
@@ -359,7 +365,7 @@ POINTS: tuple[
         | {"sun": [["08:00", "20:00"]]},
         15,
         {},
-        "Kiosk: Abholung mit Buchungscode am Tresen",
+        "Kiosk, am Tresen: Abgabe und Abholung mit der 6-stelligen Abhol-PIN",
     ),
     (
         "point",
@@ -370,7 +376,7 @@ POINTS: tuple[
         {d: [["06:00", "22:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
         20,
         {},
-        "Tankstellen-Shop, Regal hinter der Kasse",
+        "Tankstellen-Shop, Regal hinter der Kasse: Abgabe und Abholung mit der Abhol-PIN",
     ),
     (
         "point",
@@ -381,7 +387,7 @@ POINTS: tuple[
         {d: [["06:30", "21:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat")},
         10,
         {},
-        "Lotto- und Zeitschriftenladen",
+        "Lotto- und Zeitschriftenladen: Abgabe und Abholung mit der Abhol-PIN",
     ),
     (
         "locker",
@@ -392,7 +398,7 @@ POINTS: tuple[
         None,
         0,
         {"S": 12, "M": 8, "L": 4, "XL": 2},
-        "24/7, Eingang Bahnhofsvorplatz; Öffnen mit PIN",
+        "24/7, Eingang Bahnhofsvorplatz; das Fach öffnet die 6-stellige Abhol-PIN",
     ),
     (
         "locker",
@@ -403,7 +409,7 @@ POINTS: tuple[
         None,
         0,
         {"S": 10, "M": 6, "L": 4, "XL": 0},
-        "24/7, neben dem Busbahnhof; Öffnen mit PIN",
+        "24/7, neben dem Busbahnhof; das Fach öffnet die 6-stellige Abhol-PIN",
     ),
 )
 
@@ -501,14 +507,41 @@ def reset_demo_data(session: Session) -> None:
 # --- the seed ---------------------------------------------------------------------------------
 
 
-def seed_demo(session: Session, config: Mapping[str, Any], now: datetime) -> DemoSummary:
-    """Load the Bottrop demo into an empty database; bookings are for the next service day
-    after ``now``. Raises :class:`DemoDataPresent` when the demo admin exists already."""
+def demo_day(policy: ServicePolicy, now: datetime, day: date | None = None) -> date:
+    """The day the demo books and staffs: ``day``, or the next service day after ``now``.
+
+    Rule: the seed books every window of that day, and daytime windows close at the end of
+    the previous day, so the day is from tomorrow up to the booking horizon, and a service
+    day. Raises :class:`DemoDayNotBookable` otherwise."""
+    today = policy.local(now).date()
+    if day is None:
+        return policy.next_service_day(today, include=False)
+    first, last = today + timedelta(days=1), today + timedelta(days=policy.horizon_days)
+    if not first <= day <= last:
+        raise DemoDayNotBookable(
+            f"must be from {first.isoformat()} to {last.isoformat()} (tomorrow up to the "
+            f"booking horizon: the demo books the day's morning windows too), "
+            f"got {day.isoformat()}"
+        )
+    if not policy.is_service_day(day):
+        raise DemoDayNotBookable(
+            f"{day:%A %d.%m.%Y} is no service day (Sundays and public holidays are closed); "
+            f"the next one is {policy.next_service_day(day).isoformat()}"
+        )
+    return day
+
+
+def seed_demo(
+    session: Session, config: Mapping[str, Any], now: datetime, day: date | None = None
+) -> DemoSummary:
+    """Load the Bottrop demo into an empty database; bookings are for ``day`` (see
+    :func:`demo_day`; default the next service day after ``now``). Raises
+    :class:`DemoDataPresent` when the demo admin exists already."""
     if session.scalar(select(func.count()).select_from(User).where(User.email == ADMIN_EMAIL)):
         raise DemoDataPresent("The demo data is loaded already; use `flask seed --reset`.")
     rng = random.Random(SEED)
     ctx = demo_context(config)
-    day = ctx.policy.next_service_day(ctx.policy.local(now).date(), include=False)
+    day = demo_day(ctx.policy, now, day)
     summary = DemoSummary(service_day=day)
 
     admin = _create_admin(session)
@@ -544,7 +577,27 @@ def seed_demo(session: Session, config: Mapping[str, Any], now: datetime) -> Dem
     _seed_hotline(session, ctx, dispatcher, day, now, offers, summary)
     summary.reminders = queue_pickup_reminders(session, day, now)
     summary.bookings = session.scalar(select(func.count()).select_from(Booking)) or 0
+    _note_open_bookings(session, ctx.policy.max_open_bookings_per_day, residents, summary)
     return summary
+
+
+def _note_open_bookings(
+    session: Session, limit: int, residents: list[_Resident], summary: DemoSummary
+) -> None:
+    """Print next to each resident how many of the day's open bookings they hold already."""
+    rows = session.execute(
+        select(Booking.customer_id, func.count())
+        .where(Booking.customer_id.in_([r.user.id for r in residents]))
+        .group_by(Booking.customer_id)
+    ).all()
+    held: dict[int, int] = {customer_id: count for customer_id, count in rows}
+    by_email = {r.user.email: held.get(r.user.id, 0) for r in residents}
+    summary.logins = [
+        replace(login, note=f"{login.note}; holds {by_email[login.email]} of {limit} bookings")
+        if login.email in by_email
+        else login
+        for login in summary.logins
+    ]
 
 
 def _create_admin(session: Session) -> User:
@@ -756,19 +809,21 @@ def _seed_bookings(
     points: list[DeliveryPoint],
     summary: DemoSummary,
 ) -> None:
-    """Residents book for the service day: each at most three times (the per-day limit).
-    Products go to doors, Points and lockers; some round trips come back to a Point. A full
-    window is retried in the next one; what still fails is reported, not hidden."""
+    """Residents book for the service day: each at most three times (the per-day limit),
+    except the first printed one: she holds one booking, to follow, and can book two more
+    in the walk (docs/demo.md). Products go to doors, Points and lockers; some round trips
+    come back to a Point. A full window is retried in the next one; what still fails is
+    reported, not hidden."""
     kinds = [kind for kind, n in BOOKING_MIX.items() for _ in range(n)]
     rng.shuffle(kinds)
-    order = list(residents)
-    rng.shuffle(order)
+    walker, others = residents[0], list(residents[1:])
+    rng.shuffle(others)
     windows = [w.code for w in ctx.policy.windows]
     evening = next(w.code for w in ctx.policy.windows if w.evening)
     day_windows = [w for w in windows if w != evening]
     counters = {"product": 0, "service": 0}
     for i, kind in enumerate(kinds):
-        resident = order[i % len(order)]
+        resident = walker if i == 0 else others[(i - 1) % len(others)]
         offer = rng.choice(offers[kind])
         destination = DestinationType.DOOR
         if kind in counters:
@@ -859,28 +914,53 @@ def format_summary(summary: DemoSummary) -> str:
 
 @click.command("seed")
 @click.option("--reset", is_flag=True, help="Delete all data first, then load the demo.")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Book and staff this day (YYYY-MM-DD, from tomorrow up to the booking horizon); "
+    "default: the next service day.",
+)
+@click.option(
+    "--day-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the demo day (YYYY-MM-DD) into this file, for scripts (plan-day).",
+)
 @with_appcontext
-def seed_command(reset: bool) -> None:
+def seed_command(reset: bool, day: datetime | None, day_file: Path | None) -> None:
     """Load the Bottrop demo data (shops, offers, Points, fleet, residents, bookings)."""
     from louise.clock import now
     from louise.extensions import db
 
     session = db.session()
+    moment = now()
+    chosen = day.date() if day is not None else None
+    try:
+        # refuse a bad day before --reset deletes anything
+        demo_day(policy_from_config(current_app.config), moment, chosen)
+    except DemoDayNotBookable as exc:
+        raise click.ClickException(f"--date {exc}") from None
     if reset:
         reset_demo_data(session)
     try:
-        summary = seed_demo(session, current_app.config, now())
+        summary = seed_demo(session, current_app.config, moment, chosen)
     except DemoDataPresent as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(format_summary(summary))
+    if day_file is not None:
+        day_file.write_text(summary.service_day.isoformat() + "\n")
 
 
 __all__ = [
     "DEMO_PASSWORD",
     "DemoDataPresent",
+    "DemoDayNotBookable",
     "DemoSummary",
     "Login",
     "demo_context",
+    "demo_day",
     "format_summary",
     "reset_demo_data",
     "seed_command",

@@ -26,10 +26,19 @@ from louise.bookings.models import (
     LegPurpose,
     OutboxMessage,
 )
+from louise.bookings.policy import ServicePolicy
 from louise.fleet.models import Shift, Vehicle
 from louise.geo.geocoders import service_area_from_config
 from louise.merchants.models import Merchant, Offer
-from louise.seed import DemoDataPresent, format_summary, reset_demo_data, seed_demo
+from louise.seed import (
+    DemoDataPresent,
+    DemoDayNotBookable,
+    demo_day,
+    format_summary,
+    reset_demo_data,
+    seed_demo,
+)
+from tests.bookings.conftest import now  # noqa: F401
 
 #: Monday 23 November 2026, 10:00 in Bottrop: the demo books Tuesday.
 MONDAY_10 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -132,3 +141,130 @@ def test_seed_on_a_saturday_books_the_monday_and_is_deterministic(
     assert db_session.scalars(select(Booking)).first() is None
     seed_demo(db_session, app.config, SATURDAY_16)
     assert fingerprint() == first
+
+
+# --- the walk: the first printed resident books; a chosen day; the clock --------------------
+
+
+def _first_printed(summary_text: str, role: str) -> str:
+    """The e-mail of the first login of ``role`` in the printed summary."""
+    for line in summary_text.splitlines():
+        fields = line.split()
+        if fields[:1] == [role]:
+            return fields[1]
+    raise AssertionError(f"no {role} login printed")
+
+
+def test_the_first_printed_resident_can_book_on_the_demo_day(
+    app: Flask, db_session: Session, client: Any, now: Any
+) -> None:
+    summary = seed_demo(db_session, app.config, MONDAY_10)
+    email = _first_printed(format_summary(summary), "customer")
+    login = client.post("/api/v1/auth/login", json={"email": email, "password": "louise-demo"})
+    assert login.status_code == 200, login.json
+    headers = {"Authorization": f"Bearer {login.json['access_token']}"}
+    day = summary.service_day.isoformat()
+
+    offer = client.get("/api/v1/offers?q=Ruhrpott").json["items"][0]
+    slots = client.get(
+        "/api/v1/slots",
+        query_string={"date": day, "offer_id": offer["id"], "lat": 51.5237, "lon": 6.9352},
+    ).json["slots"]
+    window = next(s["window"] for s in slots if s["bookable"])
+    booked = client.post(
+        "/api/v1/bookings",
+        headers=headers,
+        json={
+            "offer_id": offer["id"],
+            "date": day,
+            "window": window,
+            "address": {
+                "street": "Hansastraße",
+                "house_number": "20",
+                "postcode": "46236",
+                "city": "Bottrop",
+            },
+        },
+    )
+    assert booked.status_code == 201, booked.json
+    mine = client.get(f"/api/v1/bookings?date={day}", headers=headers).json
+    assert mine["total"] <= 2  # room for one more after this one (3 open a day at most)
+
+
+def test_points_and_lockers_are_opened_with_the_pin_not_the_booking_code(
+    app: Flask, db_session: Session
+) -> None:
+    """Residents collect at a Point or locker with the 6-digit pickup PIN (docs/bookings.md);
+    the courier hands over there with the PIN too (docs/dispatch.md)."""
+    seed_demo(db_session, app.config, MONDAY_10)
+    notes = {p.name: p.access_notes for p in db_session.scalars(select(DeliveryPoint))}
+    assert len(notes) == 5
+    for name, text in notes.items():
+        assert "PIN" in text, name
+        assert "Buchungscode" not in text and "booking code" not in text.lower(), name
+
+
+def _seed_cli(app: Flask, *args: str) -> Any:
+    return app.test_cli_runner().invoke(args=["seed", *args])
+
+
+def test_seed_date_books_and_staffs_the_chosen_day(
+    app: Flask, db_session: Session, now: Any, tmp_path: Any
+) -> None:
+    day_file = tmp_path / "demo-day"
+    result = _seed_cli(app, "--date", "2026-11-26", "--day-file", str(day_file))
+    assert result.exit_code == 0, result.output
+    assert "Thursday 26.11.2026" in result.output
+    assert day_file.read_text() == "2026-11-26\n"
+    assert {s.day for s in db_session.scalars(select(Shift))} == {date(2026, 11, 26)}
+    legs = db_session.scalars(select(Leg)).all()
+    assert min(leg.day for leg in legs) == date(2026, 11, 26)
+    assert len(db_session.scalars(select(Booking)).all()) >= 40
+    assert "NOT booked" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("day", "why"),
+    [
+        ("2026-11-29", "Sunday 29.11.2026 is no service day"),
+        ("2026-11-23", "--date must be from 2026-11-24 to 2026-12-07"),  # today
+        ("2026-11-20", "--date must be from 2026-11-24 to 2026-12-07"),
+        ("2026-12-08", "--date must be from 2026-11-24 to 2026-12-07"),
+    ],
+)
+def test_seed_refuses_a_day_it_cannot_book(
+    app: Flask, db_session: Session, now: Any, day: str, why: str
+) -> None:
+    result = _seed_cli(app, "--date", day)
+    assert result.exit_code == 1
+    assert why in result.output
+    assert db_session.scalars(select(User)).first() is None
+
+
+def test_a_public_holiday_is_no_demo_day() -> None:
+    policy = ServicePolicy()
+    december_20 = datetime(2026, 12, 20, 11, 0, tzinfo=UTC)
+    with pytest.raises(DemoDayNotBookable, match=r"Friday 25\.12\.2026 is no service day"):
+        demo_day(policy, december_20, date(2026, 12, 25))
+    assert demo_day(policy, december_20, date(2026, 12, 28)) == date(2026, 12, 28)
+    # the day before Christmas Eve, after the cut-off: the 24th (a Thursday) is open
+    assert demo_day(policy, datetime(2026, 12, 23, 17, 0, tzinfo=UTC)) == date(2026, 12, 24)
+    assert demo_day(policy, datetime(2026, 12, 24, 17, 0, tzinfo=UTC)) == date(2026, 12, 28)
+
+
+def test_seed_date_must_be_a_date(app: Flask, db_session: Session, now: Any) -> None:
+    result = _seed_cli(app, "--date", "26.11.2026")
+    assert result.exit_code == 2
+    assert "--date" in result.output
+
+
+def test_seed_follows_the_fixed_clock(
+    app: Flask, db_session: Session, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """LOUISE_CLOCK on a Saturday after the cut-off: the demo books and staffs Monday."""
+    monkeypatch.setenv("LOUISE_CLOCK", "2026-11-28T16:00:00+01:00")
+    day_file = tmp_path / "demo-day"
+    result = _seed_cli(app, "--day-file", str(day_file))
+    assert result.exit_code == 0, result.output
+    assert day_file.read_text() == "2026-11-30\n"
+    assert {s.day for s in db_session.scalars(select(Shift))} == {date(2026, 11, 30)}

@@ -1,4 +1,4 @@
-"""The courier's day: their routes of today's published plan, and what happens at a stop.
+"""The courier's day: their routes of a day's published plan, and what happens at a stop.
 
 Rules:
 - a courier sees and changes only stops of routes that are theirs (``courier_id``) on a
@@ -212,8 +212,13 @@ def _require_courier(actor: User) -> None:
 
 def today(session: Session, actor: User, now: datetime, tz: ZoneInfo = BERLIN) -> CourierDay:
     """The actor's routes of today's (Europe/Berlin) published plan, stops in order."""
+    return routes_of_day(session, actor, now.astimezone(tz).date())
+
+
+def routes_of_day(session: Session, actor: User, day: date) -> CourierDay:
+    """The actor's routes of ``day``'s published plan, stops in order: any day, so that a
+    courier can read tomorrow's route tonight. A day without a published plan has none."""
     _require_courier(actor)
-    day = now.astimezone(tz).date()
     plan = session.scalar(select(Plan).where(Plan.day == day, Plan.status == PlanStatus.PUBLISHED))
     if plan is None:
         return CourierDay(date=day, plan_id=None, routes=[])

@@ -1,4 +1,4 @@
-"""Couriers: today's routes and what happened at each stop; public tracking links."""
+"""Couriers: their routes of a day and what happened at each stop; public tracking links."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import ValidationError
+from marshmallow import INCLUDE, RAISE, ValidationError
 
 from louise import clock
 from louise.auth.guards import auth_required, current_user
@@ -19,7 +19,9 @@ from louise.extensions import db
 from louise.routing import courier, tracking
 from louise.routing.courier_schemas import (
     CourierDaySchema,
+    CourierRoutesQueryArgsSchema,
     CourierStopSchema,
+    CourierTodayQueryArgsSchema,
     StopCompleteSchema,
     StopFailSchema,
     StopFailureSchema,
@@ -93,10 +95,24 @@ def _proof_from_request() -> courier.Proof | None:
 @blp.route("/courier/today")
 class CourierToday(MethodView):
     @auth_required(blp, Role.COURIER)
+    @blp.arguments(CourierTodayQueryArgsSchema, location="query", unknown=INCLUDE)
     @blp.response(200, CourierDaySchema)
-    def get(self) -> Any:
+    @document_errors(blp, 422)
+    def get(self, _args: dict[str, Any]) -> Any:
         """My routes of today's published plan, with their stops in order."""
         return courier.today(db.session(), current_user(), clock.now())
+
+
+@blp.route("/courier/routes")
+class CourierRoutes(MethodView):
+    @auth_required(blp, Role.COURIER)
+    @blp.arguments(CourierRoutesQueryArgsSchema, location="query", unknown=RAISE)
+    @blp.response(200, CourierDaySchema)
+    @document_errors(blp, 422)
+    def get(self, args: dict[str, Any]) -> Any:
+        """My routes of a day's published plan (default today), with their stops in order."""
+        day = args.get("date") or get_context().policy.local(clock.now()).date()
+        return courier.routes_of_day(db.session(), current_user(), day)
 
 
 @blp.route("/courier/stops/<int:stop_id>/arrived")

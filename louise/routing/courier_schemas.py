@@ -63,6 +63,30 @@ class CourierDaySchema(Schema):
     routes = fields.List(fields.Nested(CourierRouteSchema))
 
 
+class CourierRoutesQueryArgsSchema(Schema):
+    date = fields.Date(
+        metadata={"description": "YYYY-MM-DD; default: today (Europe/Berlin)"},
+    )
+
+
+class CourierTodayQueryArgsSchema(Schema):
+    """No arguments: ``today`` is today. Another day is ``/courier/routes?date=``. Loaded with
+    ``unknown=INCLUDE`` so that any argument is refused here, with the way to another day."""
+
+    @validates_schema
+    def _no_arguments(self, data: dict[str, Any], **_: Any) -> None:
+        if data:
+            raise ValidationError(
+                {
+                    name: [
+                        "Unknown field. For another day use "
+                        "GET /api/v1/courier/routes?date=YYYY-MM-DD."
+                    ]
+                    for name in data
+                }
+            )
+
+
 class StopCompleteSchema(Schema):
     """JSON proof; a photo or signature comes as multipart/form-data instead."""
 
