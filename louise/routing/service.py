@@ -491,5 +491,14 @@ def eta_window(stop: PlanStop) -> tuple[datetime, datetime]:
     """The window told to residents and printed for couriers: the stop's ETA ± 15 minutes.
 
     The one source of that time: the publish message, the fallback message, the tracking
-    link and the route sheet all take it from here."""
-    return stop.eta - ETA_MARGIN, stop.eta + ETA_MARGIN
+    link and the route sheet all take it from here.
+
+    Rule: it stays inside the booked window (a resident who booked 17:30–20:00 is never told
+    17:17), except where the ETA itself lies outside it (a late route): then it is the plain
+    ETA ± 15 minutes, so the ETA is always inside what the resident is told."""
+    start, end = stop.eta - ETA_MARGIN, stop.eta + ETA_MARGIN
+    if stop.window_start is not None and stop.window_start <= stop.eta:
+        start = max(start, stop.window_start)
+    if stop.window_end is not None and stop.eta <= stop.window_end:
+        end = min(end, stop.window_end)
+    return start, end
