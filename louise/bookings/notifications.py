@@ -200,10 +200,15 @@ def day_words(day: date, lang: str, now: datetime | None) -> str:
         return "heute" if lang == "de" else "today"
     if today is not None and day == today + timedelta(days=1):
         return "morgen" if lang == "de" else "tomorrow"
+    return ("am " if lang == "de" else "on ") + format_day(lang, day)
+
+
+def format_day(lang: str, day: date) -> str:
+    """'Dienstag, 24.11.2026' / 'Tuesday, 24 November 2026' (mails and route sheets)."""
     weekday = _WEEKDAYS[lang][day.weekday()]
-    if lang == "de":
-        return f"am {weekday}, {day:%d.%m.%Y}"
-    return f"on {weekday}, {day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+    if lang == "en":
+        return f"{weekday}, {day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+    return f"{weekday}, {day:%d.%m.%Y}"
 
 
 def window_words(start: datetime, end: datetime, lang: str, now: datetime | None) -> str:

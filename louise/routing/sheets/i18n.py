@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Final, Literal
 
+from louise.bookings import notifications
+
 Lang = Literal["de", "en"]
 LANGS: Final[tuple[Lang, ...]] = ("de", "en")
 DEFAULT_LANG: Final[Lang] = "de"
@@ -94,25 +96,6 @@ _LABELS: Final[dict[Lang, dict[str, str]]] = {
     },
 }
 
-_WEEKDAYS: Final[dict[Lang, tuple[str, ...]]] = {
-    "de": ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-_MONTHS_EN: Final[tuple[str, ...]] = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
 
 def language(value: str | None) -> Lang:
     """``"de"`` unless ``value`` names English (``"en"``, ``"en-GB"`` …)."""
@@ -130,10 +113,7 @@ def labels(lang: Lang) -> dict[str, str]:
 
 
 def format_day(lang: Lang, day: date) -> str:
-    weekday = _WEEKDAYS[lang][day.weekday()]
-    if lang == "en":
-        return f"{weekday}, {day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
-    return f"{weekday}, {day:%d.%m.%Y}"
+    return notifications.format_day(lang, day)
 
 
 def format_km(lang: Lang, km: float) -> str:
