@@ -96,9 +96,8 @@ def _matches(q: str, digits: str, name: str, phone: str | None) -> bool:
     if matches(q, [name]):
         return True
     # Without its leading 0 the national number is also the tail of the +49 form.
-    return len(digits.lstrip("0")) >= MIN_PHONE_DIGITS and digits.lstrip("0") in national_digits(
-        phone
-    )
+    tail = digits.lstrip("0")
+    return len(tail) >= MIN_PHONE_DIGITS and tail in national_digits(phone)
 
 
 def find_customers(
