@@ -72,7 +72,7 @@ def send_notifications_command(batch: int, max_attempts: int, every: float | Non
         raise click.ClickException(str(exc)) from None
     sms = sms_transport_from_config(config)
     where = config.get("MAIL_DIR") or f"smtp://{config.get('SMTP_HOST')}:{config.get('SMTP_PORT')}"
-    where += f", SMS to {config['SMS_DIR']}" if config.get("SMS_DIR") else ", no SMS gateway"
+    sms_where = config.get("SMS_DIR") or "no gateway, not sent (LOUISE_SMS_DIR unset)"
     mail_from = config.get("MAIL_FROM") or "LOUISE Bottrop <noreply@louise.invalid>"
 
     def one_run() -> int:
@@ -89,7 +89,7 @@ def send_notifications_command(batch: int, max_attempts: int, every: float | Non
         if every is None or report.sent or report.failed or report.skipped:
             click.echo(
                 f"notifications: {report.sent} sent, {report.failed} failed, "
-                f"{report.skipped} not sendable (to {where})"
+                f"{report.skipped} not sendable (to {where}); SMS: {sms_where}"
             )
         for message_id, error in report.errors:
             click.echo(f"  failed #{message_id}: {error}", err=True)
@@ -107,7 +107,9 @@ def send_notifications_command(batch: int, max_attempts: int, every: float | Non
         return
     # A worker (the demo runs one beside the server): a round that fails (e.g. the database
     # busy for longer than its timeout) is reported and the next round tries again.
-    click.echo(f"sending the outbox every {every:g} s (to {where}); stop with Ctrl-C")
+    click.echo(
+        f"sending the outbox every {every:g} s (to {where}; SMS: {sms_where}); stop with Ctrl-C"
+    )
     try:
         while True:
             try:
