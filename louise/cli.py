@@ -54,8 +54,14 @@ def migrate_command() -> None:
 )
 @with_appcontext
 def send_notifications_command(batch: int, max_attempts: int, every: float | None) -> None:
-    """Deliver the notification outbox (LOUISE_MAIL_DIR: into a folder; else LOUISE_SMTP_HOST)."""
-    from louise.bookings.sender import SenderConfigError, send_pending, transport_from_config
+    """Deliver the notification outbox (LOUISE_MAIL_DIR: into a folder; else LOUISE_SMTP_HOST;
+    SMS into LOUISE_SMS_DIR, else not sent)."""
+    from louise.bookings.sender import (
+        SenderConfigError,
+        send_pending,
+        sms_transport_from_config,
+        transport_from_config,
+    )
     from louise.clock import now
     from louise.extensions import db
 
@@ -64,7 +70,9 @@ def send_notifications_command(batch: int, max_attempts: int, every: float | Non
         transport = transport_from_config(config)
     except SenderConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    sms = sms_transport_from_config(config)
     where = config.get("MAIL_DIR") or f"smtp://{config.get('SMTP_HOST')}:{config.get('SMTP_PORT')}"
+    sms_where = config.get("SMS_DIR") or "no gateway, not sent (LOUISE_SMS_DIR unset)"
     mail_from = config.get("MAIL_FROM") or "LOUISE Bottrop <noreply@louise.invalid>"
 
     def one_run() -> int:
@@ -76,18 +84,20 @@ def send_notifications_command(batch: int, max_attempts: int, every: float | Non
             max_attempts=max_attempts,
             mail_from=mail_from,
             public_url=config.get("PUBLIC_URL"),
+            sms=sms,
         )
         if every is None or report.sent or report.failed or report.skipped:
             click.echo(
                 f"notifications: {report.sent} sent, {report.failed} failed, "
-                f"{report.skipped} without e-mail address (to {where})"
+                f"{report.skipped} not sendable (to {where}); SMS: {sms_where}"
             )
         for message_id, error in report.errors:
             click.echo(f"  failed #{message_id}: {error}", err=True)
         for item in report.not_sendable:
             click.echo(
                 f"  call {item.name or 'customer'} at {item.phone or 'unknown number'}: "
-                f"{item.template} (booking {item.booking_id}, message #{item.message_id})"
+                f"{item.template} (booking {item.booking_id}, message #{item.message_id}; "
+                f"{item.reason})"
             )
         return report.failed
 
@@ -97,7 +107,9 @@ def send_notifications_command(batch: int, max_attempts: int, every: float | Non
         return
     # A worker (the demo runs one beside the server): a round that fails (e.g. the database
     # busy for longer than its timeout) is reported and the next round tries again.
-    click.echo(f"sending the outbox every {every:g} s (to {where}); stop with Ctrl-C")
+    click.echo(
+        f"sending the outbox every {every:g} s (to {where}; SMS: {sms_where}); stop with Ctrl-C"
+    )
     try:
         while True:
             try:

@@ -137,6 +137,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "SMTP_STARTTLS": _env_bool("SMTP_STARTTLS", False),
         "MAIL_FROM": _env("MAIL_FROM", "LOUISE Bottrop <noreply@louise.invalid>"),
         "MAIL_DIR": _env("MAIL_DIR"),
+        # No SMS gateway: an SMS is written as text into this folder, or (unset) not sent.
+        "SMS_DIR": _env("SMS_DIR"),
         # Where residents reach the service: the base of the tracking link in every mail.
         "PUBLIC_URL": _env("PUBLIC_URL") or f"http://127.0.0.1:{os.environ.get('PORT') or 5000}",
     }

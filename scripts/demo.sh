@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: a fresh SQLite database with the Bottrop demo for the next service day, planned
 # and published, then the API on http://127.0.0.1:${PORT:-5000} (gunicorn, 2 workers) and a
-# sender that delivers the outbox into demo-out/mail every ${MAIL_EVERY:-5} s while the demo
-# runs. Ctrl-C (or SIGTERM) stops both. The walk through it: docs/demo.md.
+# sender that delivers the outbox into demo-out/mail (and SMS, as text, into demo-out/sms) every
+# ${MAIL_EVERY:-5} s while the demo runs. Ctrl-C (or SIGTERM) stops both. The walk through it: docs/demo.md.
 #
 #   DEMO_DATE=2026-12-01   book, staff and plan that day (default: the next service day)
 #   LOUISE_CLOCK=2026-11-30T10:00:00+01:00   fix the clock (docs/configuration.md)
@@ -32,7 +32,7 @@ write_env() {
       echo "# The settings of the running demo (scripts/demo.sh). In a second shell:"
       echo "#   source $1 && $BIN/flask send-notifications"
       printf 'export FLASK_APP=%q\n' "$PWD/wsgi.py"
-      for name in LOUISE_ENV LOUISE_DATABASE_URL LOUISE_MAIL_DIR LOUISE_SECRET_KEY LOUISE_CLOCK; do
+      for name in LOUISE_ENV LOUISE_DATABASE_URL LOUISE_MAIL_DIR LOUISE_SMS_DIR LOUISE_SECRET_KEY LOUISE_CLOCK; do
         if [[ -n "${!name:-}" ]]; then printf 'export %s=%q\n' "$name" "${!name}"; fi
       done
     } >"$1"
@@ -60,6 +60,8 @@ main() {
   export LOUISE_ENV=demo
   export LOUISE_DATABASE_URL="sqlite:///$PWD/instance/demo.sqlite3"
   export LOUISE_MAIL_DIR="$OUT/mail"
+  # no SMS gateway: the hotline's SMS (tracking links) are written as text files
+  export LOUISE_SMS_DIR="$OUT/sms"
   # Random per demo run; exported so that every gunicorn worker signs and checks the same tokens.
   LOUISE_SECRET_KEY=$("$BIN/python" -c "import secrets; print(secrets.token_urlsafe(48))")
   export LOUISE_SECRET_KEY
@@ -68,8 +70,8 @@ main() {
 
   mkdir -p instance "$OUT"
   rm -f instance/demo.sqlite3 instance/demo.sqlite3-wal instance/demo.sqlite3-shm
-  rm -rf "$LOUISE_MAIL_DIR" "$OUT/demo-day"
-  mkdir -p "$LOUISE_MAIL_DIR"
+  rm -rf "$LOUISE_MAIL_DIR" "$LOUISE_SMS_DIR" "$OUT/demo-day"
+  mkdir -p "$LOUISE_MAIL_DIR" "$LOUISE_SMS_DIR"
   write_env "$OUT/demo.env"
 
   echo "== database: $LOUISE_DATABASE_URL"
@@ -93,6 +95,7 @@ main() {
   echo "  $(find "$LOUISE_MAIL_DIR" -name '*.eml' | wc -l | tr -d ' ') messages so far, e.g.:"
   list_files "$LOUISE_MAIL_DIR" 3 -name '*.eml'
   echo "  New messages arrive every ${MAIL_EVERY} s while the demo runs (log: $OUT/sender.log)."
+  echo "SMS folder (tracking links the hotline sends; one .sms.txt file each): $LOUISE_SMS_DIR"
   echo
   echo "Route sheets (HTML and PDF, one pair per route): $SHEETS_DIR"
   list_files "$SHEETS_DIR" 4

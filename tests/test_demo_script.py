@@ -145,6 +145,35 @@ def test_demo_serves_delivers_mail_while_running_and_stops_cleanly(project: Path
         )
         assert booking["code"] in next(iter(new)).read_text()
 
+        # the hotline books for a caller, reads the link back and sends it by SMS
+        status, staff = _call(
+            f"{base}/api/v1/auth/login",
+            {"email": "dispatch@louise.test", "password": "louise-demo"},
+        )
+        assert status == 200, staff
+        status, hotline = _call(
+            f"{base}/api/v1/bookings",
+            {
+                "offer_id": offer,
+                "date": day,
+                "window": window,
+                "address": {"lat": 51.5237, "lon": 6.9352},
+                "customer": {"name": "Erika Brandt", "phone": "02041 55 66 77"},
+            },
+            staff["access_token"],
+        )
+        assert status == 201, hotline
+        assert hotline["tracking_url"] == f"{base}/api/v1/track/{hotline['tracking_token']}"
+        status, sms = _call(
+            f"{base}/api/v1/bookings/{hotline['id']}/tracking-link",
+            {"phone": "0171 2233441"},
+            staff["access_token"],
+        )
+        assert status == 202, sms
+        sms_file = project / "demo-out" / "sms" / f"{sms['id']}-tracking_link.sms.txt"
+        _wait_for(sms_file.exists, 30, "the SMS file")
+        assert hotline["tracking_url"] in sms_file.read_text("utf-8")
+
         # the demo's settings, from a second shell in another folder
         elsewhere = project / "elsewhere"
         elsewhere.mkdir()
@@ -165,7 +194,7 @@ def test_demo_serves_delivers_mail_while_running_and_stops_cleanly(project: Path
             check=False,
         )
         assert second.returncode == 0, second.stderr
-        assert f"(to {mail})" in second.stdout
+        assert f"(to {mail}); SMS: {project / 'demo-out' / 'sms'}" in second.stdout
     finally:
         if demo.poll() is None:
             demo.send_signal(signal.SIGTERM)

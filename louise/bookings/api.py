@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request, url_for
+from flask import Response, current_app, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from louise import clock
 from louise.auth.guards import auth_required, current_user
 from louise.auth.models import Role, User
-from louise.bookings import customers, ics, idempotency, places, service
+from louise.bookings import customers, hotline, ics, idempotency, places, service
 from louise.bookings.models import Booking, BookingStatus, DestinationType
+from louise.bookings.notifications import tracking_link
 from louise.bookings.runtime import get_context
 from louise.bookings.schemas import (
     BookingCreateSchema,
@@ -27,6 +28,7 @@ from louise.bookings.schemas import (
     DistrictSchema,
     MerchantItemsQueryArgsSchema,
     MerchantItemsSchema,
+    OutboxMessageSchema,
     PointQueryArgsSchema,
     PointSchema,
     PointUpdateSchema,
@@ -36,6 +38,7 @@ from louise.bookings.schemas import (
     SlotListSchema,
     SlotQueryArgsSchema,
     StatusChangeSchema,
+    TrackingLinkSchema,
     UnservedLegSchema,
     UnservedQueryArgsSchema,
 )
@@ -58,7 +61,12 @@ STAFF = (Role.DISPATCHER, Role.ADMIN)
 
 
 def _mark_private(actor: User, booking: Booking) -> Booking:
+    """Whether this actor sees the PIN, the tracking token and the tracking link (see
+    ``may_see_pin``: the resident; dispatchers and admins for hotline bookings)."""
     booking.show_private = service.may_see_pin(actor, booking)  # type: ignore[attr-defined]
+    booking.tracking_url = tracking_link(  # type: ignore[attr-defined]
+        current_app.config["PUBLIC_URL"], booking.tracking_token
+    )
     return booking
 
 
@@ -256,6 +264,37 @@ class BookingCalendar(MethodView):
         response = Response(body, mimetype="text/calendar")
         response.headers["Content-Disposition"] = f'attachment; filename="{booking.code}.ics"'
         return response
+
+
+@blp.route("/bookings/<int:booking_id>/tracking-link")
+class BookingTrackingLink(MethodView):
+    @auth_required(blp, *STAFF)
+    @blp.arguments(TrackingLinkSchema)
+    @blp.response(202, OutboxMessageSchema, headers=LOCATION)
+    @document_errors(blp, 404, 409)
+    def post(self, data: dict[str, Any], booking_id: int) -> Any:
+        """Send a hotline caller their tracking link by e-mail or SMS (dispatchers, admins)."""
+        message = hotline.send_tracking_link(
+            db.session(),
+            current_user(),
+            booking_id,
+            clock.now(),
+            email=data.get("email"),
+            phone=data.get("phone"),
+        )
+        return created(
+            message, "bookings.BookingMessage", booking_id=booking_id, message_id=message.id
+        )
+
+
+@blp.route("/bookings/<int:booking_id>/messages/<int:message_id>")
+class BookingMessage(MethodView):
+    @auth_required(blp, *STAFF)
+    @blp.response(200, OutboxMessageSchema)
+    @document_errors(blp, 404)
+    def get(self, booking_id: int, message_id: int) -> Any:
+        """One message about a booking: queued, sent, or not sent and why (dispatchers, admins)."""
+        return hotline.get_message(db.session(), current_user(), booking_id, message_id)
 
 
 @blp.route("/bookings/<int:booking_id>/receive")

@@ -2,6 +2,9 @@
 
 Rules:
 - only dispatchers and admins look customers up;
+- names are found folded (case, accents, ``ß``/``ss`` and umlauts written out aside) and
+  listed in German dictionary order, the catalogue's rules (``louise.collation``), the same
+  on every database;
 - phone numbers are compared as digits in the national form: spaces, ``/``, ``-``, ``.``
   and brackets do not count, and ``+49`` or ``0049`` is the same as a leading ``0``;
 - a hotline booking naming a caller by name and phone reuses the customer with the same
@@ -13,14 +16,14 @@ Rules:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from louise.auth.models import Role, User
 from louise.bookings.models import Booking
+from louise.collation import matches, sort_key
 from louise.errors import Forbidden
 from louise.geo.models import Address
 
@@ -89,20 +92,37 @@ def saved_addresses(session: Session, customer_id: int) -> list[Address]:
     return [row[0] for row in rows]
 
 
+def _matches(q: str, digits: str, name: str, phone: str | None) -> bool:
+    if matches(q, [name]):
+        return True
+    # Without its leading 0 the national number is also the tail of the +49 form.
+    tail = digits.lstrip("0")
+    return len(tail) >= MIN_PHONE_DIGITS and tail in national_digits(phone)
+
+
 def find_customers(
     session: Session, actor: User, q: str, limit: int, offset: int
 ) -> tuple[list[CustomerCard], int]:
-    """Customers whose name contains ``q`` or whose phone number contains its digits."""
+    """Customers whose name contains ``q`` or whose phone number contains its digits.
+
+    Names are compared folded and ordered by DIN 5007-1 (``louise.collation``, like the
+    catalogue), in Python over the customers' names and numbers, so that PostgreSQL and
+    SQLite give the same answer (SQLite's ``lower()`` folds only A–Z)."""
     _require_staff(actor)
-    matches = [func.lower(User.name).contains(q.strip().lower(), autoescape=True)]
     digits = national_digits(q)
-    if len(digits.lstrip("0")) >= MIN_PHONE_DIGITS:
-        matches.append(_phone_contains(digits))
-    query = select(User).where(User.role == Role.CUSTOMER, or_(*matches))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    users: Sequence[User] = session.scalars(
-        query.order_by(User.name, User.id).limit(limit).offset(offset)
+    rows = session.execute(
+        select(User.id, User.name, User.phone).where(User.role == Role.CUSTOMER)
     ).all()
+    found = sorted(
+        (
+            (sort_key(name), user_id)
+            for user_id, name, phone in rows
+            if _matches(q, digits, name, phone)
+        ),
+    )
+    ids = [user_id for _key, user_id in found[offset : offset + limit]]
+    by_id = {user.id: user for user in session.scalars(select(User).where(User.id.in_(ids)))}
+    users: list[User] = [by_id[user_id] for user_id in ids]
     return [
         CustomerCard(
             id=user.id,
@@ -114,7 +134,7 @@ def find_customers(
             addresses=saved_addresses(session, user.id),
         )
         for user in users
-    ], total
+    ], len(found)
 
 
 def known_caller(session: Session, name: str, phone: str) -> User | None:

@@ -68,6 +68,11 @@ class Channel(enum.StrEnum):
     HOTLINE = "hotline"
 
 
+class MessageChannel(enum.StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+
+
 class District(Base):
     """A part of the service area and the vehicle kinds that serve it. Areas are
     rectangles; where two overlap the lower ``priority`` number wins."""
@@ -267,7 +272,14 @@ class OutboxMessage(Base):
         ForeignKey("bookings.id", ondelete="SET NULL"), nullable=True, index=True
     )
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    # an e-mail address, or for an SMS the phone number as it was given
     recipient: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    channel: Mapped[MessageChannel] = mapped_column(
+        str_enum(MessageChannel, "message_channel"),
+        nullable=False,
+        default=MessageChannel.EMAIL,
+        server_default=MessageChannel.EMAIL.value,
+    )
     template: Mapped[str] = mapped_column(String(40), nullable=False)
     locale: Mapped[str] = mapped_column(String(5), nullable=False, default="de")
     context: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)

@@ -11,7 +11,8 @@ Rules:
 - the words follow the leg: a collection at the resident's door is "we collect", a delivery
   is "we bring"; nothing says a parcel is "on its way" before a courier has it;
 - every mail about a booking ends with its tracking link when the sender knows the public
-  address of the service (``LOUISE_PUBLIC_URL``).
+  address of the service (``LOUISE_PUBLIC_URL``); so does every SMS (``tracking_link``,
+  sent by the hotline on a caller's request).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from louise.bookings.models import Booking, OutboxMessage
+from louise.bookings.models import Booking, MessageChannel, OutboxMessage
 from louise.bookings.policy import BERLIN
 
 #: ``template`` or ``template.variant`` → locale → (subject, body). The greeting is part of
@@ -152,7 +153,21 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
             "Hello {name},\n\nyour booking {code} was cancelled.{reason_line}",
         ),
     },
+    "tracking_link": {
+        "de": (
+            "Sendungsverfolgung: {code}",
+            "Hallo {name},\n\nhier ist der Link, mit dem Sie Ihre Buchung {code} ({offer}) "
+            "verfolgen können.",
+        ),
+        "en": (
+            "Tracking: {code}",
+            "Hello {name},\n\nhere is the link to follow your booking {code} ({offer}).",
+        ),
+    },
 }
+
+#: Templates that are nothing without the tracking link: not sent when it is unknown.
+NEEDS_LINK = frozenset({"tracking_link"})
 
 #: Queued before these templates were split by leg: rendered with their successor.
 LEGACY = {"out_for_delivery": "delivery_planned"}
@@ -273,12 +288,10 @@ def iso_window(start: datetime, end: datetime) -> dict[str, str]:
     }
 
 
-def notify(session: Session, booking: Booking, template: str, **context: Any) -> OutboxMessage:
-    """Queue a message to the booking's customer (flush only; the caller commits)."""
+def _values(booking: Booking, template: str, context: dict[str, Any]) -> dict[str, Any]:
     base = LEGACY.get(template, template)
     if base not in TEMPLATES:
         raise KeyError(template)
-    customer = booking.customer
     values: dict[str, Any] = {
         "code": booking.code,
         "name": booking.contact_name,
@@ -287,13 +300,43 @@ def notify(session: Session, booking: Booking, template: str, **context: Any) ->
     values.update(
         {k: (v if isinstance(v, int | float | bool) else str(v)) for k, v in context.items()}
     )
+    return values
+
+
+def notify(session: Session, booking: Booking, template: str, **context: Any) -> OutboxMessage:
+    """Queue a message to the booking's customer (flush only; the caller commits)."""
+    customer = booking.customer
     message = OutboxMessage(
         booking_id=booking.id,
         user_id=customer.id if customer is not None else booking.customer_id,
         recipient=customer.email if customer is not None else None,
+        channel=MessageChannel.EMAIL,
         template=template,
         locale=booking.locale,
-        context=values,
+        context=_values(booking, template, context),
+    )
+    session.add(message)
+    return message
+
+
+def notify_address(
+    session: Session,
+    booking: Booking,
+    template: str,
+    channel: MessageChannel,
+    recipient: str,
+    **context: Any,
+) -> OutboxMessage:
+    """Queue a message about a booking to an address given for it — an e-mail address or,
+    for an SMS, a phone number — instead of the customer's own (the hotline)."""
+    message = OutboxMessage(
+        booking_id=booking.id,
+        user_id=booking.customer_id,
+        recipient=recipient,
+        channel=channel,
+        template=template,
+        locale=booking.locale,
+        context=_values(booking, template, context),
     )
     session.add(message)
     return message

@@ -171,7 +171,11 @@ class BookingSchema(Schema):
     destination = fields.String(attribute="destination_type")
     point_id = fields.Integer(allow_none=True)
     pickup_pin = fields.Method(
-        "_pin", metadata={"description": "only for the resident (and the courier at the stop)"}
+        "_pin",
+        metadata={
+            "description": "only for the resident (and the courier at the stop); for a "
+            "hotline booking also for dispatchers and admins"
+        },
     )
     contact_name = fields.String()
     contact_phone = fields.String(allow_none=True)
@@ -182,7 +186,13 @@ class BookingSchema(Schema):
     weight_kg = fields.Float()
     return_due = fields.Date(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
-    tracking_token = fields.Method("_tracking")
+    tracking_token = fields.Method(
+        "_tracking", metadata={"description": "shown to whoever sees the pickup_pin"}
+    )
+    tracking_url = fields.Method(
+        "_tracking_url",
+        metadata={"description": "the public tracking link (no login), with tracking_token"},
+    )
     created_at = UtcDateTime()
     legs = fields.List(fields.Nested(LegSchema))
 
@@ -192,6 +202,11 @@ class BookingSchema(Schema):
 
     def _tracking(self, booking: Any) -> str | None:
         return booking.tracking_token if getattr(booking, "show_private", False) else None
+
+    def _tracking_url(self, booking: Any) -> str | None:
+        if not getattr(booking, "show_private", False):
+            return None
+        return getattr(booking, "tracking_url", None)
 
 
 class BookingQueryArgsSchema(PaginationArgsSchema):
@@ -374,3 +389,45 @@ class CustomerSchema(Schema):
         fields.Nested(SavedAddressSchema),
         metadata={"description": "addresses of their bookings, most recently used first"},
     )
+
+
+class TrackingLinkSchema(Schema):
+    email = fields.Email(
+        validate=validate.Length(max=254),
+        metadata={"description": "send the link by e-mail to this address"},
+    )
+    phone = fields.String(
+        validate=validate.Length(min=1, max=40),
+        metadata={
+            "description": "or by SMS to this number (7 to 15 digits; spaces, / - . ( ) and "
+            "a leading + allowed)",
+            "example": "0171 2233441",
+        },
+    )
+
+
+class OutboxMessageSchema(Schema):
+    id = fields.Integer()
+    booking_id = fields.Integer(allow_none=True)
+    template = fields.String()
+    channel = fields.String(metadata={"description": "email | sms"})
+    recipient = fields.String(allow_none=True)
+    status = fields.Method(
+        "_status",
+        metadata={
+            "description": "queued | failing (unsent; the sender retries, see last_error "
+            "and attempts) | sent | not_sent (settled without sending, e.g. no SMS "
+            "gateway: read the link out)"
+        },
+    )
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    created_at = UtcDateTime()
+    sent_at = UtcDateTime(allow_none=True)
+
+    def _status(self, message: Any) -> str:
+        if message.sent_at is None:
+            return "failing" if message.last_error else "queued"
+        if message.last_error and message.last_error.startswith("not sent"):
+            return "not_sent"
+        return "sent"

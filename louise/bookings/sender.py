@@ -13,8 +13,14 @@ Rules:
 - **No e-mail address** (hotline customers with only a phone): the message is *settled
   without sending*: ``sent_at`` is set and ``last_error`` starts with ``"not sent: no e-mail
   address"`` and names the phone number to call. It is never retried and is listed in the
-  report, so the hotline can call. (There is no SMS gateway; a real one would be another
-  ``Transport``.)
+  report, so the hotline can call.
+- **SMS** (``channel == "sms"``: the hotline sends a caller the tracking link): there is no
+  SMS gateway. With ``LOUISE_SMS_DIR`` set, each SMS is written as text into that folder
+  (``<id>-<template>.sms.txt``: ``To: <number>``, an empty line, the text with the link;
+  atomically, like the mail folder). Without it the SMS is settled without sending:
+  ``sent_at`` set, ``last_error`` "not sent: no SMS gateway: read the link out to <number>",
+  listed in the report, so the hotline reads the link out. A real gateway would be another
+  ``SmsTransport``.
 - Message states: unsent (``sent_at`` null, ``attempts < max``), delivered (``sent_at`` set,
   ``last_error`` null), not sendable (``sent_at`` set, ``last_error`` "not sent: …"), given
   up (``sent_at`` null, ``attempts >= max``).
@@ -49,12 +55,20 @@ from louise.bookings.models import (
     BookingStatus,
     Leg,
     LegStatus,
+    MessageChannel,
     OutboxMessage,
     StopKind,
 )
-from louise.bookings.notifications import iso_window, notify, render, tracking_link
+from louise.bookings.notifications import (
+    NEEDS_LINK,
+    iso_window,
+    notify,
+    render,
+    tracking_link,
+)
 
 NO_EMAIL_PREFIX = "not sent: no e-mail address"
+NO_SMS_GATEWAY_PREFIX = "not sent: no SMS gateway"
 MAX_ERROR_LENGTH = 500  # the column's length
 DEFAULT_FROM = "LOUISE Bottrop <noreply@louise.invalid>"
 
@@ -75,6 +89,20 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
+def _write_atomically(folder: Path, name: str, filename: str, data: bytes) -> None:
+    """Write ``folder/filename`` under a temporary name and rename it: a crash never leaves
+    half a file, and a resend of the same message replaces its file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, folder / filename)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 class DirectoryTransport:
     """Writes each message as ``<id>-<template>.eml`` into a folder (the demo's "mailbox").
 
@@ -85,19 +113,30 @@ class DirectoryTransport:
         self.path = Path(path)
 
     def send(self, message: EmailMessage, name: str) -> None:
-        self.path.mkdir(parents=True, exist_ok=True)
-        target = self.path / f"{name}.eml"
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}-", suffix=".tmp", dir=self.path)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(message.as_bytes())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        _write_atomically(self.path, name, f"{name}.eml", message.as_bytes())
 
     def close(self) -> None:
         return None
+
+
+class SmsTransport(Protocol):
+    """Hands one SMS over (a number and the text); raises on failure."""
+
+    def send(self, number: str, text: str, name: str) -> None: ...
+
+
+class SmsDirectoryTransport:
+    """Writes each SMS as ``<id>-<template>.sms.txt`` into a folder: UTF-8 text, the line
+    ``To: <number>``, an empty line, then the text with the link. There is no SMS gateway;
+    a real one would be another :class:`SmsTransport`. Written like
+    :class:`DirectoryTransport` (atomically; a resend replaces the file)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def send(self, number: str, text: str, name: str) -> None:
+        body = f"To: {number}\n\n{text}"
+        _write_atomically(self.path, name, f"{name}.sms.txt", body.encode("utf-8"))
 
 
 class SmtpTransport:
@@ -177,18 +216,28 @@ def transport_from_config(config: Mapping[str, Any]) -> Transport:
     )
 
 
+def sms_transport_from_config(config: Mapping[str, Any]) -> SmsTransport | None:
+    """``SMS_DIR`` → a folder of ``.sms.txt`` files; unset → ``None``: no SMS gateway, and
+    every SMS is settled as not sent for the hotline to read the link out."""
+    if config.get("SMS_DIR"):
+        return SmsDirectoryTransport(config["SMS_DIR"])
+    return None
+
+
 # --- sending ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class NotSendable:
-    """A message settled without sending: its customer has no e-mail address."""
+    """A message settled without sending: its customer has no e-mail address, or it is an SMS
+    and there is no SMS gateway. ``phone`` is the number for the hotline to call."""
 
     message_id: int
     booking_id: int | None
     template: str
     name: str
     phone: str | None
+    reason: str = "no e-mail address"
 
 
 @dataclass
@@ -265,6 +314,64 @@ def _tracking_url(session: Session, message: OutboxMessage, public_url: str | No
     return tracking_link(public_url, booking.tracking_token) if booking is not None else None
 
 
+def _link_for(session: Session, message: OutboxMessage, public_url: str | None) -> str | None:
+    url = _tracking_url(session, message, public_url)
+    if url is None and message.template in NEEDS_LINK:
+        raise SenderConfigError(
+            "this message is the tracking link: set LOUISE_PUBLIC_URL to send it"
+        )
+    return url
+
+
+def _failed(session: Session, message: OutboxMessage, exc: Exception, report: SendReport) -> None:
+    error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
+    message.attempts += 1
+    message.last_error = error
+    session.commit()
+    report.failed += 1
+    report.errors.append((message.id, error))
+
+
+def _sent(session: Session, message: OutboxMessage, now: datetime, report: SendReport) -> None:
+    message.sent_at = now
+    message.attempts += 1
+    message.last_error = None
+    session.commit()
+    report.sent += 1
+
+
+def _send_sms(
+    session: Session,
+    message: OutboxMessage,
+    sms: SmsTransport | None,
+    now: datetime,
+    public_url: str | None,
+    report: SendReport,
+) -> None:
+    number = message.recipient or ""
+    if sms is None:
+        name = str((message.context or {}).get("name") or "")
+        message.sent_at = now
+        message.last_error = f"{NO_SMS_GATEWAY_PREFIX}: read the link out to {number}"[
+            :MAX_ERROR_LENGTH
+        ]
+        session.commit()
+        report.not_sendable.append(
+            NotSendable(
+                message.id, message.booking_id, message.template, name, number, "no SMS gateway"
+            )
+        )
+        return
+    try:
+        link = _link_for(session, message, public_url)
+        _subject, text = render(message.template, message.locale, message.context or {}, now, link)
+        sms.send(number, text, f"{message.id}-{message.template}")
+    except Exception as exc:  # any failure of one message must not stop the batch
+        _failed(session, message, exc, report)
+        return
+    _sent(session, message, now, report)
+
+
 def send_pending(
     session: Session,
     transport: Transport,
@@ -273,13 +380,16 @@ def send_pending(
     max_attempts: int = 5,
     mail_from: str = DEFAULT_FROM,
     public_url: str | None = None,
+    sms: SmsTransport | None = None,
 ) -> SendReport:
     """Deliver up to ``batch`` unsent messages, oldest first, committing after each one.
 
     Rule: at-least-once delivery; a failed message keeps its place in the outbox with
     ``attempts`` + 1 and ``last_error``; messages without an e-mail recipient are settled as
     "not sent" with the phone number to call (see the module docstring). With
-    ``public_url`` every mail about a booking ends with its tracking link."""
+    ``public_url`` every mail and SMS about a booking ends with its tracking link. An SMS goes
+    to ``sms``; without it (no SMS gateway) it is settled as "not sent: no SMS gateway"
+    and listed in ``not_sendable``, so the hotline reads the link out."""
     report = SendReport()
     last_id = 0
     try:
@@ -288,6 +398,9 @@ def send_pending(
             if message is None:
                 break
             last_id = message.id
+            if message.channel == MessageChannel.SMS:
+                _send_sms(session, message, sms, now, public_url, report)
+                continue
             if not message.recipient:
                 name, phone = _phone_of(session, message)
                 message.sent_at = now
@@ -301,22 +414,13 @@ def send_pending(
                 continue
             try:
                 email = build_email(
-                    message, mail_from, now, _tracking_url(session, message, public_url)
+                    message, mail_from, now, _link_for(session, message, public_url)
                 )
                 transport.send(email, f"{message.id}-{message.template}")
             except Exception as exc:  # any failure of one message must not stop the batch
-                error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
-                message.attempts += 1
-                message.last_error = error
-                session.commit()
-                report.failed += 1
-                report.errors.append((message.id, error))
+                _failed(session, message, exc, report)
                 continue
-            message.sent_at = now
-            message.attempts += 1
-            message.last_error = None
-            session.commit()
-            report.sent += 1
+            _sent(session, message, now, report)
         session.commit()  # end the last read transaction (SQLite: release the write lock)
     finally:
         transport.close()
@@ -377,14 +481,18 @@ def queue_pickup_reminders(session: Session, day: date, now: datetime) -> int:
 
 __all__ = [
     "NO_EMAIL_PREFIX",
+    "NO_SMS_GATEWAY_PREFIX",
     "DirectoryTransport",
     "NotSendable",
     "SendReport",
     "SenderConfigError",
+    "SmsDirectoryTransport",
+    "SmsTransport",
     "SmtpTransport",
     "Transport",
     "build_email",
     "queue_pickup_reminders",
     "send_pending",
+    "sms_transport_from_config",
     "transport_from_config",
 ]

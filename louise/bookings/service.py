@@ -978,7 +978,11 @@ def can_see(session: Session, actor: User, booking: Booking) -> bool:
 
 
 def may_see_pin(actor: User, booking: Booking) -> bool:
-    """The pickup PIN is for the resident and the courier at that stop only."""
+    """The pickup PIN and the tracking token are for the resident and the courier at that
+    stop only — and, for a hotline booking, for dispatchers and admins, who read them out to
+    a caller without the app."""
+    if actor.role in (Role.DISPATCHER, Role.ADMIN):
+        return booking.channel == Channel.HOTLINE
     if actor.role == Role.CUSTOMER:
         return booking.customer_id == actor.id
     if actor.role == Role.COURIER:

@@ -112,3 +112,45 @@ def test_booking_again_reuses_a_saved_address_of_the_customer(book, offers, auth
     assert again.status_code == 201, again.json
     assert again.json["address_label"] == first.json["address_label"]
     assert (again.json["lat"], again.json["lon"]) == (HOME["lat"], HOME["lon"])
+
+
+def test_names_are_found_folded_like_the_catalogue_on_every_database(
+    client, auth_headers, make_user
+):
+    juergen = make_user(Role.CUSTOMER, name="Jürgen MÜLLER")
+    ilse = make_user(Role.CUSTOMER, name="Ilse Straßmann")
+    make_user(Role.CUSTOMER, name="Otto Anders")
+    dispatcher = auth_headers("dispatcher")
+
+    expected = {
+        "müller": [juergen.id],
+        "MÜLLER": [juergen.id],
+        "Mueller": [juergen.id],
+        "muller": [juergen.id],
+        "JÜRGEN": [juergen.id],
+        "jurgen m": [juergen.id],
+        "STRASSMANN": [ilse.id],
+        "straßm": [ilse.id],
+        "Strassmann": [ilse.id],
+    }
+    for q, ids in expected.items():
+        r = _search(client, dispatcher, q)
+        assert r.status_code == 200, r.json
+        assert [c["id"] for c in r.json["items"]] == ids, q
+        assert r.json["total"] == len(ids), q
+
+
+def test_found_customers_are_in_german_dictionary_order(client, auth_headers, make_user):
+    zacharias = make_user(Role.CUSTOMER, name="Zacharias Ahrens")
+    anne = make_user(Role.CUSTOMER, name="Änne Zweig")
+    anton = make_user(Role.CUSTOMER, name="anton Berg")
+    dispatcher = auth_headers("dispatcher")
+
+    r = _search(client, dispatcher, "N")
+
+    assert [c["name"] for c in r.json["items"]] == ["Änne Zweig", "anton Berg", "Zacharias Ahrens"]
+    assert [c["id"] for c in r.json["items"]] == [anne.id, anton.id, zacharias.id]
+    second_page = client.get(
+        "/api/v1/customers", query_string={"q": "n", "limit": 1, "offset": 1}, headers=dispatcher
+    ).json
+    assert ([c["id"] for c in second_page["items"]], second_page["total"]) == ([anton.id], 3)

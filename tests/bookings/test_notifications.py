@@ -151,7 +151,7 @@ def two_bookings(
 # --- templates ----------------------------------------------------------------------------
 
 
-def test_there_are_eight_templates_and_three_point_variants_in_german_and_english() -> None:
+def test_there_are_nine_templates_and_three_point_variants_in_german_and_english() -> None:
     assert set(TEMPLATES) == {
         "confirmation",
         "pickup_tomorrow",
@@ -164,6 +164,7 @@ def test_there_are_eight_templates_and_three_point_variants_in_german_and_englis
         "failed_attempt",
         "failed_attempt.point",
         "cancelled",
+        "tracking_link",
     }
     for variants in TEMPLATES.values():
         assert set(variants) >= {"de", "en"}

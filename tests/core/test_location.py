@@ -32,6 +32,9 @@ CREATING = {
     ),
     ("post", "/api/v1/merchants/{merchant_id}/offers"): "/api/v1/offers/{id}",
     ("post", "/api/v1/bookings"): "/api/v1/bookings/{id}",
+    ("post", "/api/v1/bookings/{booking_id}/tracking-link"): (
+        "/api/v1/bookings/{booking_id}/messages/{id}"
+    ),
     ("post", "/api/v1/points"): "/api/v1/points/{id}",
     ("post", "/api/v1/districts"): "/api/v1/districts/{id}",
     ("post", "/api/v1/vehicles"): "/api/v1/vehicles/{id}",
@@ -88,6 +91,19 @@ def _create(name, client, auth_headers, make_user, shop, offers, fleet) -> tuple
             "address": {"lat": HOMES[0][0], "lon": HOMES[0][1]},
         }
         return client.post(name, json=body, headers=auth_headers("customer")), {}
+    if name == "/api/v1/bookings/{booking_id}/tracking-link":
+        body = {
+            "offer_id": offers["product"].id,
+            "date": MONDAY.isoformat(),
+            "window": "evening",
+            "address": {"lat": HOMES[0][0], "lon": HOMES[0][1]},
+            "customer": {"name": "Erika Brandt", "phone": "02041 55 66 77"},
+        }
+        booking = client.post("/api/v1/bookings", json=body, headers=dispatcher)
+        assert booking.status_code == 201, booking.json
+        url = f"/api/v1/bookings/{booking.json['id']}/tracking-link"
+        answer = client.post(url, json={"phone": "0171 2233441"}, headers=dispatcher)
+        return answer, {"booking_id": booking.json["id"]}
     if name == "/api/v1/points":
         body = {
             "kind": "locker",
