@@ -1227,8 +1227,19 @@ def confirm_receipt(session: Session, actor: User, booking_id: int, now: datetim
     booking = _merchant_booking(session, actor, booking_id)
     if booking.kind == OfferKind.PRODUCT.value:
         raise InvalidState("A product delivery starts at the shop; there is nothing to receive.")
-    routes = on_route.board()
     collect = [leg for leg in booking.legs if leg.purpose == LegPurpose.COLLECT]
+    if all(leg.status == LegStatus.DELIVERED for leg in collect):
+        received = BookingStatus.AT_SHOP if booking.kind == OfferKind.SERVICE.value else None
+        if booking.status == received or (
+            booking.kind == OfferKind.COLLECTION.value and booking.status == BookingStatus.COMPLETED
+        ):
+            return booking  # received already: saying it twice (a double tap) changes nothing
+        if booking.status != BookingStatus.AT_SHOP:
+            raise InvalidState(
+                f"Booking {booking.code} was received already; it is {booking.status.value} now.",
+                fields={"status": [f"received already ({booking.status.value})"]},
+            )
+    routes = on_route.board()
     for leg in collect:
         if leg.status != LegStatus.PICKED_UP:
             continue

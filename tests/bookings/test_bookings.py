@@ -322,6 +322,31 @@ def test_merchant_receives_marks_ready_and_the_return_is_scheduled(
     assert moved.json["return_due"] == "2026-11-27"
 
 
+def test_receiving_twice_changes_nothing_and_after_ready_says_why(
+    book, offers, shop, make_user, auth_headers, client, now
+):
+    repair = book(make_user("customer"), offers["service"]).json
+    collection = book(make_user("customer"), offers["collection"]).json
+    merchant = auth_headers(shop.owner)
+    for created, status in ((repair, "at_shop"), (collection, "completed")):
+        first = client.post(f"/api/v1/bookings/{created['id']}/receive", headers=merchant)
+        assert first.status_code == 200 and first.json["status"] == status
+        # a double tap in the shop: the same answer, not a lifecycle error
+        again = client.post(f"/api/v1/bookings/{created['id']}/receive", headers=merchant)
+        assert again.status_code == 200 and again.json["status"] == status
+        history = client.get(f"/api/v1/bookings/{created['id']}/history", headers=merchant)
+        assert [h["to_status"] for h in history.json["items"]].count("at_shop") == 1
+    now(local(date(2026, 11, 25), 10))
+    assert (
+        client.post(f"/api/v1/bookings/{repair['id']}/ready", headers=merchant).status_code == 200
+    )
+    late = client.post(f"/api/v1/bookings/{repair['id']}/receive", headers=merchant)
+    assert late.status_code == 409
+    assert (
+        late.json["message"] == f"Booking {repair['code']} was received already; it is ready now."
+    )
+
+
 def test_merchant_rejects_with_a_reason_and_the_resident_is_told(
     book, offers, shop, make_user, auth_headers, client, db_session
 ):
