@@ -1,0 +1,549 @@
+"""PyVRP 0.14 as a seed engine: the relaxed problem, solved for a while, as louise routes.
+
+``seed_routes(problem, time_limit, seed)`` builds PyVRP's model of ``problem``, runs PyVRP's
+iterated local search for ``time_limit`` seconds and answers, per louise vehicle index, the
+visiting order as ``(kind, task id)`` keys (``kind``: ``job``, ``pickup``, ``delivery``) — what
+the OR-Tools model maps to its nodes for ``ReadAssignmentFromRoutes``. OR-Tools stays the
+model of record: it repairs what the relaxation got wrong and improves the plan.
+
+What PyVRP 0.14 cannot say is relaxed or approximated; ``SeedResult.relaxed`` lists what a
+problem actually needed:
+
+- ``breaks``: not modelled. A vehicle's shift end moves earlier by the length of its breaks,
+  so its route keeps room for them.
+- ``shipment_windows``: a pickup or delivery with several windows keeps its first one only (a
+  restriction). A job's several windows are exact: one client per window in a mutually
+  exclusive client group.
+- ``max_travel_time``, ``max_tasks``: dropped. ``max_distance``: exact where the vehicle's
+  arc costs are its distances, else dropped.
+- Skills are exact: one PyVRP profile per skill set, whose edges into and out of a task the
+  vehicle lacks the skills for cost more than leaving the task out.
+
+Numbers are the OR-Tools model's integers: travel divided by the speed factor and rounded up,
+setup + service rounded up (setup always counted), windows rounded inwards, amounts ×1000 in a
+dimension with fractions (rounded up, capacities down), arc costs rounded. So a route PyVRP
+finds feasible is feasible for OR-Tools too, up to the relaxed aspects. Tasks are optional
+with a prize above a vehicle's fixed cost and its travel, ×(1 + priority): serving comes first.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pyvrp
+from pyvrp.stop import MaxRuntime
+
+from louise.routing.matrix import MatrixProvider, with_matrices
+from louise.routing.problem import (
+    FloatMatrix,
+    Location,
+    Problem,
+    Task,
+    TimeWindow,
+    Vehicle,
+    capacity_of,
+    pad,
+)
+from louise.routing.solution import Reason, Route, Solution, Step, Summary, Unassigned
+
+TaskKey = tuple[str, int]  # ("job" | "pickup" | "delivery", task id)
+Objective = Literal["cost", "duration", "distance"]
+BIG_CAPACITY = 2**40
+
+
+def _ceil(x: float) -> int:
+    return math.ceil(x - 1e-9)
+
+
+def _floor(x: float) -> int:
+    return math.floor(x + 1e-9)
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    """PyVRP's plan for the relaxed problem, in louise's terms.
+
+    ``routes[i]`` is the visiting order of louise vehicle ``i`` (empty if unused). ``unserved``
+    were in the model but left out; ``excluded`` could not be in it (no vehicle with the skills
+    or the capacity), with the reason code. ``cost`` is travel plus fixed costs in the model's
+    integers; ``build_time`` and ``runtime`` are seconds (model, search).
+    """
+
+    routes: tuple[tuple[TaskKey, ...], ...]
+    cost: int
+    feasible: bool
+    build_time: float
+    runtime: float
+    iterations: int
+    relaxed: tuple[str, ...]
+    unserved: tuple[TaskKey, ...] = ()
+    excluded: Mapping[TaskKey, str] = field(default_factory=dict)
+
+    @property
+    def served(self) -> int:
+        return sum(len(r) for r in self.routes)
+
+
+@dataclass(frozen=True)
+class _Unit:
+    kind: str  # "job" or "shipment"
+    index: int
+    keys: tuple[TaskKey, ...]
+    load: tuple[float, ...]
+    skills: frozenset[int]
+    priority: int
+
+
+def _units(problem: Problem) -> list[_Unit]:
+    dims = problem.dimensions
+    units = []
+    for i, j in enumerate(problem.jobs):
+        peak = tuple(
+            max(d, p) for d, p in zip(pad(j.delivery, dims), pad(j.pickup, dims), strict=True)
+        )
+        units.append(_Unit("job", i, (("job", j.id),), peak, j.skills, j.priority))
+    for i, s in enumerate(problem.shipments):
+        keys = (("pickup", s.pickup.id), ("delivery", s.delivery.id))
+        units.append(_Unit("shipment", i, keys, pad(s.amount, dims), s.skills, s.priority))
+    return units
+
+
+def _exclusion(problem: Problem, unit: _Unit) -> str | None:
+    """Why no vehicle can carry the unit at all (skills, then capacity); None if one can."""
+    dims = problem.dimensions
+    skilled = [v for v in problem.vehicles if unit.skills <= v.skills]
+    if not skilled:
+        return str(Reason.NO_VEHICLE_WITH_SKILLS)
+    for v in skilled:
+        cap = capacity_of(v, dims)
+        if all(a <= c + 1e-9 for a, c in zip(unit.load, cap, strict=False)):
+            return None
+    return str(Reason.OVER_CAPACITY)
+
+
+class _Relaxed:
+    """The PyVRP 0.14 data for a problem, and the way back from its indices to louise's."""
+
+    def __init__(self, problem: Problem, objective: Objective) -> None:
+        self.problem = p = problem
+        dims = p.dimensions
+        self.relaxed: set[str] = set()
+        self.excluded: dict[TaskKey, str] = {}
+        self.units: list[_Unit] = []
+        for u in _units(p):
+            reason = _exclusion(p, u)
+            if reason is None:
+                self.units.append(u)
+            else:
+                self.excluded.update((k, reason) for k in u.keys)
+        amounts = [u.load for u in self.units] + [v.capacity for v in p.vehicles]
+        scale = [
+            1 if all(float(a[d]).is_integer() for a in amounts if len(a) > d) else 1000
+            for d in range(dims)
+        ]
+
+        def scaled(values: Sequence[float]) -> list[int]:
+            return [_ceil(a * s) for a, s in zip(pad(tuple(values), dims), scale, strict=True)]
+
+        # locations: the depots first, then one location per client and shipment step
+        self.src: list[int] = []  # the louise matrix row of each PyVRP location, -1: anywhere
+        coords: list[tuple[float, float]] = []
+        depot_of: dict[int, int] = {}
+
+        def depot(loc: Location | None) -> int:
+            row = -1 if loc is None or loc.index is None else loc.index
+            if row not in depot_of:
+                depot_of[row] = len(self.src)
+                self.src.append(row)
+                coords.append(loc.coordinates if loc and loc.coordinates else (0.0, 0.0))
+            return depot_of[row]
+
+        ends = [(depot(v.start), depot(v.end)) for v in p.vehicles]
+        n_depots = len(self.src)
+        loc_skills: list[frozenset[int]] = [frozenset()] * n_depots
+
+        def location(task: Task, skills: frozenset[int]) -> int:
+            assert task.location.index is not None
+            self.src.append(task.location.index)
+            coords.append(task.location.coordinates or (0.0, 0.0))
+            loc_skills.append(skills)
+            return len(self.src) - 1
+
+        worst = 0.0  # the costliest arc over all vehicles, for prizes
+        cost_cache: dict[tuple[str, float, float, float], FloatMatrix] = {}
+        for v in p.vehicles:
+            key = (v.profile, v.speed_factor, v.costs.per_hour, v.costs.per_km)
+            if key not in cost_cache:
+                cost_cache[key] = self._arc_costs(v, objective)
+                worst = max(worst, float(cost_cache[key].max(initial=0.0)))
+        max_fixed = max((v.costs.fixed for v in p.vehicles), default=0.0)
+        prize_base = _ceil(max_fixed) + 4 * _ceil(worst) + 1
+
+        clients: list[pyvrp.Client] = []
+        groups: list[pyvrp.ClientGroup] = []
+        shipments: list[pyvrp.Shipment] = []
+        self.client_key: list[TaskKey] = []
+        self.shipment_keys: list[tuple[TaskKey, TaskKey]] = []
+        max_prize = 0
+        for u in self.units:
+            prize = prize_base * (1 + u.priority)
+            max_prize = max(max_prize, prize)
+            if u.kind == "job":
+                j = p.jobs[u.index]
+                windows: Sequence[TimeWindow | None] = j.time_windows or (None,)
+                group = len(groups) if len(windows) > 1 else None
+                members = []
+                for w in windows:
+                    members.append(len(clients))
+                    clients.append(
+                        pyvrp.Client(
+                            location=location(j, u.skills),
+                            delivery=scaled(j.delivery),
+                            pickup=scaled(j.pickup),
+                            service_duration=_ceil(j.setup) + _ceil(j.service),
+                            **_window(w),
+                            prize=prize,
+                            required=False,
+                            group=group,
+                        )
+                    )
+                    self.client_key.append(("job", j.id))
+                if group is not None:
+                    groups.append(
+                        pyvrp.ClientGroup(members, required=False, mutually_exclusive=True)
+                    )
+            else:
+                s = p.shipments[u.index]
+                if len(s.pickup.time_windows) > 1 or len(s.delivery.time_windows) > 1:
+                    self.relaxed.add("shipment_windows")
+                pw = _window(s.pickup.time_windows[0] if s.pickup.time_windows else None)
+                dw = _window(s.delivery.time_windows[0] if s.delivery.time_windows else None)
+                shipments.append(
+                    pyvrp.Shipment(
+                        pickup_location=location(s.pickup, u.skills),
+                        delivery_location=location(s.delivery, u.skills),
+                        pickup_tw_early=pw["tw_early"],
+                        pickup_tw_late=pw["tw_late"],
+                        pickup_service_duration=_ceil(s.pickup.setup) + _ceil(s.pickup.service),
+                        delivery_tw_early=dw["tw_early"],
+                        delivery_tw_late=dw["tw_late"],
+                        delivery_service_duration=_ceil(s.delivery.setup)
+                        + _ceil(s.delivery.service),
+                        amount=scaled(s.amount),
+                        prize=prize,
+                        required=False,
+                    )
+                )
+                self.shipment_keys.append(u.keys)
+        prohibitive = max_prize + 1
+
+        # one PyVRP profile per (matrix, speed, costs, skills that matter)
+        needed = frozenset().union(*(u.skills for u in self.units))
+        rows = np.array(self.src)
+        known = rows >= 0
+        safe = np.where(known, rows, 0)
+
+        def sub(m: FloatMatrix) -> FloatMatrix:
+            out: FloatMatrix = np.asarray(m, dtype=np.float64)[np.ix_(safe, safe)]
+            out[~known, :] = 0.0
+            out[:, ~known] = 0.0
+            np.fill_diagonal(out, 0.0)
+            return out
+
+        profile_of: dict[tuple[object, ...], int] = {}
+        distance_matrices: list[np.ndarray] = []
+        duration_matrices: list[np.ndarray] = []
+        type_of: dict[tuple[object, ...], int] = {}
+        self.type_vehicles: list[list[int]] = []
+        vehicle_types: list[pyvrp.VehicleType] = []
+        for vi, v in enumerate(p.vehicles):
+            m = p.matrices[v.profile]
+            assert m.durations is not None
+            cost_key = (v.profile, v.speed_factor, v.costs.per_hour, v.costs.per_km)
+            skills = v.skills & needed
+            pkey = (*cost_key, skills)
+            if pkey not in profile_of:
+                profile_of[pkey] = len(distance_matrices)
+                dur = np.ceil(sub(m.durations) / v.speed_factor - 1e-9).astype(np.int64)
+                dist = np.rint(sub(cost_cache[cost_key])).astype(np.int64)
+                lacking = np.array([not s <= skills for s in loc_skills], dtype=bool)
+                dist[lacking, :] = prohibitive
+                dist[:, lacking] = prohibitive
+                np.fill_diagonal(dist, 0)
+                distance_matrices.append(dist)
+                duration_matrices.append(dur)
+            kw: dict[str, int] = {}
+            if v.time_window is not None:
+                kw["tw_early"] = _ceil(v.time_window.start)
+                late = _floor(v.time_window.end)
+                if v.breaks:
+                    late -= sum(_ceil(b.service) for b in v.breaks)
+                kw["tw_late"] = max(kw["tw_early"], late)
+            if v.breaks:
+                self.relaxed.add("breaks")
+            if v.max_tasks is not None:
+                self.relaxed.add("max_tasks")
+            if v.max_travel_time is not None:
+                self.relaxed.add("max_travel_time")
+            if v.max_distance is not None:
+                if self._cost_is_distance(v, cost_cache[cost_key]):
+                    kw["max_distance"] = _floor(v.max_distance)
+                else:
+                    self.relaxed.add("max_distance")
+            caps = [
+                min(_floor(c * s), BIG_CAPACITY) if math.isfinite(c) else BIG_CAPACITY
+                for c, s in zip(capacity_of(v, dims), scale, strict=True)
+            ]
+            tkey = (*ends[vi], tuple(caps), tuple(sorted(kw.items())), v.costs.fixed, pkey)
+            if tkey not in type_of:
+                type_of[tkey] = len(vehicle_types)
+                self.type_vehicles.append([])
+                vehicle_types.append(
+                    pyvrp.VehicleType(
+                        num_available=1,
+                        capacity=caps,
+                        start_depot=ends[vi][0],
+                        end_depot=ends[vi][1],
+                        fixed_cost=_ceil(v.costs.fixed),
+                        unit_distance_cost=1,
+                        unit_duration_cost=0,
+                        profile=profile_of[pkey],
+                        **kw,
+                    )
+                )
+            self.type_vehicles[type_of[tkey]].append(vi)
+        vehicle_types = [
+            vt.replace(num_available=len(vs))
+            for vt, vs in zip(vehicle_types, self.type_vehicles, strict=True)
+        ]
+        self.data = pyvrp.ProblemData(
+            locations=[pyvrp.Location(x=x, y=y) for x, y in coords],
+            clients=clients,
+            depots=[pyvrp.Depot(location=i) for i in range(n_depots)],
+            vehicle_types=vehicle_types,
+            distance_matrices=distance_matrices,
+            duration_matrices=duration_matrices,
+            groups=groups,
+            shipments=shipments,
+        )
+
+    def _arc_costs(self, v: Vehicle, objective: Objective) -> FloatMatrix:
+        """What one arc costs the vehicle, as in the OR-Tools model (float, matrix rows)."""
+        m = self.problem.matrices[v.profile]
+        assert m.durations is not None
+        travel: FloatMatrix = np.asarray(m.durations, dtype=np.float64) / v.speed_factor
+        metres = m.distances
+        if objective == "duration":
+            return travel
+        if objective == "distance":
+            return travel if metres is None else np.asarray(metres, dtype=np.float64)
+        if m.costs is not None:
+            return np.asarray(m.costs, dtype=np.float64)
+        cost = travel * (v.costs.per_hour / 3600.0)
+        if metres is not None and v.costs.per_km:
+            cost = cost + np.asarray(metres) * (v.costs.per_km / 1000.0)
+        return cost
+
+    def _cost_is_distance(self, v: Vehicle, cost: FloatMatrix) -> bool:
+        metres = self.problem.matrices[v.profile].distances
+        return metres is not None and bool(np.array_equal(np.rint(cost), np.rint(metres)))
+
+    def routes(self, solution: pyvrp.Solution) -> list[list[TaskKey]]:
+        """Per louise vehicle index, the visiting order of a PyVRP solution."""
+        out: list[list[TaskKey]] = [[] for _ in self.problem.vehicles]
+        pools = [list(vs) for vs in self.type_vehicles]
+        for route in solution.routes():
+            vi = pools[route.vehicle_type()].pop(0)
+            for act in route.schedule():
+                if act.is_depot():
+                    continue
+                if act.is_pickup():
+                    out[vi].append(self.shipment_keys[act.idx][0])
+                elif act.is_delivery():
+                    out[vi].append(self.shipment_keys[act.idx][1])
+                else:
+                    out[vi].append(self.client_key[act.idx])
+        return out
+
+
+def _window(w: TimeWindow | None) -> dict[str, int]:
+    if w is None:
+        return {"tw_early": 0, "tw_late": np.iinfo(np.int64).max}
+    return {"tw_early": _ceil(w.start), "tw_late": _floor(w.end)}
+
+
+def seed_routes(
+    problem: Problem,
+    time_limit: float,
+    seed: int = 0,
+    *,
+    objective: Objective = "cost",
+    matrix_provider: MatrixProvider | None = None,
+) -> SeedResult:
+    """PyVRP's plan for the relaxed ``problem`` after ``time_limit`` seconds of search."""
+    if not time_limit > 0:
+        raise ValueError("time_limit must be > 0")
+    t0 = time.monotonic()
+    problem = with_matrices(problem, matrix_provider)
+    model = _Relaxed(problem, objective)
+    built = time.monotonic()
+    empty: tuple[tuple[TaskKey, ...], ...] = tuple(() for _ in problem.vehicles)
+    if not model.units:
+        return SeedResult(
+            empty, 0, True, built - t0, 0.0, 0, tuple(sorted(model.relaxed)), (), model.excluded
+        )
+    result = pyvrp.solve(
+        model.data, MaxRuntime(time_limit), seed=seed, collect_stats=False, display=False
+    )
+    best = result.best
+    routes = model.routes(best)
+    served = {k for r in routes for k in r}
+    unserved = tuple(k for u in model.units for k in u.keys if k not in served)
+    return SeedResult(
+        routes=tuple(tuple(r) for r in routes),
+        cost=int(best.distance_cost() + best.fixed_vehicle_cost()),
+        feasible=bool(best.is_feasible()),
+        build_time=built - t0,
+        runtime=time.monotonic() - built,
+        iterations=int(result.num_iterations),
+        relaxed=tuple(sorted(model.relaxed)),
+        unserved=unserved,
+        excluded=model.excluded,
+    )
+
+
+def seed_to_solution(problem: Problem, seed: SeedResult) -> Solution:
+    """The seed's routes as a louise ``Solution``, timed by the validator's rules.
+
+    Every task starts as early as its windows allow; setup counts when the previous stop was
+    elsewhere. No breaks are placed, so a vehicle with breaks fails ``missing_break``: this is
+    for problems without breaks (and for measuring the seed), not a plan to hand out.
+    """
+    problem = with_matrices(problem)
+    dims = problem.dimensions
+    tasks: dict[TaskKey, Task] = {("job", j.id): j for j in problem.jobs}
+    amount: dict[TaskKey, tuple[float, ...]] = {}
+    for s in problem.shipments:
+        tasks[("pickup", s.pickup.id)] = s.pickup
+        tasks[("delivery", s.delivery.id)] = s.delivery
+        amount[("pickup", s.pickup.id)] = pad(s.amount, dims)
+        amount[("delivery", s.delivery.id)] = tuple(-a for a in pad(s.amount, dims))
+    routes = [
+        _timed_route(problem, v, keys, tasks, amount)
+        for v, keys in zip(problem.vehicles, seed.routes, strict=True)
+        if keys
+    ]
+    served = {k for r in seed.routes for k in r}
+    unassigned = [
+        Unassigned(
+            id=key[1],
+            type=key[0],
+            reason=seed.excluded.get(key, str(Reason.FLEET_SATURATED)),
+            location=t.location,
+            description=t.description,
+        )
+        for key, t in tasks.items()
+        if key not in served
+    ]
+    summary = Summary(
+        cost=sum(r.cost for r in routes),
+        routes=len(routes),
+        unassigned=len(unassigned),
+        duration=sum(r.duration for r in routes),
+        distance=sum(r.distance for r in routes),
+    )
+    return Solution(routes=tuple(routes), unassigned=tuple(unassigned), summary=summary)
+
+
+def _timed_route(
+    problem: Problem,
+    v: Vehicle,
+    keys: Sequence[TaskKey],
+    tasks: Mapping[TaskKey, Task],
+    amount: Mapping[TaskKey, tuple[float, ...]],
+) -> Route:
+    dims = problem.dimensions
+    m = problem.matrices[v.profile]
+    assert m.durations is not None
+    durations = np.asarray(m.durations) / v.speed_factor
+    distances = m.distances
+    load = [0.0] * dims
+    for k in keys:
+        if k[0] == "job":
+            for i, x in enumerate(pad(tasks[k].delivery, dims)):
+                load[i] += x
+    shift_start = v.time_window.start if v.time_window is not None else 0.0
+    steps: list[Step] = []
+    here = v.start.index if v.start is not None else None
+    if v.start is not None:
+        steps.append(Step(type="start", location=v.start, arrival=shift_start, load=tuple(load)))
+    free_at = shift_start
+    travel = metres = 0.0
+    prev_loc = here
+    for k in keys:
+        t = tasks[k]
+        target = t.location.index
+        assert target is not None
+        if here is None:  # an open start begins at its first task
+            here = prev_loc = target
+        leg = float(durations[here, target])
+        travel += leg
+        metres += float(distances[here, target]) if distances is not None else 0.0
+        arrival = free_at + leg
+        start = arrival
+        for w in t.time_windows:
+            if arrival <= w.end:
+                start = max(arrival, w.start)
+                break
+        setup = t.setup if target != prev_loc else 0.0
+        if k[0] == "job":
+            for i in range(dims):
+                load[i] += pad(t.pickup, dims)[i] - pad(t.delivery, dims)[i]
+        else:
+            for i, x in enumerate(amount[k]):
+                load[i] += x
+        steps.append(
+            Step(
+                type=k[0],
+                id=k[1],
+                location=t.location,
+                arrival=arrival,
+                duration=travel,
+                setup=setup,
+                service=t.service,
+                waiting_time=start - arrival,
+                load=tuple(load),
+                distance=metres,
+                description=t.description,
+            )
+        )
+        free_at = start + setup + t.service
+        here = prev_loc = target
+    if v.end is not None:
+        assert here is not None and v.end.index is not None
+        leg = float(durations[here, v.end.index])
+        travel += leg
+        metres += float(distances[here, v.end.index]) if distances is not None else 0.0
+        steps.append(
+            Step(
+                type="end",
+                location=v.end,
+                arrival=free_at + leg,
+                duration=travel,
+                load=tuple(load),
+                distance=metres,
+            )
+        )
+    return Route(
+        vehicle=v.id,
+        steps=tuple(steps),
+        cost=v.costs.fixed,
+        duration=travel,
+        distance=metres,
+        description=v.description,
+    )
