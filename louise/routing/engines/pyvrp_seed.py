@@ -32,7 +32,7 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pyvrp
@@ -54,6 +54,7 @@ from louise.routing.solution import Reason, Route, Solution, Step, Summary, Unas
 TaskKey = tuple[str, int]  # ("job" | "pickup" | "delivery", task id)
 Objective = Literal["cost", "duration", "distance"]
 BIG_CAPACITY = 2**40
+UNLIMITED = int(np.iinfo(np.int64).max)  # PyVRP's own default for open windows and limits
 
 
 def _ceil(x: float) -> int:
@@ -200,13 +201,15 @@ class _Relaxed:
                 members = []
                 for w in windows:
                     members.append(len(clients))
+                    early, late = _window(w)
                     clients.append(
                         pyvrp.Client(
                             location=location(j, u.skills),
                             delivery=scaled(j.delivery),
                             pickup=scaled(j.pickup),
                             service_duration=_ceil(j.setup) + _ceil(j.service),
-                            **_window(w),
+                            tw_early=early,
+                            tw_late=late,
                             prize=prize,
                             required=False,
                             group=group,
@@ -215,7 +218,7 @@ class _Relaxed:
                     self.client_key.append(("job", j.id))
                 if group is not None:
                     groups.append(
-                        pyvrp.ClientGroup(members, required=False, mutually_exclusive=True)
+                        pyvrp.ClientGroup(members, required=False)  # mutually exclusive in 0.14
                     )
             else:
                 s = p.shipments[u.index]
@@ -227,11 +230,11 @@ class _Relaxed:
                     pyvrp.Shipment(
                         pickup_location=location(s.pickup, u.skills),
                         delivery_location=location(s.delivery, u.skills),
-                        pickup_tw_early=pw["tw_early"],
-                        pickup_tw_late=pw["tw_late"],
+                        pickup_tw_early=pw[0],
+                        pickup_tw_late=pw[1],
                         pickup_service_duration=_ceil(s.pickup.setup) + _ceil(s.pickup.service),
-                        delivery_tw_early=dw["tw_early"],
-                        delivery_tw_late=dw["tw_late"],
+                        delivery_tw_early=dw[0],
+                        delivery_tw_late=dw[1],
                         delivery_service_duration=_ceil(s.delivery.setup)
                         + _ceil(s.delivery.service),
                         amount=scaled(s.amount),
@@ -239,7 +242,7 @@ class _Relaxed:
                         required=False,
                     )
                 )
-                self.shipment_keys.append(u.keys)
+                self.shipment_keys.append((("pickup", s.pickup.id), ("delivery", s.delivery.id)))
         prohibitive = max_prize + 1
 
         # one PyVRP profile per (matrix, speed, costs, skills that matter)
@@ -256,8 +259,8 @@ class _Relaxed:
             return out
 
         profile_of: dict[tuple[object, ...], int] = {}
-        distance_matrices: list[np.ndarray] = []
-        duration_matrices: list[np.ndarray] = []
+        distance_matrices: list[Any] = []  # int64 matrices (PyVRP's stubs say ndarray[int])
+        duration_matrices: list[Any] = []
         type_of: dict[tuple[object, ...], int] = {}
         self.type_vehicles: list[list[int]] = []
         vehicle_types: list[pyvrp.VehicleType] = []
@@ -277,13 +280,13 @@ class _Relaxed:
                 np.fill_diagonal(dist, 0)
                 distance_matrices.append(dist)
                 duration_matrices.append(dur)
-            kw: dict[str, int] = {}
+            early, late, max_distance = 0, UNLIMITED, UNLIMITED
             if v.time_window is not None:
-                kw["tw_early"] = _ceil(v.time_window.start)
+                early = _ceil(v.time_window.start)
                 late = _floor(v.time_window.end)
                 if v.breaks:
                     late -= sum(_ceil(b.service) for b in v.breaks)
-                kw["tw_late"] = max(kw["tw_early"], late)
+                late = max(early, late)
             if v.breaks:
                 self.relaxed.add("breaks")
             if v.max_tasks is not None:
@@ -292,14 +295,14 @@ class _Relaxed:
                 self.relaxed.add("max_travel_time")
             if v.max_distance is not None:
                 if self._cost_is_distance(v, cost_cache[cost_key]):
-                    kw["max_distance"] = _floor(v.max_distance)
+                    max_distance = _floor(v.max_distance)
                 else:
                     self.relaxed.add("max_distance")
             caps = [
                 min(_floor(c * s), BIG_CAPACITY) if math.isfinite(c) else BIG_CAPACITY
                 for c, s in zip(capacity_of(v, dims), scale, strict=True)
             ]
-            tkey = (*ends[vi], tuple(caps), tuple(sorted(kw.items())), v.costs.fixed, pkey)
+            tkey = (*ends[vi], tuple(caps), early, late, max_distance, v.costs.fixed, pkey)
             if tkey not in type_of:
                 type_of[tkey] = len(vehicle_types)
                 self.type_vehicles.append([])
@@ -313,7 +316,9 @@ class _Relaxed:
                         unit_distance_cost=1,
                         unit_duration_cost=0,
                         profile=profile_of[pkey],
-                        **kw,
+                        tw_early=early,
+                        tw_late=late,
+                        max_distance=max_distance,
                     )
                 )
             self.type_vehicles[type_of[tkey]].append(vi)
@@ -371,10 +376,10 @@ class _Relaxed:
         return out
 
 
-def _window(w: TimeWindow | None) -> dict[str, int]:
+def _window(w: TimeWindow | None) -> tuple[int, int]:
     if w is None:
-        return {"tw_early": 0, "tw_late": np.iinfo(np.int64).max}
-    return {"tw_early": _ceil(w.start), "tw_late": _floor(w.end)}
+        return 0, UNLIMITED
+    return _ceil(w.start), _floor(w.end)
 
 
 def seed_routes(
