@@ -217,3 +217,24 @@ def test_seed_without_tasks_to_plan_is_empty() -> None:
     assert seed.routes == ((), ())
     assert seed.served == 0
     assert len(seed.excluded) == 4
+
+
+def test_open_routes_and_coordinates_give_a_valid_plan() -> None:
+    station = Location.at(6.9286, 51.5236)
+    vehicles = [
+        Vehicle(id=1, start=station, capacity=(10,)),  # ends at its last stop
+        Vehicle(id=2, end=station, capacity=(10,)),  # starts at its first stop
+    ]
+    shipments = [
+        Shipment(
+            pickup=Task(id=i, location=Location.at(6.92 + i / 100, 51.52)),
+            delivery=Task(id=i, location=Location.at(6.93 + i / 100, 51.51)),
+            amount=(6,),
+        )
+        for i in range(4)
+    ]
+    p = Problem(vehicles=vehicles, shipments=shipments)
+    seed = seed_routes(p, 0.2)
+    assert seed.unserved == ()
+    report = validate(p, seed_to_solution(p, seed))
+    assert report.ok, str(report)
