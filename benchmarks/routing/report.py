@@ -31,17 +31,22 @@ def _gap(value: float, ref: float) -> float:
     return 100.0 * (value - ref) / ref if ref else 0.0
 
 
+SOLVERS = ("louise", "vroom", "pyvrp")
+LABEL = {"louise": "louise", "vroom": "VROOM -x5", "pyvrp": "PyVRP 0.14.1"}
+
+
+def solvers_in(rows: list[dict[str, Any]]) -> list[str]:
+    return [s for s in SOLVERS if f"{s}_vehicles" in rows[0]]
+
+
 def lilim_line(r: dict[str, Any]) -> str:
-    s = (
-        f"{r['instance']:>10}  BKS {r['bks_vehicles']:>2} {r['bks_distance']:9.2f} | louise "
-        f"{r['louise_vehicles']:>2} {r['louise_distance']:9.2f} "
-        f"{'ok' if r['louise_valid'] else 'INVALID'} {r['louise_wall']:5.1f}s"
-    )
-    if "vroom_vehicles" in r:
-        s += (
-            f" | vroom {r['vroom_vehicles']:>2} {r['vroom_distance']:9.2f} "
-            f"{'ok' if r['vroom_valid'] else 'INVALID'} {r['vroom_wall']:5.1f}s"
-        )
+    s = f"{r['instance']:>10}  BKS {r['bks_vehicles']:>2} {r['bks_distance']:9.2f}"
+    for solver in SOLVERS:
+        if f"{solver}_vehicles" in r:
+            s += (
+                f" | {solver} {r[f'{solver}_vehicles']:>2} {r[f'{solver}_distance']:9.2f} "
+                f"{'ok' if r[f'{solver}_valid'] else 'INVALID'} {r[f'{solver}_wall']:5.1f}s"
+            )
     return s
 
 
@@ -66,30 +71,38 @@ def lilim_totals(rows: list[dict[str, Any]], solver: str) -> dict[str, Any]:
 
 def lilim_totals_text(rows: list[dict[str, Any]]) -> str:
     lines = []
-    for solver in ("louise", "vroom"):
-        if f"{solver}_vehicles" not in rows[0]:
-            continue
+    for solver in solvers_in(rows):
         t = lilim_totals(rows, solver)
         lines.append(
             f"{solver}: {t['vehicles']} vehicles (BKS {t['bks_vehicles']}, "
-            f"{t['vehicle_gap']:+.2f} %), {t['hits']}/{t['instances']} hits, mean gap on hits "
-            f"{t['mean_gap_on_hits']:+.2f} %, valid {t['valid']}/{t['instances']}"
+            f"{t['vehicle_gap']:+.2f} %), distance {t['distance']:.1f}, {t['hits']}/"
+            f"{t['instances']} hits, mean gap on hits {t['mean_gap_on_hits']:+.2f} %, "
+            f"valid {t['valid']}/{t['instances']}, unassigned {t['unassigned']}"
         )
     return "\n".join(lines)
 
 
+def _command(meta: dict[str, Any], default: str) -> str:
+    return f"`{meta.get('command', default)}`"
+
+
 def _lilim_section(size: str, data: dict[str, Any]) -> list[str]:
     meta, rows = data["meta"], data["rows"]
-    solvers = ["louise"] + (["vroom"] if "vroom_vehicles" in rows[0] else [])
+    solvers = solvers_in(rows)
+    relaxed = sorted({x for r in rows for x in r.get("pyvrp_relaxed", [])})
     out = [
         f"## Li & Lim, {size}-task set ({len(rows)} instances"
         + (", a subset" if meta.get("subset") else "")
         + ")",
         "",
-        f"Run {meta['date']} on {meta['cpu']}: louise {meta['time_limit']:g} s per instance, "
-        f"one thread; VROOM exploration level 5, one thread; {meta['jobs']} instance(s) in "
-        "parallel processes. Distances recomputed in float; *valid* = accepted by "
-        "`louise.routing.validate` on the scaled integer problem and on the exact float one.",
+        f"Command: {_command(meta, 'python -m benchmarks.routing.lilim')}. Run {meta['date']} "
+        f"on {meta['cpu']}: every solver gets the same problem, {meta['time_limit']:g} s per "
+        "instance and one thread (louise: OR-Tools; VROOM: exploration level 5 with the same "
+        "timeout; PyVRP: `MaxRuntime`, model building included"
+        + (f", relaxed: {'; '.join(relaxed)}" if relaxed else ", exact model")
+        + f"); {meta['jobs']} instance(s) in parallel processes. Distances recomputed in "
+        "float; *valid* = accepted by `louise.routing.validate` on the scaled integer problem "
+        "and on the exact float one.",
         "",
         "| solver | vehicles | BKS vehicles | vehicle gap | fleet hits | mean distance gap on "
         "hits | total distance | valid | unassigned | mean wall time |",
@@ -98,30 +111,25 @@ def _lilim_section(size: str, data: dict[str, Any]) -> list[str]:
     for s in solvers:
         t = lilim_totals(rows, s)
         out.append(
-            f"| {s} | {t['vehicles']} | {t['bks_vehicles']} | {t['vehicle_gap']:+.2f} % | "
+            f"| {LABEL[s]} | {t['vehicles']} | {t['bks_vehicles']} | {t['vehicle_gap']:+.2f} % | "
             f"{t['hits']}/{t['instances']} | {t['mean_gap_on_hits']:+.2f} % | "
             f"{t['distance']:.1f} | {t['valid']}/{t['instances']} | {t['unassigned']} | "
             f"{t['mean_wall']:.2f} s |"
         )
     out += ["", "<details><summary>per instance</summary>", ""]
-    head = "| instance | BKS veh. | BKS dist. | louise veh. | louise dist. | gap | valid | wall |"
-    sep = "| --- | ---: | ---: | ---: | ---: | ---: | :-: | ---: |"
-    if "vroom" in solvers:
-        head += " VROOM veh. | VROOM dist. | gap | valid | wall |"
+    head = "| instance | BKS veh. | BKS dist. |"
+    sep = "| --- | ---: | ---: |"
+    for s in solvers:
+        head += f" {LABEL[s]} veh. | dist. | gap | valid | wall |"
         sep += " ---: | ---: | ---: | :-: | ---: |"
     out += [head, sep]
     for r in rows:
-        line = (
-            f"| {r['instance']} | {r['bks_vehicles']} | {r['bks_distance']:.2f} | "
-            f"{r['louise_vehicles']} | {r['louise_distance']:.2f} | "
-            f"{_gap(r['louise_distance'], r['bks_distance']):+.2f} % | "
-            f"{'yes' if r['louise_valid'] else 'NO'} | {r['louise_wall']:.1f} s |"
-        )
-        if "vroom" in solvers:
+        line = f"| {r['instance']} | {r['bks_vehicles']} | {r['bks_distance']:.2f} |"
+        for s in solvers:
             line += (
-                f" {r['vroom_vehicles']} | {r['vroom_distance']:.2f} | "
-                f"{_gap(r['vroom_distance'], r['bks_distance']):+.2f} % | "
-                f"{'yes' if r['vroom_valid'] else 'NO'} | {r['vroom_wall']:.1f} s |"
+                f" {r[f'{s}_vehicles']} | {r[f'{s}_distance']:.2f} | "
+                f"{_gap(r[f'{s}_distance'], r['bks_distance']):+.2f} % | "
+                f"{'yes' if r[f'{s}_valid'] else 'NO'} | {r[f'{s}_wall']:.1f} s |"
             )
         out.append(line)
     out += ["", "</details>", ""]

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.routing import report
+from benchmarks.routing.paths import shared_dir
 from benchmarks.routing.vroom_runner import solve_with_vroom, vroom_available
 from louise.routing import (
     Break,
@@ -51,13 +52,7 @@ H = 3600
 
 
 def data_file() -> Path:
-    return (
-        Path(__file__).resolve().parents[2].parent
-        / "shared"
-        / "data"
-        / "essen-addresses"
-        / "hauskoordinaten_essen_2022-10-05_4326.zip"
-    )
+    return shared_dir() / "data" / "essen-addresses" / "hauskoordinaten_essen_2022-10-05_4326.zip"
 
 
 def northern_addresses() -> list[tuple[float, float]]:
