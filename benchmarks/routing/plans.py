@@ -230,11 +230,25 @@ def route_from_order(
         steps, fail = schedule(problem, vehicle, order, look)
         if steps is not None:
             return _route(problem, vehicle, steps), dropped
-        victim = order[min(max(fail, 0), len(order) - 1)]
-        gone = set(look.unit[victim])
+        gone = _cheapest_removal(problem, vehicle, order, look)
+        if gone is None:
+            gone = set(look.unit[order[min(max(fail, 0), len(order) - 1)]])
         dropped += [k for k in order if k in gone]
         order = [k for k in order if k not in gone]
     return None, dropped
+
+
+def _cheapest_removal(
+    problem: Problem, vehicle: Vehicle, order: list[Key], look: Lookup
+) -> set[Key] | None:
+    """The one unit whose removal makes the order feasible with the earliest return, if any."""
+    best: tuple[float, set[Key]] | None = None
+    for unit in dict.fromkeys(look.unit[k] for k in order):
+        gone = set(unit)
+        steps, _ = schedule(problem, vehicle, [k for k in order if k not in gone], look)
+        if steps is not None and (best is None or steps[-1].arrival < best[0]):
+            best = (steps[-1].arrival, gone)
+    return None if best is None else best[1]
 
 
 def _route(problem: Problem, vehicle: Vehicle, steps: list[Step]) -> Route:

@@ -3,10 +3,14 @@
 PyVRP 0.14 cannot express everything a LOUISE evening has, so the model it gets is relaxed or
 restricted, and its plan is turned back into a louise ``Solution`` **on the real problem**:
 
-- *breaks*: PyVRP has none. They are left out of its model and inserted afterwards at the
-  best stop (VROOM's reading: a break starts at the stop before it). A route where no break
-  position fits loses whole tasks until one does; those tasks are reported unassigned
-  (``repair_dropped``). This is the relaxation.
+- *breaks*: PyVRP has none. Each break becomes a required placeholder client in its window,
+  with its duration, at a pseudo place that costs nothing to reach and is left as if from the
+  station, and an extra load dimension lets each vehicle take as many as it has breaks (so
+  PyVRP keeps room for them). Back on the real
+  problem the placeholders are removed and each route's break is put at the best stop (VROOM's
+  reading: a break starts at the stop before it). A route where no break position fits loses
+  whole tasks until one does; those are reported unassigned (``repair_dropped``). This is the
+  relaxation.
 - *skills*: exact, through profiles. Each (profile, skill set) of the fleet gets a PyVRP
   profile in which the locations of tasks needing a skill the vehicles lack are copies that
   cannot be reached (edges of 10⁹).
@@ -75,10 +79,16 @@ def to_pyvrp(problem: Problem, *, required: bool) -> tuple[Any, dict[str, Any], 
 
     problem = with_matrices(problem)
     dims = problem.dimensions
+    # breaks: one more load dimension, so a vehicle takes no more placeholders than breaks
+    with_breaks = any(v.breaks for v in problem.vehicles)
+    pdims = dims + 1 if with_breaks else dims
     vehicles = problem.vehicles
     relaxed: list[str] = []
     if any(v.breaks for v in vehicles):
-        relaxed.append("breaks left out, inserted afterwards (tasks that no longer fit dropped)")
+        relaxed.append(
+            "breaks as placeholder visits, then put at the stop before (tasks that no longer "
+            "fit dropped)"
+        )
     if any(len(t.time_windows) > 1 for t in _all_tasks(problem)):
         relaxed.append("one time window per task (the longest)")
     if any(t.setup for t in _all_tasks(problem)):
@@ -120,8 +130,8 @@ def to_pyvrp(problem: Problem, *, required: bool) -> tuple[Any, dict[str, Any], 
         clients.append(
             pyvrp.Client(
                 location=place(j, j.skills),
-                delivery=_ints(j.delivery, dims),
-                pickup=_ints(j.pickup, dims),
+                delivery=_ints(j.delivery, pdims),
+                pickup=_ints(j.pickup, pdims),
                 service_duration=math.ceil(j.setup + j.service),
                 tw_early=early,
                 tw_late=late,
@@ -143,11 +153,34 @@ def to_pyvrp(problem: Problem, *, required: bool) -> tuple[Any, dict[str, Any], 
                 delivery_tw_early=de,
                 delivery_tw_late=dl,
                 delivery_service_duration=math.ceil(s.delivery.setup + s.delivery.service),
-                amount=_ints(s.amount, dims),
+                amount=_ints(s.amount, pdims),
                 prize=prize,
                 required=required,
             )
         )
+
+    # A break is a placeholder client at a pseudo place B: reaching B costs nothing, leaving
+    # it is leaving the station. Its real place (the stop before) is chosen on the way back.
+    placeholder = -1
+    if with_breaks:
+        hub = vehicles[0].start.index  # type: ignore[union-attr]
+        assert hub is not None
+        rows.append(hub)
+        placeholder = len(rows) - 1
+        for v in vehicles:
+            for b in v.breaks:
+                w = max(b.time_windows, key=lambda w: w.end - w.start)
+                clients.append(
+                    pyvrp.Client(
+                        location=placeholder,
+                        delivery=[0] * dims + [1],
+                        pickup=[0] * pdims,
+                        service_duration=math.ceil(b.service),
+                        tw_early=math.ceil(w.start),
+                        tw_late=math.floor(w.end),
+                        required=True,
+                    )
+                )
 
     depot_rows = sorted(
         {v.start.index for v in vehicles if v.start and v.start.index is not None}
@@ -171,6 +204,9 @@ def to_pyvrp(problem: Problem, *, required: bool) -> tuple[Any, dict[str, Any], 
         cost = np.rint(np.asarray(cost_src)[np.ix_(idx, idx)])
         dur = dur.astype(np.int64)
         cost = cost.astype(np.int64)
+        if placeholder >= 0:
+            dur[:, placeholder] = 0
+            cost[:, placeholder] = 0
         for k, skills in enumerate(copy_skills):
             if not skills <= v.skills:
                 c = size + k
@@ -188,7 +224,10 @@ def to_pyvrp(problem: Problem, *, required: bool) -> tuple[Any, dict[str, Any], 
         tw = v.time_window
         vkey = (
             profile_of[(v.profile, v.speed_factor, v.skills)],
-            tuple(_ints(v.capacity, dims, up=False)) if v.capacity else None,
+            tuple(
+                (_ints(v.capacity, dims, up=False) if v.capacity else [HORIZON] * dims)
+                + ([len(v.breaks)] if with_breaks else [])
+            ),
             depot_of[v.start.index],  # type: ignore[index]
             depot_of[v.end.index],  # type: ignore[index]
             (math.ceil(tw.start), math.floor(tw.end)) if tw else (0, HORIZON),
@@ -202,7 +241,7 @@ def to_pyvrp(problem: Problem, *, required: bool) -> tuple[Any, dict[str, Any], 
         vehicle_types.append(
             pyvrp.VehicleType(
                 num_available=len(ids),
-                capacity=list(cap) if cap is not None else [HORIZON] * dims,
+                capacity=list(cap),
                 start_depot=start,
                 end_depot=end,
                 fixed_cost=fixed,
@@ -263,7 +302,7 @@ def solve_with_pyvrp(
                 order.append(
                     ("pickup", s.pickup.id) if act.is_pickup() else ("delivery", s.delivery.id)
                 )
-            else:
+            elif act.idx < len(real.jobs):  # else a break placeholder
                 order.append(("job", real.jobs[act.idx].id))
         vid = free[r.vehicle_type()].pop(0)
         route, lost = route_from_order(real, vehicles[vid], order, look)
