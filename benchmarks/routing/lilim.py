@@ -153,14 +153,18 @@ def main(argv: list[str] | None = None) -> int:
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "cpu": report.cpu_name(),
     }
-    for size in sets:
-        part = [r for r in rows if r["set"] == size]
-        if not part:
-            continue
-        out = args.results / f"lilim_{size}.json"
+    if meta["subset"]:  # a subset never overwrites a full set's results
+        out = args.results / "lilim_sample.json"
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps({"meta": meta, "rows": part}, indent=1))
-        print(report.lilim_totals_text(part), file=sys.stderr)
+        out.write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
+        print(report.lilim_totals_text(rows), file=sys.stderr)
+    else:
+        for size in sets:
+            part = [r for r in rows if r["set"] == size]
+            out = args.results / f"lilim_{size}.json"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps({"meta": meta, "rows": part}, indent=1))
+            print(report.lilim_totals_text(part), file=sys.stderr)
     if not args.no_report:
         report.write_markdown()
         print(f"wrote {report.MARKDOWN}", file=sys.stderr)
