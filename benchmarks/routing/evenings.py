@@ -79,7 +79,8 @@ def mixed_evening(addresses: list[tuple[float, float]], tasks: int, seed: int = 
     rng = random.Random(seed * 1_000_003 + tasks)
     pts = np.array(addresses)
     centre = pts.mean(axis=0)
-    station = tuple(float(x) for x in pts[np.argmin(((pts - centre) ** 2).sum(axis=1))])
+    lon, lat = pts[np.argmin(((pts - centre) ** 2).sum(axis=1))]
+    station = (float(lon), float(lat))
     far = dict(zip(addresses, _metres_from(station, addresses) > OUTER_METRES, strict=True))
     shops = rng.sample(addresses, max(8, tasks // 12))
     shift = TimeWindow(17 * H, 21 * H)

@@ -119,7 +119,7 @@ def to_pyvrp(problem: Problem, *, required: bool) -> tuple[Any, dict[str, Any], 
     if not required:
         top = max((v.costs.fixed for v in vehicles), default=0)
         longest = max(
-            float(np.max(m.costs if m.costs is not None else m.durations))  # type: ignore[type-var]
+            float(np.max(np.asarray(m.costs if m.costs is not None else m.durations)))
             for m in problem.matrices.values()
         )
         prize = int(10 * (top + 4 * longest) + 10**6)
@@ -191,8 +191,8 @@ def to_pyvrp(problem: Problem, *, required: bool) -> tuple[Any, dict[str, Any], 
 
     idx = np.asarray(rows)
     profile_of: dict[tuple[str, float, frozenset[int]], int] = {}
-    durations: list[np.ndarray] = []
-    distances: list[np.ndarray] = []
+    durations: list[Any] = []
+    distances: list[Any] = []
     for v in vehicles:
         key = (v.profile, v.speed_factor, v.skills)
         if key in profile_of:

@@ -184,11 +184,10 @@ def _search_stats(solution: Any) -> dict[str, Any]:
     stats = getattr(solution, "stats", None)
     if isinstance(stats, dict):
         return stats
-    try:
-        from louise.routing.solver import last_search_stats  # type: ignore[attr-defined]
-    except ImportError:
-        return {}
-    return dict(last_search_stats())
+    import louise.routing.solver as solver_module
+
+    record = getattr(solver_module, "last_search_stats", None)
+    return dict(record()) if callable(record) else {}
 
 
 def run_size(args: tuple[str, int, float, bool, float]) -> dict[str, Any]:
