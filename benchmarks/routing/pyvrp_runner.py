@@ -73,8 +73,15 @@ def _ints(values: tuple[float, ...], dims: int, up: bool = True) -> list[int]:
     return [math.ceil(x) if up else math.floor(x) for x in vals]
 
 
-def to_pyvrp(problem: Problem, *, required: bool) -> tuple[Any, dict[str, Any], list[str]]:
-    """PyVRP ``ProblemData`` for ``problem``, the maps to read its answer back, what was relaxed."""
+def to_pyvrp(
+    problem: Problem, *, required: bool, fixed_cost_cap: float | None = None
+) -> tuple[Any, dict[str, Any], list[str]]:
+    """PyVRP ``ProblemData`` for ``problem``, the maps to read its answer back, what was relaxed.
+
+    ``fixed_cost_cap`` lowers larger fixed costs to it: PyVRP's penalties struggle with 10⁹
+    next to distances of 10⁶ (``PenaltyBoundWarning``); any cap above a whole plan's travel
+    cost keeps "vehicles first".
+    """
     import pyvrp
 
     problem = with_matrices(problem)
@@ -231,7 +238,7 @@ def to_pyvrp(problem: Problem, *, required: bool) -> tuple[Any, dict[str, Any], 
             depot_of[v.start.index],  # type: ignore[index]
             depot_of[v.end.index],  # type: ignore[index]
             (math.ceil(tw.start), math.floor(tw.end)) if tw else (0, HORIZON),
-            round(v.costs.fixed),
+            round(v.costs.fixed if fixed_cost_cap is None else min(v.costs.fixed, fixed_cost_cap)),
             v.max_distance,
         )
         groups[vkey].append(v.id)
@@ -253,6 +260,8 @@ def to_pyvrp(problem: Problem, *, required: bool) -> tuple[Any, dict[str, Any], 
             )
         )
         type_ids.append(ids)
+    if fixed_cost_cap is not None and any(v.costs.fixed > fixed_cost_cap for v in vehicles):
+        relaxed.append(f"fixed cost per vehicle {fixed_cost_cap:.0e} (vehicles still first)")
     if any(v.max_distance is not None for v in vehicles):
         relaxed.append("max_distance not modelled")
 
@@ -274,14 +283,19 @@ def _all_tasks(problem: Problem) -> list[Task]:
 
 
 def solve_with_pyvrp(
-    problem: Problem, *, time_limit: float, seed: int = 0, required: bool = False
+    problem: Problem,
+    *,
+    time_limit: float,
+    seed: int = 0,
+    required: bool = False,
+    fixed_cost_cap: float | None = None,
 ) -> PyvrpRun:
     """PyVRP on ``problem`` within ``time_limit`` seconds (model building included), one core."""
     import pyvrp
     from pyvrp.stop import MaxRuntime
 
     t0 = time.monotonic()
-    data, maps, relaxed = to_pyvrp(problem, required=required)
+    data, maps, relaxed = to_pyvrp(problem, required=required, fixed_cost_cap=fixed_cost_cap)
     real: Problem = maps["problem"]
     left = max(0.1, time_limit - (time.monotonic() - t0))
     result = pyvrp.solve(data, stop=MaxRuntime(left), seed=seed, collect_stats=False)

@@ -99,7 +99,7 @@ def _lilim_section(title: str, data: dict[str, Any]) -> list[str]:
         f"on {meta['cpu']}: every solver gets the same problem, {meta['time_limit']:g} s per "
         "instance and one thread (louise: OR-Tools; VROOM: exploration level 5 with the same "
         "timeout; PyVRP: `MaxRuntime`, model building included"
-        + (f", relaxed: {'; '.join(relaxed)}" if relaxed else ", exact model")
+        + (f"; PyVRP model: {'; '.join(relaxed)}" if relaxed else ", exact model")
         + f"); {meta['jobs']} instance(s) in parallel processes. Distances recomputed in "
         "float; *valid* = accepted by `louise.routing.validate` on the scaled integer problem "
         "and on the exact float one.",
