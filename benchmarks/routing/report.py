@@ -194,7 +194,9 @@ def _evenings_section(data: dict[str, Any]) -> list[str]:
         "`delivery` amounts), `bike` and `car` profiles with their own matrices, skills sending "
         "the outer districts (> 6 km) to the e-car, one 15-minute break per shift inside "
         "18:00–19:30, capacities in litres and kg; see `benchmarks/routing/evenings.py`. Every "
-        f"solver gets the same VROOM JSON, {meta['time_limit']:g} s and one thread (VROOM: "
+        f"solver gets the same VROOM JSON, the same time limit ({meta['time_limit']:g} s, "
+        f"{meta.get('large_time_limit', meta['time_limit']):g} s from 1000 tasks on) and one "
+        "thread (VROOM: "
         "exploration level 5 with that timeout). *unassigned* counts jobs and shipments (hub "
         "parcels in brackets); *cost* is recomputed the same way for every plan (fixed costs + "
         "travel seconds); *valid* = accepted by `louise.routing.validate` on the real problem. "
@@ -210,8 +212,8 @@ def _evenings_section(data: dict[str, Any]) -> list[str]:
             "were put back.",
             "",
         ]
-    head = "| tasks (shipments + hub parcels) | vehicles |"
-    sep = "| ---: | ---: |"
+    head = "| tasks (shipments + hub parcels) | vehicles | limit |"
+    sep = "| ---: | ---: | ---: |"
     for x in solvers:
         head += f" {LABEL[x]} unassigned | used | cost | valid | wall |"
         sep += " ---: | ---: | ---: | :-: | ---: |"
@@ -223,7 +225,10 @@ def _evenings_section(data: dict[str, Any]) -> list[str]:
         sep += " --- |"
     out += [head, sep]
     for r in rows:
-        line = f"| {r['tasks']} ({r['shipments']} + {r['hub_parcels']}) | {r['fleet']} |"
+        limit = r.get("time_limit", meta["time_limit"])
+        line = (
+            f"| {r['tasks']} ({r['shipments']} + {r['hub_parcels']}) | {r['fleet']} | {limit:g} s |"
+        )
         for x in solvers:
             f = r.get(x)
             if f is None:
