@@ -13,7 +13,7 @@ restricted, and its plan is turned back into a louise ``Solution`` **on the real
   relaxation.
 - *skills*: exact, through profiles. Each (profile, skill set) of the fleet gets a PyVRP
   profile in which the locations of tasks needing a skill the vehicles lack are copies that
-  cannot be reached (edges of 10⁹).
+  cannot be reached (edges longer than any shift).
 - *several time windows*: one window per client in PyVRP; the longest is kept (a restriction:
   what it plans stays inside a real window).
 - *setup*: added to the service time (a restriction: louise skips setup at a repeated place).
@@ -129,7 +129,9 @@ def to_pyvrp(
             float(np.max(np.asarray(m.costs if m.costs is not None else m.durations)))
             for m in problem.matrices.values()
         )
-        prize = int(10 * (top + 4 * longest) + 10**6)
+        # above a task's travel and a vehicle of its own, not far above: a prize far beyond
+        # PyVRP's penalties for time warp makes it chase infeasible plans
+        prize = int(top + 4 * longest) + 1
 
     clients = []
     for j in problem.jobs:
@@ -197,6 +199,10 @@ def to_pyvrp(
     depots = [pyvrp.Depot(location=r) for r in depot_rows]
 
     idx = np.asarray(rows)
+    # "cannot reach": later than any shift ends (so a visit means time warp), without numbers
+    # so large that PyVRP's penalties saturate
+    ends = [v.time_window.end for v in vehicles if v.time_window is not None]
+    far_duration = int(max(ends)) + 1 if len(ends) == len(vehicles) else UNREACHABLE
     profile_of: dict[tuple[str, float, frozenset[int]], int] = {}
     durations: list[Any] = []
     distances: list[Any] = []
@@ -217,9 +223,9 @@ def to_pyvrp(
         for k, skills in enumerate(copy_skills):
             if not skills <= v.skills:
                 c = size + k
-                for mat in (dur, cost):
-                    mat[c, :] = UNREACHABLE
-                    mat[:, c] = UNREACHABLE
+                for mat, far in ((dur, far_duration), (cost, 10 * int(cost.max()) + 1)):
+                    mat[c, :] = far
+                    mat[:, c] = far
                     mat[c, c] = 0
         profile_of[key] = len(durations)
         durations.append(dur)
