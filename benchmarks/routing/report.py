@@ -86,6 +86,31 @@ def _command(meta: dict[str, Any], default: str) -> str:
     return f"`{meta.get('command', default)}`"
 
 
+def _lilim_how(meta: dict[str, Any], solvers: list[str], relaxed: list[str]) -> str:
+    if "command" not in meta:  # a two-way run from before PyVRP joined (issue 9)
+        return (
+            f"Two-way run from before PyVRP joined the comparison (`make bench-routing` replaces "
+            f"it with the three-way one). Run {meta['date']} on {meta['cpu']}: louise "
+            f"{meta['time_limit']:g} s per instance, one thread; VROOM exploration level 5, one "
+            f"thread, no timeout; {meta['jobs']} instance(s) in parallel processes. Distances "
+            "recomputed in float; *valid* = accepted by `louise.routing.validate` on the scaled "
+            "integer problem and on the exact float one."
+        )
+    pyvrp = ""
+    if "pyvrp" in solvers:
+        pyvrp = "; PyVRP: `MaxRuntime`, model building included" + (
+            f"; PyVRP model: {'; '.join(relaxed)}" if relaxed else ", exact model"
+        )
+    return (
+        f"Command: {_command(meta, 'python -m benchmarks.routing.lilim')}. Run {meta['date']} "
+        f"on {meta['cpu']}: every solver gets the same problem, {meta['time_limit']:g} s per "
+        "instance and one thread (louise: OR-Tools; VROOM: exploration level 5 with the same "
+        f"timeout{pyvrp}); {meta['jobs']} instance(s) in parallel processes. Distances "
+        "recomputed in float; *valid* = accepted by `louise.routing.validate` on the scaled "
+        "integer problem and on the exact float one."
+    )
+
+
 def _lilim_section(title: str, data: dict[str, Any]) -> list[str]:
     meta, rows = data["meta"], data["rows"]
     solvers = solvers_in(rows)
@@ -95,14 +120,7 @@ def _lilim_section(title: str, data: dict[str, Any]) -> list[str]:
         + (", a subset" if meta.get("subset") else "")
         + ")",
         "",
-        f"Command: {_command(meta, 'python -m benchmarks.routing.lilim')}. Run {meta['date']} "
-        f"on {meta['cpu']}: every solver gets the same problem, {meta['time_limit']:g} s per "
-        "instance and one thread (louise: OR-Tools; VROOM: exploration level 5 with the same "
-        "timeout; PyVRP: `MaxRuntime`, model building included"
-        + (f"; PyVRP model: {'; '.join(relaxed)}" if relaxed else ", exact model")
-        + f"); {meta['jobs']} instance(s) in parallel processes. Distances recomputed in "
-        "float; *valid* = accepted by `louise.routing.validate` on the scaled integer problem "
-        "and on the exact float one.",
+        _lilim_how(meta, solvers, relaxed),
         "",
         "| solver | vehicles | BKS vehicles | vehicle gap | fleet hits | mean distance gap on "
         "hits | total distance | valid | unassigned | mean wall time |",
@@ -142,7 +160,8 @@ def _scaling_section(data: dict[str, Any]) -> list[str]:
     out = [
         "## Realistic evenings (Essen addresses, northern districts)",
         "",
-        f"Run {meta['date']} on {meta['cpu']}, seed {meta['seed']}: shipments between real "
+        (f"Command: `{meta['command']}`. " if "command" in meta else "")
+        + f"Run {meta['date']} on {meta['cpu']}, seed {meta['seed']}: shipments between real "
         "house addresses with lat > 51.48, one City-Station, 17:30–20:00 evening windows, "
         "bikes (200 l / 100 kg, 15 km/h) plus one e-car (outer districts), a 15-minute "
         "break per courier, haversine × 1.35 matrices. louise one thread, "

@@ -282,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         "seed": args.seed,
         "jobs": args.jobs,
         "vroom_timeout": args.vroom_timeout,
+        "command": "python -m benchmarks.routing.scaling " + " ".join(argv or sys.argv[1:]),
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "cpu": report.cpu_name(),
     }
