@@ -54,10 +54,20 @@ def _pad(values: tuple[float, ...], dims: int) -> tuple[float, ...]:
     return tuple(values) + (0.0,) * (dims - len(values))
 
 
+_SCALED: dict[tuple[int, float], tuple[object, np.ndarray]] = {}
+
+
 def _durations(problem: Problem, vehicle: Vehicle) -> np.ndarray:
     m = problem.matrices[vehicle.profile]
     assert m.durations is not None
-    return np.asarray(m.durations) / vehicle.speed_factor
+    if vehicle.speed_factor == 1:
+        return np.asarray(m.durations)
+    key = (id(m.durations), vehicle.speed_factor)
+    cached = _SCALED.get(key)
+    if cached is None or cached[0] is not m.durations:  # divide once per matrix, not per leg
+        cached = (m.durations, np.asarray(m.durations) / vehicle.speed_factor)
+        _SCALED[key] = cached
+    return cached[1]
 
 
 def _distances(problem: Problem, vehicle: Vehicle) -> np.ndarray | None:
