@@ -9,6 +9,7 @@ later if its window opens later), never on the road.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -107,10 +108,12 @@ def _simulate(
     order: Sequence[Key],
     look: Lookup,
     break_after: Sequence[int],
-) -> tuple[list[Step] | None, int]:
+    build: bool = True,
+) -> tuple[list[Step] | None, int, float]:
     """Earliest-start schedule; breaks after the given positions (-1: before the first task).
 
-    Returns the steps, or None and the position of the first task that cannot be kept.
+    Returns the steps (only when ``build``: making them is most of the cost), the position of
+    the first task that cannot be kept (-1: none) and the return time (inf if infeasible).
     """
     dur = _durations(problem, vehicle)
     dist = _distances(problem, vehicle)
@@ -124,7 +127,9 @@ def _simulate(
         if k[0] == "job":
             for i, x in enumerate(look.amount[k]):
                 load[i] -= min(x, 0.0)  # jobs' deliveries are on board from the start
-    steps = [Step(type="start", location=Location(index=here), arrival=t, load=tuple(load))]
+    steps: list[Step] = []
+    if build:
+        steps.append(Step(type="start", location=Location(index=here), arrival=t, load=tuple(load)))
     breaks = sorted(vehicle.breaks, key=lambda b: b.time_windows[0].start)
     plan = dict(zip(breaks, break_after, strict=True))
 
@@ -137,24 +142,25 @@ def _simulate(
             if not fit:
                 return False
             start = max(t, fit[0].start)
-            steps.append(
-                Step(
-                    type="break",
-                    id=b.id,
-                    location=Location(index=here),
-                    arrival=t,
-                    waiting_time=start - t,
-                    service=b.service,
-                    load=tuple(load),
-                    duration=travel_time,
-                    distance=travelled,
+            if build:
+                steps.append(
+                    Step(
+                        type="break",
+                        id=b.id,
+                        location=Location(index=here),
+                        arrival=t,
+                        waiting_time=start - t,
+                        service=b.service,
+                        load=tuple(load),
+                        duration=travel_time,
+                        distance=travelled,
+                    )
                 )
-            )
             t = start + b.service
         return True
 
     if not take_breaks(-1):
-        return None, 0
+        return None, 0, math.inf
     for pos, k in enumerate(order):
         task = look.tasks[k]
         target = task.location.index
@@ -166,31 +172,32 @@ def _simulate(
         if task.time_windows:
             fit = [w for w in task.time_windows if w.end >= arrival]
             if not fit:
-                return None, pos
+                return None, pos, math.inf
             start = max(arrival, fit[0].start)
         else:
             start = arrival
         setup = task.setup if target != here else 0.0
         for i, x in enumerate(look.amount[k]):
             load[i] += x
-        steps.append(
-            Step(
-                type=k[0],
-                id=k[1],
-                location=Location(index=target),
-                arrival=arrival,
-                waiting_time=start - arrival,
-                setup=setup,
-                service=task.service,
-                load=tuple(load),
-                duration=travel_time,
-                distance=travelled,
+        if build:
+            steps.append(
+                Step(
+                    type=k[0],
+                    id=k[1],
+                    location=Location(index=target),
+                    arrival=arrival,
+                    waiting_time=start - arrival,
+                    setup=setup,
+                    service=task.service,
+                    load=tuple(load),
+                    duration=travel_time,
+                    distance=travelled,
+                )
             )
-        )
         t = start + setup + task.service
         here = target
         if not take_breaks(pos):
-            return None, pos
+            return None, pos, math.inf
     end = vehicle.end.index if vehicle.end is not None else here
     assert end is not None
     travel_time += float(dur[here, end])
@@ -198,36 +205,42 @@ def _simulate(
         travelled += float(dist[here, end])
     t += float(dur[here, end])
     if tw is not None and t > tw.end + 1e-9:
-        return None, len(order)
-    steps.append(
-        Step(
-            type="end",
-            location=Location(index=end),
-            arrival=t,
-            load=tuple(load),
-            duration=travel_time,
-            distance=travelled,
+        return None, len(order), math.inf
+    if build:
+        steps.append(
+            Step(
+                type="end",
+                location=Location(index=end),
+                arrival=t,
+                load=tuple(load),
+                duration=travel_time,
+                distance=travelled,
+            )
         )
-    )
-    return steps, -1
+    return steps, -1, t
 
 
 def schedule(
-    problem: Problem, vehicle: Vehicle, order: Sequence[Key], look: Lookup
-) -> tuple[list[Step] | None, int]:
-    """The best feasible break placement for this order (earliest return), or the failing task."""
+    problem: Problem, vehicle: Vehicle, order: Sequence[Key], look: Lookup, build: bool = True
+) -> tuple[list[Step] | None, int, float]:
+    """The best feasible break placement for this order (earliest return): its steps (if
+    ``build``), the last failing task otherwise, and the return time (inf if none fits)."""
     n = len(order)
-    best: list[Step] | None = None
+    best: tuple[float, Sequence[int]] | None = None
     worst_fail = -1
     options = itertools.combinations_with_replacement(range(-1, n), len(vehicle.breaks))
     for placing in options:
-        steps, fail = _simulate(problem, vehicle, order, look, placing)
-        if steps is None:
+        _, fail, end = _simulate(problem, vehicle, order, look, placing, build=False)
+        if fail >= 0:
             worst_fail = max(worst_fail, fail)
-            continue
-        if best is None or steps[-1].arrival < best[-1].arrival:
-            best = steps
-    return best, worst_fail
+        elif best is None or end < best[0]:
+            best = (end, placing)
+    if best is None:
+        return None, worst_fail, math.inf
+    if not build:
+        return [], -1, best[0]
+    steps, _, end = _simulate(problem, vehicle, order, look, best[1])
+    return steps, -1, end
 
 
 def route_from_order(
@@ -237,7 +250,7 @@ def route_from_order(
     order = list(order)
     dropped: list[Key] = []
     while order:
-        steps, fail = schedule(problem, vehicle, order, look)
+        steps, fail, _ = schedule(problem, vehicle, order, look)
         if steps is not None:
             return _route(problem, vehicle, steps), dropped
         gone = _cheapest_removal(problem, vehicle, order, look)
@@ -255,9 +268,11 @@ def _cheapest_removal(
     best: tuple[float, set[Key]] | None = None
     for unit in dict.fromkeys(look.unit[k] for k in order):
         gone = set(unit)
-        steps, _ = schedule(problem, vehicle, [k for k in order if k not in gone], look)
-        if steps is not None and (best is None or steps[-1].arrival < best[0]):
-            best = (steps[-1].arrival, gone)
+        _, fail, end = schedule(
+            problem, vehicle, [k for k in order if k not in gone], look, build=False
+        )
+        if fail < 0 and end < math.inf and (best is None or end < best[0]):
+            best = (end, gone)
     return None if best is None else best[1]
 
 
