@@ -37,11 +37,19 @@ bench-install: install
 	$(BIN)/pip install -q -e '.[dev,bench]'
 
 # Planner benchmarks (read ../shared; they say so when it is missing). They write docs/benchmarks.md.
+# Every comparison runs louise, VROOM and PyVRP on the same JSON, 10 s each, one core each.
 bench-routing-quick: bench-install
-	$(BIN)/python -m benchmarks.routing.lilim --set 100 --sample 5 --no-report
+	$(BIN)/python -m benchmarks.routing.lilim --set all --time-limit 10 --instances \
+		lr102 lrc103 lc105 lr205 lrc206 lc207 lr1_2_3 lrc2_2_4
+	$(BIN)/python -m benchmarks.routing.evenings --sizes 60 90 300 --time-limit 10
 
+# The full three-way run on an idle 2-core machine, about 45 minutes: Li & Lim 116 instances
+# × 3 solvers × 10 s = 58 min of solver time, two at a time ≈ 30 min; mixed evenings 6 sizes
+# × 3 solvers × 10 s plus matrices ≈ 3 min; realistic evenings (louise 30 s, VROOM up to
+# 300 s per size) ≈ 10 min.
 bench-routing: bench-install
-	$(BIN)/python -m benchmarks.routing.lilim --set all --jobs 2
+	$(BIN)/python -m benchmarks.routing.lilim --set all --time-limit 10 --jobs 2
+	$(BIN)/python -m benchmarks.routing.evenings --time-limit 10 --jobs 2
 	$(BIN)/python -m benchmarks.routing.scaling --jobs 2
 
 bench-dispatch: install

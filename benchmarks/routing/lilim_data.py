@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.routing.paths import shared_dir
 from louise.routing import (
     Costs,
     Location,
@@ -30,7 +31,7 @@ FIXED_COST = 10**9  # vehicles first: one vehicle outweighs any distance (×1000
 
 
 def data_dir() -> Path:
-    return Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks" / "lilim"
+    return shared_dir() / "benchmarks" / "lilim"
 
 
 @dataclass(frozen=True)

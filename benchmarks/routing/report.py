@@ -31,17 +31,22 @@ def _gap(value: float, ref: float) -> float:
     return 100.0 * (value - ref) / ref if ref else 0.0
 
 
+SOLVERS = ("louise", "vroom", "pyvrp")
+LABEL = {"louise": "louise", "vroom": "VROOM -x5", "pyvrp": "PyVRP 0.14.1"}
+
+
+def solvers_in(rows: list[dict[str, Any]]) -> list[str]:
+    return [s for s in SOLVERS if f"{s}_vehicles" in rows[0]]
+
+
 def lilim_line(r: dict[str, Any]) -> str:
-    s = (
-        f"{r['instance']:>10}  BKS {r['bks_vehicles']:>2} {r['bks_distance']:9.2f} | louise "
-        f"{r['louise_vehicles']:>2} {r['louise_distance']:9.2f} "
-        f"{'ok' if r['louise_valid'] else 'INVALID'} {r['louise_wall']:5.1f}s"
-    )
-    if "vroom_vehicles" in r:
-        s += (
-            f" | vroom {r['vroom_vehicles']:>2} {r['vroom_distance']:9.2f} "
-            f"{'ok' if r['vroom_valid'] else 'INVALID'} {r['vroom_wall']:5.1f}s"
-        )
+    s = f"{r['instance']:>10}  BKS {r['bks_vehicles']:>2} {r['bks_distance']:9.2f}"
+    for solver in SOLVERS:
+        if f"{solver}_vehicles" in r:
+            s += (
+                f" | {solver} {r[f'{solver}_vehicles']:>2} {r[f'{solver}_distance']:9.2f} "
+                f"{'ok' if r[f'{solver}_valid'] else 'INVALID'} {r[f'{solver}_wall']:5.1f}s"
+            )
     return s
 
 
@@ -66,30 +71,56 @@ def lilim_totals(rows: list[dict[str, Any]], solver: str) -> dict[str, Any]:
 
 def lilim_totals_text(rows: list[dict[str, Any]]) -> str:
     lines = []
-    for solver in ("louise", "vroom"):
-        if f"{solver}_vehicles" not in rows[0]:
-            continue
+    for solver in solvers_in(rows):
         t = lilim_totals(rows, solver)
         lines.append(
             f"{solver}: {t['vehicles']} vehicles (BKS {t['bks_vehicles']}, "
-            f"{t['vehicle_gap']:+.2f} %), {t['hits']}/{t['instances']} hits, mean gap on hits "
-            f"{t['mean_gap_on_hits']:+.2f} %, valid {t['valid']}/{t['instances']}"
+            f"{t['vehicle_gap']:+.2f} %), distance {t['distance']:.1f}, {t['hits']}/"
+            f"{t['instances']} hits, mean gap on hits {t['mean_gap_on_hits']:+.2f} %, "
+            f"valid {t['valid']}/{t['instances']}, unassigned {t['unassigned']}"
         )
     return "\n".join(lines)
 
 
-def _lilim_section(size: str, data: dict[str, Any]) -> list[str]:
+def _command(meta: dict[str, Any], default: str) -> str:
+    return f"`{meta.get('command', default)}`"
+
+
+def _lilim_how(meta: dict[str, Any], solvers: list[str], relaxed: list[str]) -> str:
+    if "command" not in meta:  # a two-way run from before PyVRP joined (issue 9)
+        return (
+            f"Two-way run from before PyVRP joined the comparison (`make bench-routing` replaces "
+            f"it with the three-way one). Run {meta['date']} on {meta['cpu']}: louise "
+            f"{meta['time_limit']:g} s per instance, one thread; VROOM exploration level 5, one "
+            f"thread, no timeout; {meta['jobs']} instance(s) in parallel processes. Distances "
+            "recomputed in float; *valid* = accepted by `louise.routing.validate` on the scaled "
+            "integer problem and on the exact float one."
+        )
+    pyvrp = ""
+    if "pyvrp" in solvers:
+        pyvrp = "; PyVRP: `MaxRuntime`, model building included" + (
+            f"; PyVRP model: {'; '.join(relaxed)}" if relaxed else ", exact model"
+        )
+    return (
+        f"Command: {_command(meta, 'python -m benchmarks.routing.lilim')}. Run {meta['date']} "
+        f"on {meta['cpu']}: every solver gets the same problem, {meta['time_limit']:g} s per "
+        "instance and one thread (louise: OR-Tools; VROOM: exploration level 5 with the same "
+        f"timeout{pyvrp}); {meta['jobs']} instance(s) in parallel processes. Distances "
+        "recomputed in float; *valid* = accepted by `louise.routing.validate` on the scaled "
+        "integer problem and on the exact float one."
+    )
+
+
+def _lilim_section(title: str, data: dict[str, Any]) -> list[str]:
     meta, rows = data["meta"], data["rows"]
-    solvers = ["louise"] + (["vroom"] if "vroom_vehicles" in rows[0] else [])
+    solvers = solvers_in(rows)
+    relaxed = sorted({x for r in rows for x in r.get("pyvrp_relaxed", [])})
     out = [
-        f"## Li & Lim, {size}-task set ({len(rows)} instances"
+        f"## Li & Lim, {title} ({len(rows)} instances"
         + (", a subset" if meta.get("subset") else "")
         + ")",
         "",
-        f"Run {meta['date']} on {meta['cpu']}: louise {meta['time_limit']:g} s per instance, "
-        f"one thread; VROOM exploration level 5, one thread; {meta['jobs']} instance(s) in "
-        "parallel processes. Distances recomputed in float; *valid* = accepted by "
-        "`louise.routing.validate` on the scaled integer problem and on the exact float one.",
+        _lilim_how(meta, solvers, relaxed),
         "",
         "| solver | vehicles | BKS vehicles | vehicle gap | fleet hits | mean distance gap on "
         "hits | total distance | valid | unassigned | mean wall time |",
@@ -98,30 +129,25 @@ def _lilim_section(size: str, data: dict[str, Any]) -> list[str]:
     for s in solvers:
         t = lilim_totals(rows, s)
         out.append(
-            f"| {s} | {t['vehicles']} | {t['bks_vehicles']} | {t['vehicle_gap']:+.2f} % | "
+            f"| {LABEL[s]} | {t['vehicles']} | {t['bks_vehicles']} | {t['vehicle_gap']:+.2f} % | "
             f"{t['hits']}/{t['instances']} | {t['mean_gap_on_hits']:+.2f} % | "
             f"{t['distance']:.1f} | {t['valid']}/{t['instances']} | {t['unassigned']} | "
             f"{t['mean_wall']:.2f} s |"
         )
     out += ["", "<details><summary>per instance</summary>", ""]
-    head = "| instance | BKS veh. | BKS dist. | louise veh. | louise dist. | gap | valid | wall |"
-    sep = "| --- | ---: | ---: | ---: | ---: | ---: | :-: | ---: |"
-    if "vroom" in solvers:
-        head += " VROOM veh. | VROOM dist. | gap | valid | wall |"
+    head = "| instance | BKS veh. | BKS dist. |"
+    sep = "| --- | ---: | ---: |"
+    for s in solvers:
+        head += f" {LABEL[s]} veh. | dist. | gap | valid | wall |"
         sep += " ---: | ---: | ---: | :-: | ---: |"
     out += [head, sep]
     for r in rows:
-        line = (
-            f"| {r['instance']} | {r['bks_vehicles']} | {r['bks_distance']:.2f} | "
-            f"{r['louise_vehicles']} | {r['louise_distance']:.2f} | "
-            f"{_gap(r['louise_distance'], r['bks_distance']):+.2f} % | "
-            f"{'yes' if r['louise_valid'] else 'NO'} | {r['louise_wall']:.1f} s |"
-        )
-        if "vroom" in solvers:
+        line = f"| {r['instance']} | {r['bks_vehicles']} | {r['bks_distance']:.2f} |"
+        for s in solvers:
             line += (
-                f" {r['vroom_vehicles']} | {r['vroom_distance']:.2f} | "
-                f"{_gap(r['vroom_distance'], r['bks_distance']):+.2f} % | "
-                f"{'yes' if r['vroom_valid'] else 'NO'} | {r['vroom_wall']:.1f} s |"
+                f" {r[f'{s}_vehicles']} | {r[f'{s}_distance']:.2f} | "
+                f"{_gap(r[f'{s}_distance'], r['bks_distance']):+.2f} % | "
+                f"{'yes' if r[f'{s}_valid'] else 'NO'} | {r[f'{s}_wall']:.1f} s |"
             )
         out.append(line)
     out += ["", "</details>", ""]
@@ -134,7 +160,8 @@ def _scaling_section(data: dict[str, Any]) -> list[str]:
     out = [
         "## Realistic evenings (Essen addresses, northern districts)",
         "",
-        f"Run {meta['date']} on {meta['cpu']}, seed {meta['seed']}: shipments between real "
+        (f"Command: `{meta['command']}`. " if "command" in meta else "")
+        + f"Run {meta['date']} on {meta['cpu']}, seed {meta['seed']}: shipments between real "
         "house addresses with lat > 51.48, one City-Station, 17:30–20:00 evening windows, "
         "bikes (200 l / 100 kg, 15 km/h) plus one e-car (outer districts), a 15-minute "
         "break per courier, haversine × 1.35 matrices. louise one thread, "
@@ -173,12 +200,85 @@ def _scaling_section(data: dict[str, Any]) -> list[str]:
     return out
 
 
+def _evenings_section(data: dict[str, Any]) -> list[str]:
+    meta, rows = data["meta"], data["rows"]
+    solvers = [x for x in SOLVERS if any(x in r for r in rows)]
+    relaxed = sorted({x for r in rows for x in r.get("pyvrp", {}).get("relaxed", [])})
+    out = [
+        "## Mixed evenings (Essen addresses): louise, VROOM and PyVRP",
+        "",
+        f"Command: {_command(meta, 'python -m benchmarks.routing.evenings')}. Run "
+        f"{meta['date']} on {meta['cpu']}, seed {meta['seed']}: two thirds resident ↔ shop "
+        "shipments (resident side one or two windows), one third hub parcels (jobs with "
+        "`delivery` amounts), `bike` and `car` profiles with their own matrices, skills sending "
+        "the outer districts (> 6 km) to the e-car, one 15-minute break per shift inside "
+        "18:00–19:30, capacities in litres and kg; see `benchmarks/routing/evenings.py`. Every "
+        f"solver gets the same VROOM JSON, the same time limit ({meta['time_limit']:g} s, "
+        f"{meta.get('large_time_limit', meta['time_limit']):g} s from 1000 tasks on) and one "
+        "thread (VROOM: "
+        "exploration level 5 with that timeout). *unassigned* counts jobs and shipments (hub "
+        "parcels in brackets); *cost* is recomputed the same way for every plan (fixed costs + "
+        "travel seconds); *valid* = accepted by `louise.routing.validate` on the real problem. "
+        f"{meta['jobs']} evening(s) in parallel processes.",
+        "",
+    ]
+    if "pyvrp" in solvers:
+        out += [
+            "PyVRP 0.14.1 cannot express the whole evening, so its model is relaxed: "
+            + "; ".join(relaxed)
+            + ". Its plan is then re-timed on the real problem, and counted only if valid "
+            "there; *dropped in repair* are the tasks removed from its routes when the breaks "
+            "were put back.",
+            "",
+        ]
+    head = "| tasks (shipments + hub parcels) | vehicles | limit |"
+    sep = "| ---: | ---: | ---: |"
+    for x in solvers:
+        head += f" {LABEL[x]} unassigned | used | cost | valid | wall |"
+        sep += " ---: | ---: | ---: | :-: | ---: |"
+    if "pyvrp" in solvers:
+        head += " PyVRP dropped in repair |"
+        sep += " ---: |"
+    if "vroom" in solvers:
+        head += " louise vs VROOM |"
+        sep += " --- |"
+    out += [head, sep]
+    for r in rows:
+        limit = r.get("time_limit", meta["time_limit"])
+        line = (
+            f"| {r['tasks']} ({r['shipments']} + {r['hub_parcels']}) | {r['fleet']} | {limit:g} s |"
+        )
+        for x in solvers:
+            f = r.get(x)
+            if f is None:
+                line += " – | – | – | – | – |"
+                continue
+            line += (
+                f" {f['unassigned']} ({f['hub_unassigned']}) | {f['vehicles']} | "
+                f"{f['cost']:.0f} | {'yes' if f['valid'] else 'NO'} | {f['wall']:.1f} s |"
+            )
+        if "pyvrp" in solvers:
+            line += f" {r.get('pyvrp', {}).get('repair_dropped', '–')} |"
+        if "vroom" in solvers and "vroom" in r:
+            lo, vr = r["louise"], r["vroom"]
+            if lo["unassigned"] == vr["unassigned"]:
+                verdict = f"same served, cost {_gap(lo['cost'], vr['cost']):+.2f} %"
+            else:
+                verdict = f"unassigned {lo['unassigned'] - vr['unassigned']:+d}"
+            line += f" {verdict} |"
+        out.append(line)
+    out += ["", ESSEN_CREDIT + ".", ""]
+    return out
+
+
 def write_markdown() -> None:
     out = [
         "# Routing benchmarks",
         "",
-        "Generated by `python -m benchmarks.routing.lilim` and "
-        "`python -m benchmarks.routing.scaling` from the files in "
+        "Generated by `python -m benchmarks.routing.lilim`, "
+        "`python -m benchmarks.routing.evenings` and "
+        "`python -m benchmarks.routing.scaling` (or `python -m benchmarks.routing.report`) "
+        "from the files in "
         "`benchmarks/routing/results/`; do not edit by hand. Targets and what was tried: "
         "see docs/routing.md.",
         "",
@@ -186,7 +286,13 @@ def write_markdown() -> None:
     for size in ("100", "200"):
         path = RESULTS_DIR / f"lilim_{size}.json"
         if path.exists():
-            out += _lilim_section(size, json.loads(path.read_text()))
+            out += _lilim_section(f"{size}-task set", json.loads(path.read_text()))
+    path = RESULTS_DIR / "lilim_sample.json"
+    if path.exists():
+        out += _lilim_section("sample", json.loads(path.read_text()))
+    path = RESULTS_DIR / "evenings.json"
+    if path.exists():
+        out += _evenings_section(json.loads(path.read_text()))
     path = RESULTS_DIR / "scaling.json"
     if path.exists():
         out += _scaling_section(json.loads(path.read_text()))
@@ -196,6 +302,7 @@ def write_markdown() -> None:
         "- Li & Lim PDPTW instances (Li and Lim, 2001) and best-known solutions as listed by "
         "SINTEF TOP (https://www.sintef.no/projectweb/top/pdptw/li-lim-benchmark/), via the "
         "public-domain copy in rogalski-wmii-uni-lodz-pl/vrp-benchmarks.",
+        "- VROOM (BSD-2-Clause) through pyvroom 1.15.2; PyVRP 0.14.1 (MIT).",
         f"- Essen house addresses: {ESSEN_CREDIT}.",
         "",
     ]

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.routing import report
+from benchmarks.routing.paths import shared_dir
 from benchmarks.routing.vroom_runner import solve_with_vroom, vroom_available
 from louise.routing import (
     Break,
@@ -51,13 +52,7 @@ H = 3600
 
 
 def data_file() -> Path:
-    return (
-        Path(__file__).resolve().parents[2].parent
-        / "shared"
-        / "data"
-        / "essen-addresses"
-        / "hauskoordinaten_essen_2022-10-05_4326.zip"
-    )
+    return shared_dir() / "data" / "essen-addresses" / "hauskoordinaten_essen_2022-10-05_4326.zip"
 
 
 def northern_addresses() -> list[tuple[float, float]]:
@@ -183,15 +178,25 @@ def peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _search_stats(solution: Any) -> dict[str, Any]:
+    """The run's statistics: from the result when the solver puts them there (issue 9), else
+    from the module-level record older solvers keep."""
+    stats = getattr(solution, "stats", None)
+    if isinstance(stats, dict):
+        return stats
+    import louise.routing.solver as solver_module
+
+    record = getattr(solver_module, "last_search_stats", None)
+    return dict(record()) if callable(record) else {}
+
+
 def run_size(args: tuple[str, int, float, bool, float]) -> dict[str, Any]:
     path, n, time_limit, with_vroom, vroom_timeout = args
-    from louise.routing.solver import last_search_stats
-
     problem = Problem.from_vroom(Path(path).read_text())
     t0 = time.monotonic()
     sol = solve(problem, SolveOptions(time_limit=time_limit, seed=0))
     wall = time.monotonic() - t0
-    stats = last_search_stats()
+    stats = _search_stats(sol)
     row: dict[str, Any] = {
         "shipments": n,
         "vehicles": len(problem.vehicles),
@@ -277,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         "seed": args.seed,
         "jobs": args.jobs,
         "vroom_timeout": args.vroom_timeout,
+        "command": "python -m benchmarks.routing.scaling " + " ".join(argv or sys.argv[1:]),
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "cpu": report.cpu_name(),
     }
