@@ -185,13 +185,11 @@ def peak_memory_mb() -> float:
 
 def run_size(args: tuple[str, int, float, bool, float]) -> dict[str, Any]:
     path, n, time_limit, with_vroom, vroom_timeout = args
-    from louise.routing.solver import last_search_stats
-
     problem = Problem.from_vroom(Path(path).read_text())
     t0 = time.monotonic()
     sol = solve(problem, SolveOptions(time_limit=time_limit, seed=0))
     wall = time.monotonic() - t0
-    stats = last_search_stats()
+    stats = sol.stats
     row: dict[str, Any] = {
         "shipments": n,
         "vehicles": len(problem.vehicles),

@@ -1,0 +1,30 @@
+"""What to ask of the search: ``SolveOptions`` and the objective names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Objective = Literal["cost", "duration", "distance"]
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """How to search: time limit (seconds, wall clock, all-inclusive), seed, threads, objective."""
+
+    time_limit: float = 10.0
+    seed: int = 0
+    threads: int = 1
+    objective: Objective = "cost"
+    fleet_reduction: bool = True
+    iteration_limit: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.time_limit > 0:
+            raise ValueError("time_limit must be > 0")
+        if self.threads < 1:
+            raise ValueError("threads must be >= 1")
+        if self.iteration_limit is not None and self.iteration_limit < 1:
+            raise ValueError("iteration_limit must be >= 1")
+        if self.objective not in ("cost", "duration", "distance"):
+            raise ValueError(f"unknown objective {self.objective!r}")

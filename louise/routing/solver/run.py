@@ -1,0 +1,145 @@
+"""The entry point: ``solve`` runs the stages on one deadline (and N processes if asked)."""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from typing import Any
+
+from louise.routing.matrix import MatrixProvider, with_matrices
+from louise.routing.problem import Problem
+from louise.routing.solution import Solution, Summary
+from louise.routing.solver.construction import WARM_START_UNITS, warm_start
+from louise.routing.solver.extract import to_solution
+from louise.routing.solver.model import Model
+from louise.routing.solver.options import SolveOptions
+from louise.routing.solver.precheck import build_units
+from louise.routing.solver.search import Plan, Search, debug
+
+
+def _solve_single(problem: Problem, options: SolveOptions, t0: float, loaded: float) -> Solution:
+    deadline = t0 + options.time_limit
+    units = build_units(problem)
+    model = Model(problem, units, options.objective, options.seed)
+    if not model.units:
+        return to_solution(model, None, units, t0, loaded)
+    search = Search(model, deadline, t0, options.iteration_limit)
+    # with an iteration limit, stages end by count, not by clock: runs repeat exactly
+    reserve = 0.0 if options.iteration_limit else 0.2
+    total = search.left()
+    reduce_fleet = options.fleet_reduction and any(v.costs.fixed > 0 for v in problem.vehicles)
+    first_stage = total * (0.5 if reduce_fleet else 1.0)
+    if len(model.units) > WARM_START_UNITS:
+        best = warm_start(model, options, search, first_stage)
+    else:
+        best, _ = search.run(first_stage, ils=True)
+    debug(search, "ils", best)
+    if best is None:
+        return to_solution(model, None, units, t0, loaded, search.stats())
+    if reduce_fleet:
+        failed: set[int] = set()
+        # emptying a route cannot help to serve more: only try when nothing is left out
+        while best.dropped_weight == 0 and search.left() > max(reserve * total, 0.1):
+            used = [vi for vi, r in enumerate(best.routes) if r and vi not in failed]
+            if len([r for r in best.routes if r]) <= 1 or not used:
+                break
+            incumbent = best
+            victim = min(used, key=lambda vi: (len(incumbent.routes[vi]), vi))
+            closed = frozenset(vi for vi, r in enumerate(incumbent.routes) if not r) | {victim}
+            start = Plan(
+                [[] if vi == victim else r for vi, r in enumerate(incumbent.routes)], 0, 0, 0
+            )
+            plan, _ = search.run(
+                search.left() if options.iteration_limit else 0.5 * search.left(),
+                closed=closed,
+                start=start,
+                ils=False,
+                stop_when_all_served=True,
+            )
+            debug(search, f"reduce {victim}", plan)
+            if (
+                plan is not None
+                and plan.dropped_weight <= best.dropped_weight
+                and plan.objective < best.objective
+            ):
+                best = plan
+                failed.clear()
+            else:
+                failed.add(victim)
+                if len(failed) >= 2:
+                    break
+        if search.left() > 0.1:
+            closed = frozenset(vi for vi, r in enumerate(best.routes) if not r)
+            plan, _ = search.run(search.left(), closed=closed, start=best, ils=False)
+            debug(search, "polish", plan)
+            if plan is not None and (plan.dropped_weight, plan.objective) < (
+                best.dropped_weight,
+                best.objective,
+            ):
+                best = plan
+    return to_solution(model, best, units, t0, loaded, search.stats())
+
+
+def _worker(args: tuple[Problem, SolveOptions, float]) -> Solution:
+    problem, options, deadline = args
+    t0 = time.monotonic()
+    # the deadline is wall-clock time shared with the parent: start-up time counts too
+    budget = max(0.2, deadline - time.time())
+    return _solve_single(problem, replace(options, time_limit=budget, threads=1), t0, 0.0)
+
+
+def _rank(problem: Problem, solution: Solution) -> tuple[float, float]:
+    prio = {("job", j.id): j.priority for j in problem.jobs}
+    for s in problem.shipments:
+        prio[("pickup", s.pickup.id)] = prio[("delivery", s.delivery.id)] = s.priority
+    dropped = sum(1 + prio.get((u.type, u.id), 0) for u in solution.unassigned)
+    return float(dropped), solution.summary.cost
+
+
+def solve(
+    problem: Problem,
+    options: SolveOptions | None = None,
+    *,
+    matrix_provider: MatrixProvider | None = None,
+    **kwargs: Any,
+) -> Solution:
+    """Plan routes for ``problem``; keyword arguments override ``options`` fields.
+
+    ``solve(problem, time_limit=5, seed=1, threads=2, objective="distance")``. Locations
+    given only as coordinates get matrices from ``matrix_provider`` (haversine by default).
+    Never fails on a well-formed problem: what cannot be served is reported unassigned.
+    """
+    t0 = time.monotonic()
+    if options is None:
+        options = SolveOptions(**kwargs)
+    elif kwargs:
+        options = SolveOptions(**{**options.__dict__, **kwargs})
+    problem = with_matrices(problem, matrix_provider)
+    loaded = time.monotonic() - t0
+    threads = min(options.threads, os.cpu_count() or 1)
+    if threads <= 1:
+        return _solve_single(problem, options, t0, loaded)
+    import multiprocessing
+
+    deadline = time.time() + options.time_limit - (time.monotonic() - t0) - 0.15
+    # fork starts in milliseconds; spawn would re-import OR-Tools in every worker
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    jobs = [
+        (problem, replace(options, seed=options.seed + k, threads=1), deadline)
+        for k in range(threads)
+    ]
+    with ProcessPoolExecutor(max_workers=threads, mp_context=ctx) as pool:
+        results = list(pool.map(_worker, jobs))
+    best = min(results, key=lambda sol: _rank(problem, sol))
+    times = dict(best.summary.computing_times)
+    times["loading"] = round(loaded * 1000)
+    times["solving"] = round((time.monotonic() - t0 - loaded) * 1000)
+    return Solution(
+        routes=best.routes,
+        unassigned=best.unassigned,
+        summary=Summary(**{**best.summary.__dict__, "computing_times": times}),
+        stats=best.stats,
+    )
