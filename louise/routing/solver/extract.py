@@ -26,7 +26,14 @@ def to_solution(
     dims = p.dimensions
     routes: list[Route] = []
     served_units: set[int] = set()
-    if plan is not None:
+    if plan is not None and "timing" in plan.info:
+        for vi, seq in enumerate(plan.routes):
+            if not seq:
+                continue
+            served_units.update(x for n in seq if (x := model.nodes[n].unit) is not None)
+            cumuls, brk = plan.info["timing"][vi]
+            routes.append(build_route(model, vi, seq, cumuls, brk))
+    elif plan is not None:
         a = plan.info["assignment"]
         routing = plan.info["routing"]
         time_dim = plan.info["time"]
@@ -54,8 +61,10 @@ def to_solution(
             reason = u.reason
         elif feasible_index[id(u)] in served_units:
             continue
+        elif plan is None or feasible_index[id(u)] in plan.info.get("untried", ()):
+            reason = Reason.NO_SOLUTION_IN_TIME
         else:
-            reason = Reason.FLEET_SATURATED if plan is not None else Reason.NO_SOLUTION_IN_TIME
+            reason = Reason.FLEET_SATURATED
         for kind, t in u.tasks:
             unassigned.append(
                 Unassigned(

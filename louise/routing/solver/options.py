@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 Objective = Literal["cost", "duration", "distance"]
+Start = Literal["auto", "construction", "ortools", "construction_only"]
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,11 @@ class SolveOptions:
     objective: Objective = "cost"
     fleet_reduction: bool = True
     iteration_limit: int | None = None
+    # where the search starts: "construction" (our insertion, then guided local search from
+    # it), "ortools" (OR-Tools' iterated local search from scratch, our construction kept as
+    # the fallback), "auto" (ortools without breaks up to 500 jobs/shipments, else
+    # construction), "construction_only" (the first plan, no search)
+    start: Start = "auto"
 
     def __post_init__(self) -> None:
         if not self.time_limit > 0:
@@ -26,5 +32,7 @@ class SolveOptions:
             raise ValueError("threads must be >= 1")
         if self.iteration_limit is not None and self.iteration_limit < 1:
             raise ValueError("iteration_limit must be >= 1")
+        if self.start not in ("auto", "construction", "ortools", "construction_only"):
+            raise ValueError(f"unknown start {self.start!r}")
         if self.objective not in ("cost", "duration", "distance"):
             raise ValueError(f"unknown objective {self.objective!r}")

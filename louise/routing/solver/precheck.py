@@ -6,7 +6,7 @@ check it passed on its best vehicle (skills, capacity, max_tasks, windows, trave
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from louise.routing.problem import Problem, Task, Vehicle, capacity_of, pad
 from louise.routing.solution import Reason
@@ -109,10 +109,18 @@ def build_units(problem: Problem) -> list[Unit]:
                 pad(s.amount, dims),
             )
         )
+    # vehicles alike but for their id answer alike: check one of each kind
+    kind_of: dict[Vehicle, int] = {}
+    kinds = [
+        kind_of.setdefault(replace(v, id=0, description=""), len(kind_of)) for v in problem.vehicles
+    ]
     for u in units:
         best = -1
+        seen: dict[int, int] = {}
         for vi, v in enumerate(problem.vehicles):
-            stage = alone_stage(problem, v, u, dims)
+            stage = seen.get(kinds[vi])
+            if stage is None:
+                stage = seen[kinds[vi]] = alone_stage(problem, v, u, dims)
             if stage >= 3:  # skills, capacity and max_tasks exclude a vehicle for good
                 u.allowed.append(vi)
             best = max(best, stage)

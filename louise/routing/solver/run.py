@@ -11,7 +11,7 @@ from typing import Any
 from louise.routing.matrix import MatrixProvider, with_matrices
 from louise.routing.problem import Problem
 from louise.routing.solution import Solution, Summary
-from louise.routing.solver.construction import WARM_START_UNITS, warm_start
+from louise.routing.solver.construction import as_plan, construct
 from louise.routing.solver.extract import to_solution
 from louise.routing.solver.model import Model
 from louise.routing.solver.options import SolveOptions
@@ -26,18 +26,30 @@ def _solve_single(problem: Problem, options: SolveOptions, t0: float, loaded: fl
     if not model.units:
         return to_solution(model, None, units, t0, loaded)
     search = Search(model, deadline, t0, options.iteration_limit)
+    cons = construct(model, deadline)
+    first = as_plan(model, cons, time.monotonic() - t0)
+    search.found(first)
+    debug(search, f"construction ({cons.seconds:.2f}s)", first)
+    if options.start == "construction_only" or not cons.complete or search.left() <= 0.1:
+        return to_solution(model, first, units, t0, loaded, search.stats())
     # with an iteration limit, stages end by count, not by clock: runs repeat exactly
     reserve = 0.0 if options.iteration_limit else 0.2
     total = search.left()
     reduce_fleet = options.fleet_reduction and any(v.costs.fixed > 0 for v in problem.vehicles)
     first_stage = total * (0.5 if reduce_fleet else 1.0)
-    if len(model.units) > WARM_START_UNITS:
-        best = warm_start(model, options, search, first_stage)
-    else:
+    mode = options.start
+    if mode == "auto":
+        easy = not any(v.breaks for v in problem.vehicles) and len(model.units) <= 500
+        mode = "ortools" if easy else "construction"
+    best: Plan | None = None
+    if mode == "ortools":
         best, _ = search.run(first_stage, ils=True)
-    debug(search, "ils", best)
-    if best is None:
-        return to_solution(model, None, units, t0, loaded, search.stats())
+        debug(search, "ils", best)
+    if best is None or _key(first) < _key(best):
+        seconds = first_stage if best is None and mode == "construction" else search.left()
+        plan, _ = search.run(seconds, start=first, ils=False)
+        debug(search, "gls from construction", plan)
+        best = min((p for p in (best, plan, first) if p is not None), key=_key)
     if reduce_fleet:
         failed: set[int] = set()
         # emptying a route cannot help to serve more: only try when nothing is left out
@@ -79,7 +91,13 @@ def _solve_single(problem: Problem, options: SolveOptions, t0: float, loaded: fl
                 best.objective,
             ):
                 best = plan
+    if _key(first) < _key(best):
+        best = first
     return to_solution(model, best, units, t0, loaded, search.stats())
+
+
+def _key(plan: Plan) -> tuple[int, int]:
+    return plan.dropped_weight, plan.objective
 
 
 def _worker(args: tuple[Problem, SolveOptions, float]) -> Solution:

@@ -89,6 +89,12 @@ class Search:
             "penalty_base": self.model.penalty_base(),
         }
 
+    def found(self, plan: Plan) -> None:
+        """Record a plan found outside OR-Tools (the construction)."""
+        if self.first_feasible is None:
+            self.first_feasible = plan.found_at
+        self.history.append((plan.found_at, float(plan.objective)))
+
     def left(self) -> float:
         return self.deadline - time.monotonic()
 
@@ -137,12 +143,34 @@ class Search:
             if initial is None:
                 debug(self, "initial routes rejected", None)
                 return None, info
+            # a plan with its own schedule (the construction) says when the breaks are: the
+            # restore step of OR-Tools does not search for break times on long routes
+            for vi, (_, brks) in start.info.get("timing", {}).items():
+                ivs = {b.id: iv for b, iv in info.get("breaks", {}).get(vi, [])}
+                for b_start, b in brks:
+                    iv = ivs.get(b.id)
+                    if iv is not None and vi not in closed:
+                        initial.Add(iv)
+                        initial.SetStartValue(iv, int(b_start))
+                        initial.SetDurationValue(iv, iv.DurationMin())
+                        initial.SetEndValue(iv, int(b_start) + iv.DurationMin())
+                        initial.SetPerformedValue(iv, 1)
             # OR-Tools 9.15 has no ILS from a given assignment: continue with GLS
             params.local_search_metaheuristic = (
                 routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
             )
+            # completing the given routes (times, breaks) runs under the LNS time limit; at
+            # the default 100 ms it failed on 200-shipment evenings with breaks (15 vehicles)
+            # (300 ms was not enough either; 1 s was)
+            lns = min(1.0, max(0.1, seconds / 5))
+            params.lns_time_limit.FromMilliseconds(int(1000 * lns))
+            # a sub-search may run past the overall limit by a part of it: stop that much earlier
+            params.time_limit.FromMilliseconds(max(1, int(1000 * (seconds - 0.4 * lns))))
             assignment = routing.SolveFromAssignmentWithParameters(initial, params)
+            debug(self, f"from assignment: status {routing.status()}", None)
             if assignment is None:
+                if "timing" in start.info:
+                    return None, info  # the caller keeps the plan with its own schedule
                 # out of time before the first move: the starting plan is still a plan
                 assignment = initial
         elif ils:

@@ -1,0 +1,68 @@
+"""Mixed evenings (tests/routing/evenings.py): a plan every time, checked by the validator."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from louise.routing import Problem, Solution, SolveOptions, solve, validate
+
+from .evenings import evening
+
+
+def assert_valid(p: Problem, s: Solution) -> None:
+    report = validate(p, s)
+    assert report.ok, str(report)
+
+
+def served_tasks(s: Solution) -> int:
+    return sum(1 for r in s.routes for st in r.tasks if st.type in ("job", "pickup"))
+
+
+def test_a_300_task_evening_with_breaks_and_skills_gets_a_plan_in_5_seconds() -> None:
+    p = evening(200, 100, 14, 1, seed=0)
+    assert any(v.breaks for v in p.vehicles) and any(s.skills for s in p.shipments)
+    s = solve(p, time_limit=5)
+    assert_valid(p, s)
+    assert s.routes
+    assert served_tasks(s) >= 200
+    assert not any(u.reason == "no_solution_in_time" for u in s.unassigned)
+
+
+@pytest.mark.slow
+def test_construction_alone_plans_a_1000_task_evening() -> None:
+    p = evening(666, 334, 47, 3, seed=1)
+    s = solve(p, SolveOptions(time_limit=120, start="construction_only"))
+    assert_valid(p, s)
+    assert served_tasks(s) >= 700
+    assert len(s.stats["history"]) == 1  # the construction, no search
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_construction_respects_every_constraint(seed: int) -> None:
+    p = evening(24, 12, 2, 1, seed=seed, outer_share=0.15)
+    # tighten: task counts, travel time and distance limits, a second break window
+    vehicles = [
+        replace(
+            v,
+            max_tasks=14 + 4 * (k % 3) if seed % 2 else None,
+            max_travel_time=5400.0 if seed % 3 == 0 else None,
+            max_distance=25000.0 if seed % 3 == 1 else None,
+        )
+        for k, v in enumerate(p.vehicles)
+    ]
+    p = Problem(vehicles=vehicles, jobs=p.jobs, shipments=p.shipments, matrices=p.matrices)
+    s = solve(p, start="construction_only")
+    assert_valid(p, s)
+    assert served_tasks(s) > 0
+    reasons = {u.reason for u in s.unassigned}
+    assert "no_solution_in_time" not in reasons
+
+
+def test_the_search_starts_from_the_construction_and_keeps_it_valid() -> None:
+    p = evening(30, 15, 3, 1, seed=3)
+    first = solve(p, start="construction_only")
+    s = solve(p, time_limit=2, start="construction")
+    assert_valid(p, s)
+    assert len(s.unassigned) <= len(first.unassigned)
