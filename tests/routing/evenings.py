@@ -50,6 +50,7 @@ def evening(
     outer_share: float = 0.08,
     breaks: bool = True,
     parcel_size: tuple[float, float] = (20.0, 5.0),
+    fixed_costs: bool = True,
 ) -> Problem:
     """A problem with matrices (haversine: bike 15 km/h, car 25 km/h)."""
     rng = random.Random(seed)
@@ -69,7 +70,7 @@ def evening(
                 skills=frozenset({CITY, OUTER} if car else {CITY}),
                 time_window=TimeWindow(17 * H, 21 * H),
                 breaks=(pause,) if breaks else (),
-                costs=Costs(per_hour=3600),
+                costs=Costs(fixed=(7200 if car else 3600) if fixed_costs else 0, per_hour=3600),
             )
         )
     ships = []

@@ -66,3 +66,57 @@ def test_the_search_starts_from_the_construction_and_keeps_it_valid() -> None:
     s = solve(p, time_limit=2, start="construction")
     assert_valid(p, s)
     assert len(s.unassigned) <= len(first.unassigned)
+
+
+def test_a_small_evening_where_every_hub_parcel_fits_gets_every_hub_parcel_served() -> None:
+    p = evening(20, 20, 3, 1, seed=4)
+    s = solve(p, time_limit=3)
+    assert_valid(p, s)
+    assert [u for u in s.unassigned if u.type == "job"] == []
+
+
+def test_a_parcel_too_big_for_every_vehicle_is_over_capacity() -> None:
+    p = evening(10, 5, 2, 1, seed=5)
+    big = replace(p.jobs[0], delivery=(1200.0, 10.0))  # the car takes 1000 l
+    p = Problem(
+        vehicles=p.vehicles, jobs=(big, *p.jobs[1:]), shipments=p.shipments, matrices=p.matrices
+    )
+    s = solve(p, time_limit=1)
+    assert_valid(p, s)
+    assert {(u.type, u.id): u.reason for u in s.unassigned}.get(("job", big.id)) == (
+        "over_capacity"
+    )
+
+
+def test_a_task_in_the_outer_districts_without_a_car_has_no_vehicle_with_skills() -> None:
+    p = evening(20, 10, 3, 0, seed=6, outer_share=0.3)
+    outer = {j.id for j in p.jobs if 1 in j.skills}
+    outer |= {s.pickup.id for s in p.shipments if 1 in s.skills}
+    assert outer
+    s = solve(p, time_limit=1)
+    assert_valid(p, s)
+    reasons = {u.id: u.reason for u in s.unassigned if u.type in ("job", "pickup")}
+    assert {i for i, r in reasons.items() if r == "no_vehicle_with_skills"} == outer
+
+
+@pytest.mark.parametrize("seed", [2, 3])
+def test_fleet_saturated_is_never_given_while_a_vehicle_that_could_serve_it_is_unused(
+    seed: int,
+) -> None:
+    # more vehicles than needed and little time: whatever is left out must not fit on an
+    # unused vehicle, checked by solving that vehicle with the task alone
+    p = evening(40, 20, 5, 1, seed=seed)
+    s = solve(p, time_limit=1.5)
+    assert_valid(p, s)
+    used = {r.vehicle for r in s.routes if r.tasks}
+    unused = [v for v in p.vehicles if v.id not in used]
+    saturated = {(u.type, u.id) for u in s.unassigned if u.reason == "fleet_saturated"}
+    jobs = [j for j in p.jobs if ("job", j.id) in saturated]
+    ships = [x for x in p.shipments if ("pickup", x.pickup.id) in saturated]
+    for v in unused:
+        for one in [Problem(vehicles=[v], jobs=[j], matrices=p.matrices) for j in jobs] + [
+            Problem(vehicles=[v], shipments=[x], matrices=p.matrices) for x in ships
+        ]:
+            alone = solve(one, time_limit=1, start="ortools", iteration_limit=5)
+            assert_valid(one, alone)
+            assert alone.unassigned, f"vehicle {v.id} is unused and could serve {one}"

@@ -284,7 +284,9 @@ class Builder:
         return not (v.max_distance is not None and r.metres > ifloor(v.max_distance))
 
     # -- insertion ----------------------------------------------------------------------------
-    def candidates(self, r: RouteState, unit_nodes: list[int]) -> list[tuple[int, int, int]]:
+    def candidates(
+        self, r: RouteState, unit_nodes: list[int], per_route: int = CHECKS_PER_ROUTE
+    ) -> list[tuple[int, int, int]]:
         """(cost delta, p, q) by cost: pickup/job before seq[p], delivery before seq[q]."""
         c = self.cls[r.vi]
         seq = np.array(self.seq(r), dtype=np.int64)
@@ -311,7 +313,7 @@ class Builder:
             if not len(ps):
                 return []
             costs = dx[ps] + fixed
-            order = np.argsort(costs, kind="stable")[:CHECKS_PER_ROUTE]
+            order = np.argsort(costs, kind="stable")[:per_route]
             return [(int(costs[i]), int(ps[i]) + 1, 0) for i in order]
         y = unit_nodes[1]
         dy = c.cost[prev, y] + c.cost[y, nxt] - base
@@ -335,12 +337,12 @@ class Builder:
             flat = np.nonzero(mask.ravel())[0]
             if len(flat):
                 vals = grid.ravel()[flat]
-                keep = np.argsort(vals, kind="stable")[: 3 * CHECKS_PER_ROUTE]
+                keep = np.argsort(vals, kind="stable")[: 3 * per_route]
                 for f in keep:
                     i, j = divmod(int(flat[f]), len(qs))
                     out.append((int(vals[f]) + fixed, int(ps[i]) + 1, int(qs[j]) + 1))
         out.sort()
-        return out[:CHECKS_PER_ROUTE]
+        return out[:per_route]
 
     def fits(self, r: RouteState, unit_nodes: list[int], p: int, q: int) -> list[int] | None:
         """The new task list if inserting at (p, q) keeps the route feasible, else None."""
@@ -392,13 +394,21 @@ class Builder:
         return None if res is None else new
 
     def insert(
-        self, routes: list[RouteState], unit_nodes: list[int], allowed: list[int]
+        self,
+        routes: list[RouteState],
+        unit_nodes: list[int],
+        allowed: list[int],
+        thorough: bool = False,
     ) -> RouteState | None:
-        """Insert a unit at its cheapest feasible position; the changed route or None."""
+        """Insert a unit at its cheapest feasible position; the changed route or None.
+
+        ``thorough``: look at every allowed route and check every candidate found (the final
+        check before a task is called ``fleet_saturated``), not only routes nearby.
+        """
         cands: list[tuple[int, int, int, int, int]] = []
         seen_empty: set[tuple[Any, ...]] = set()
         planned = [r for r in routes if r.tasks]
-        if sum(len(r.tasks) for r in planned) > NEAR_STOPS:
+        if not thorough and sum(len(r.tasks) for r in planned) > NEAR_STOPS:
             stops = np.concatenate([np.asarray(r.tasks, dtype=np.int64) for r in planned])
             owner = np.concatenate([np.full(len(r.tasks), r.vi, dtype=np.int64) for r in planned])
             dist = self.near[unit_nodes[0], stops] + self.near[stops, unit_nodes[0]]
@@ -416,10 +426,15 @@ class Builder:
             # rank first: every route's cheapest position is tried before any second one
             cands.extend(
                 (rank, cost, vi, p, q)
-                for rank, (cost, p, q) in enumerate(self.candidates(r, unit_nodes))
+                for rank, (cost, p, q) in enumerate(
+                    self.candidates(
+                        r, unit_nodes, 4 * CHECKS_PER_ROUTE if thorough else CHECKS_PER_ROUTE
+                    )
+                )
             )
         cands.sort()
-        for _, _, vi, p, q in cands[: max(CHECKS_PER_UNIT, len(allowed))]:
+        limit = len(cands) if thorough else max(CHECKS_PER_UNIT, len(allowed))
+        for _, _, vi, p, q in cands[:limit]:
             r = routes[vi]
             new = self.fits(r, unit_nodes, p, q)
             if new is None:
@@ -500,3 +515,46 @@ def as_plan(model: Model, cons: Construction, found_at: float) -> Plan:
     untried = set(range(len(model.units))) - cons.tried
     info = {"timing": timing, "untried": untried}
     return Plan(cons.node_routes(), cons.objective, dropped, found_at, info)
+
+
+@dataclass
+class Repair:
+    changed: dict[int, RouteState]  # vehicle -> its new route (with schedule)
+    placed: set[int]
+    reasons: dict[int, str]  # unit -> reason, for the units still out
+
+
+def repair(
+    model: Model, routes: list[list[int]], out: list[int], deadline: float | None = None
+) -> Repair:
+    """Insert left-out units into a final plan; say truly why the rest stays out.
+
+    Every left-out unit is tried on every route it may use and on every unused vehicle (one
+    per kind). What fits is inserted. What fits nowhere is ``fleet_saturated`` if it would
+    fit on an empty vehicle, else ``outside_time_windows`` (its windows do not go with the
+    shift and the breaks). Routes this check cannot reproduce (a break placed on the road by
+    OR-Tools that the stop-based reading cannot match) are left as they are.
+    """
+    b = Builder(model)
+    states = [RouteState(vi, list(r)) for vi, r in enumerate(routes)]
+    usable = [b.refresh(r) for r in states]
+    empty = [RouteState(vi) for vi in range(len(routes))]
+    for r in empty:
+        b.refresh(r)
+    result = Repair({}, set(), {})
+    order = sorted(out, key=lambda ui: (-model.units[ui].priority, ui))
+    for ui in order:
+        u = model.units[ui]
+        nodes = model.unit_nodes[ui]
+        allowed = [vi for vi in u.allowed if usable[vi]]
+        late = deadline is not None and time.monotonic() > deadline
+        changed = None if late else b.insert(states, nodes, allowed, thorough=True)
+        if changed is not None:
+            result.placed.add(ui)
+            result.changed[changed.vi] = changed
+            continue
+        alone = late or any(
+            b.fits(empty[vi], nodes, 1, 1 if len(nodes) == 2 else 0) is not None for vi in u.allowed
+        )
+        result.reasons[ui] = "fleet_saturated" if alone else "outside_time_windows"
+    return result

@@ -26,22 +26,21 @@ def to_solution(
     dims = p.dimensions
     routes: list[Route] = []
     served_units: set[int] = set()
-    if plan is not None and "timing" in plan.info:
+    if plan is not None:
+        timing = plan.info.get("timing", {})
+        a = plan.info.get("assignment")
         for vi, seq in enumerate(plan.routes):
             if not seq:
                 continue
             served_units.update(x for n in seq if (x := model.nodes[n].unit) is not None)
-            cumuls, brk = plan.info["timing"][vi]
-            routes.append(build_route(model, vi, seq, cumuls, brk))
-    elif plan is not None:
-        a = plan.info["assignment"]
-        routing = plan.info["routing"]
-        time_dim = plan.info["time"]
-        breaks = plan.info.get("breaks", {})
-        for vi, seq in enumerate(plan.routes):
-            if not seq:
+            if vi in timing:  # a route with its own schedule (construction, repair)
+                cumuls, brk = timing[vi]
+                routes.append(build_route(model, vi, seq, cumuls, brk))
                 continue
-            served_units.update(x for n in seq if (x := model.nodes[n].unit) is not None)
+            assert a is not None
+            routing = plan.info["routing"]
+            time_dim = plan.info["time"]
+            breaks = plan.info.get("breaks", {})
             cumuls = [float(a.Value(time_dim.CumulVar(routing.Start(vi))))]
             # routing index of each node: tasks are visited in order
             idx = a.Value(routing.NextVar(routing.Start(vi)))
@@ -63,6 +62,8 @@ def to_solution(
             continue
         elif plan is None or feasible_index[id(u)] in plan.info.get("untried", ()):
             reason = Reason.NO_SOLUTION_IN_TIME
+        elif feasible_index[id(u)] in plan.info.get("reasons", {}):
+            reason = plan.info["reasons"][feasible_index[id(u)]]
         else:
             reason = Reason.FLEET_SATURATED
         for kind, t in u.tasks:

@@ -11,11 +11,11 @@ from typing import Any
 from louise.routing.matrix import MatrixProvider, with_matrices
 from louise.routing.problem import Problem
 from louise.routing.solution import Solution, Summary
-from louise.routing.solver.construction import as_plan, construct
+from louise.routing.solver.construction import as_plan, construct, repair
 from louise.routing.solver.extract import to_solution
 from louise.routing.solver.model import Model
 from louise.routing.solver.options import SolveOptions
-from louise.routing.solver.precheck import build_units
+from louise.routing.solver.precheck import Unit, build_units
 from louise.routing.solver.search import Plan, Search, debug
 
 
@@ -25,13 +25,17 @@ def _solve_single(problem: Problem, options: SolveOptions, t0: float, loaded: fl
     model = Model(problem, units, options.objective, options.seed)
     if not model.units:
         return to_solution(model, None, units, t0, loaded)
-    search = Search(model, deadline, t0, options.iteration_limit)
+    # the search leaves a little time to insert left-out tasks into the final plan (repair)
+    tail = min(0.3, 0.03 * options.time_limit)
+    search = Search(model, deadline - tail, t0, options.iteration_limit)
     cons = construct(model, deadline)
     first = as_plan(model, cons, time.monotonic() - t0)
     search.found(first)
     debug(search, f"construction ({cons.seconds:.2f}s)", first)
-    if options.start == "construction_only" or not cons.complete or search.left() <= 0.1:
+    if not cons.complete:
         return to_solution(model, first, units, t0, loaded, search.stats())
+    if options.start == "construction_only" or search.left() <= 0.1:
+        return _finish(model, first, units, t0, loaded, search, deadline)
     # with an iteration limit, stages end by count, not by clock: runs repeat exactly
     reserve = 0.0 if options.iteration_limit else 0.2
     total = search.left()
@@ -93,7 +97,33 @@ def _solve_single(problem: Problem, options: SolveOptions, t0: float, loaded: fl
                 best = plan
     if _key(first) < _key(best):
         best = first
-    return to_solution(model, best, units, t0, loaded, search.stats())
+    return _finish(model, best, units, t0, loaded, search, deadline)
+
+
+def _finish(
+    model: Model,
+    plan: Plan,
+    units: list[Unit],
+    t0: float,
+    loaded: float,
+    search: Search,
+    deadline: float,
+) -> Solution:
+    """Insert what was left out where it fits after all, give the rest a true reason."""
+    served = {model.nodes[n].unit for r in plan.routes for n in r}
+    out = [ui for ui in range(len(model.units)) if ui not in served]
+    if out:
+        fix = repair(model, plan.routes, out, deadline)
+        routes = [list(r) for r in plan.routes]
+        timing = dict(plan.info.get("timing", {}))
+        for vi, r in fix.changed.items():
+            routes[vi] = list(r.tasks)
+            timing[vi] = ([float(c) for c in r.cumul], [(float(bs), b) for bs, b in r.breaks])
+        info = {**plan.info, "timing": timing, "reasons": fix.reasons}
+        if fix.placed:
+            debug(search, f"repair placed {len(fix.placed)}", plan)
+        plan = Plan(routes, plan.objective, plan.dropped_weight, plan.found_at, info)
+    return to_solution(model, plan, units, t0, loaded, search.stats())
 
 
 def _key(plan: Plan) -> tuple[int, int]:
