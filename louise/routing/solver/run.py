@@ -51,9 +51,17 @@ def _solve_single(problem: Problem, options: SolveOptions, t0: float, loaded: fl
         debug(search, "ils", best)
     if best is None or _key(first) < _key(best):
         seconds = first_stage if best is None and mode == "construction" else search.left()
-        plan, _ = search.run(seconds, start=first, ils=False)
+        stop = time.monotonic() + seconds
+        plan, _ = search.run(seconds / 2, start=first, ils=False)
         debug(search, "gls from construction", plan)
         best = min((p for p in (best, plan, first) if p is not None), key=_key)
+        # what guided local search moved may make room: insert, then search on from there
+        fixed, placed = _repaired(model, best, stop)
+        if placed and stop - time.monotonic() > 0.5:
+            debug(search, f"repair placed {placed}", fixed)
+            plan, _ = search.run(stop - time.monotonic(), start=fixed, ils=False)
+            debug(search, "gls after repair", plan)
+            best = min((p for p in (fixed, plan) if p is not None), key=_key)
     if reduce_fleet:
         failed: set[int] = set()
         # emptying a route cannot help to serve more: only try when nothing is left out
@@ -100,6 +108,26 @@ def _solve_single(problem: Problem, options: SolveOptions, t0: float, loaded: fl
     return _finish(model, best, units, t0, loaded, search, deadline)
 
 
+def _repaired(model: Model, plan: Plan, deadline: float) -> tuple[Plan, int]:
+    """The plan with left-out units inserted where they fit after all, and how many were."""
+    served = {model.nodes[n].unit for r in plan.routes for n in r}
+    out = [ui for ui in range(len(model.units)) if ui not in served]
+    if not out:
+        return plan, 0
+    fix = repair(model, plan.routes, out, deadline)
+    routes = [list(r) for r in plan.routes]
+    timing = dict(plan.info.get("timing", {}))
+    for vi, r in fix.changed.items():
+        routes[vi] = list(r.tasks)
+        timing[vi] = ([float(c) for c in r.cumul], [(float(bs), b) for bs, b in r.breaks])
+    info = {**plan.info, "timing": timing, "reasons": fix.reasons}
+    # the inserted units no longer pay their penalty; their travel is not counted here
+    gained = sum(1 + model.units[ui].priority for ui in fix.placed)
+    objective = plan.objective - gained * model.penalty_base()
+    repaired = Plan(routes, objective, plan.dropped_weight - gained, plan.found_at, info)
+    return repaired, len(fix.placed)
+
+
 def _finish(
     model: Model,
     plan: Plan,
@@ -110,19 +138,9 @@ def _finish(
     deadline: float,
 ) -> Solution:
     """Insert what was left out where it fits after all, give the rest a true reason."""
-    served = {model.nodes[n].unit for r in plan.routes for n in r}
-    out = [ui for ui in range(len(model.units)) if ui not in served]
-    if out:
-        fix = repair(model, plan.routes, out, deadline)
-        routes = [list(r) for r in plan.routes]
-        timing = dict(plan.info.get("timing", {}))
-        for vi, r in fix.changed.items():
-            routes[vi] = list(r.tasks)
-            timing[vi] = ([float(c) for c in r.cumul], [(float(bs), b) for bs, b in r.breaks])
-        info = {**plan.info, "timing": timing, "reasons": fix.reasons}
-        if fix.placed:
-            debug(search, f"repair placed {len(fix.placed)}", plan)
-        plan = Plan(routes, plan.objective, plan.dropped_weight, plan.found_at, info)
+    plan, placed = _repaired(model, plan, deadline)
+    if placed:
+        debug(search, f"repair placed {placed}", plan)
     return to_solution(model, plan, units, t0, loaded, search.stats())
 
 
