@@ -21,8 +21,8 @@ class SolveOptions:
     iteration_limit: int | None = None
     # where the search starts: "construction" (our insertion, then guided local search from
     # it), "ortools" (OR-Tools' iterated local search from scratch, our construction kept as
-    # the fallback), "auto" (ortools without breaks up to 500 jobs/shipments, else
-    # construction), "construction_only" (the first plan, no search)
+    # the fallback), "auto" (ortools up to 150 jobs/shipments, and without breaks up to 500;
+    # else construction), "construction_only" (the first plan, no search)
     start: Start = "auto"
 
     def __post_init__(self) -> None:
