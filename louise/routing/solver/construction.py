@@ -22,6 +22,8 @@ plan, on every route and unused vehicle, and says why the rest stays out.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,6 +74,7 @@ class RouteState:
     cumul: list[int] = field(default_factory=list)  # start time at each node of seq
     taken: list[int] = field(default_factory=list)  # breaks taken before reaching each node
     latest: np.ndarray[Any, Any] | None = None  # latest start at each node (breaks ignored)
+    force: dict[int, int] = field(default_factory=dict)  # break -> node it is taken after
     breaks: list[tuple[int, Break]] = field(default_factory=list)  # (start, break)
     load: np.ndarray[Any, Any] | None = None  # (len(tasks)+1, dims): after start, each task
     travel: int = 0
@@ -191,12 +194,13 @@ class Builder:
         old: RouteState | None = None,
         shift_old: int = 0,
         stop_after: int = 0,
+        force: dict[int, int] | None = None,
     ) -> tuple[list[int], list[int], list[tuple[int, int]]] | bool | None:
         """Times from seq[k0] on: (cumul, taken-before, breaks as (start, index)) or None.
 
         With ``old`` (the route before an insertion), returns True as soon as a node at or
         after ``stop_after`` meets its old start time with the same breaks taken: from there
-        on the old schedule holds.
+        on the old schedule holds. ``force`` maps a break to the node after which it is taken.
         """
         transit = self.cls[vi].transit
         visit = self.visit
@@ -219,7 +223,10 @@ class Builder:
                 bs = earliest(dep, wins)
                 if bs is None:
                     return None
-                if k + 1 < last:
+                if force and bi in force and k + 1 < last:
+                    if force[bi] != u:
+                        break  # this break is taken after another stop
+                elif k + 1 < last:
                     sw = earliest(dep + travel, windows[w])
                     if sw is None:
                         return None
@@ -252,7 +259,14 @@ class Builder:
     def refresh(self, r: RouteState) -> bool:
         """Recompute a route's schedule, loads and totals; False if it is infeasible."""
         seq = self.seq(r)
-        res = self.simulate(r.vi, seq)
+        res = self.simulate(r.vi, seq, force=r.force)
+        if res is None and r.tasks and len(self.vbreaks[r.vi]) == 1:
+            # a plan from OR-Tools may need its break after another stop than the rule picks
+            for u in seq[:-1]:
+                res = self.simulate(r.vi, seq, force={0: u})
+                if res is not None:
+                    r.force = {0: u}
+                    break
         if not isinstance(res, tuple):
             return False
         cumul, taken, brks = res
@@ -379,7 +393,7 @@ class Builder:
             if int(c.metres[s[:-1], s[1:]].sum()) > ifloor(v.max_distance):
                 return None
         if not r.tasks:
-            res = self.simulate(r.vi, seq)
+            res = self.simulate(r.vi, seq, force=r.force)
         else:
             k0 = p - 1
             res = self.simulate(
@@ -391,6 +405,7 @@ class Builder:
                 old=r,
                 shift_old=len(unit_nodes),
                 stop_after=last_new + 1,
+                force=r.force,
             )
         return None if res is None else new
 
@@ -539,6 +554,8 @@ def repair(
     b = Builder(model)
     states = [RouteState(vi, list(r)) for vi, r in enumerate(routes)]
     usable = [b.refresh(r) for r in states]
+    if os.environ.get("LOUISE_ROUTING_DEBUG"):
+        print(f"repair: {usable.count(False)} routes not reproduced", file=sys.stderr)
     empty = [RouteState(vi) for vi in range(len(routes))]
     for r in empty:
         b.refresh(r)
