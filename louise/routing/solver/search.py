@@ -139,7 +139,16 @@ class Search:
                 [manager.NodeToIndex(n) for n in r] if vi not in closed else []
                 for vi, r in enumerate(start.routes)
             ]
-            initial = routing.ReadAssignmentFromRoutes(routes, True)
+            if "timing" in start.info:
+                # the routes alone, not restored here: ReadAssignmentFromRoutes spent 8 s and
+                # gave up on a 1,000-task evening with breaks; the restore below gets the
+                # break times as well
+                initial = routing.solver().Assignment()
+                if not routing.RoutesToAssignment(routes, True, True, initial):
+                    debug(self, "initial routes rejected", None)
+                    return None, info
+            else:
+                initial = routing.ReadAssignmentFromRoutes(routes, True)
             if initial is None:
                 debug(self, "initial routes rejected", None)
                 return None, info
@@ -162,10 +171,13 @@ class Search:
             # completing the given routes (times, breaks) runs under the LNS time limit; at
             # the default 100 ms it failed on 200-shipment evenings with breaks (15 vehicles)
             # (300 ms was not enough either; 1 s was)
-            lns = min(1.0, max(0.1, seconds / 5))
+            # and grows with the problem: restoring a 1,000-task evening (1,700 nodes, 50
+            # vehicles with breaks) took 12 s
+            lns = min(max(1.0, n / 100), max(0.1, seconds / 2))
             params.lns_time_limit.FromMilliseconds(int(1000 * lns))
             # a sub-search may run past the overall limit by a part of it: stop that much earlier
-            params.time_limit.FromMilliseconds(max(1, int(1000 * (seconds - 0.4 * lns))))
+            guard = 0.4 * min(lns, 1.0)
+            params.time_limit.FromMilliseconds(max(1, int(1000 * (seconds - guard))))
             assignment = routing.SolveFromAssignmentWithParameters(initial, params)
             debug(self, f"from assignment: status {routing.status()}", None)
             if assignment is None:
