@@ -178,25 +178,13 @@ def peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _search_stats(solution: Any) -> dict[str, Any]:
-    """The run's statistics: from the result when the solver puts them there (issue 9), else
-    from the module-level record older solvers keep."""
-    stats = getattr(solution, "stats", None)
-    if isinstance(stats, dict):
-        return stats
-    import louise.routing.solver as solver_module
-
-    record = getattr(solver_module, "last_search_stats", None)
-    return dict(record()) if callable(record) else {}
-
-
 def run_size(args: tuple[str, int, float, bool, float]) -> dict[str, Any]:
     path, n, time_limit, with_vroom, vroom_timeout = args
     problem = Problem.from_vroom(Path(path).read_text())
     t0 = time.monotonic()
     sol = solve(problem, SolveOptions(time_limit=time_limit, seed=0))
     wall = time.monotonic() - t0
-    stats = _search_stats(sol)
+    stats = sol.stats
     row: dict[str, Any] = {
         "shipments": n,
         "vehicles": len(problem.vehicles),

@@ -145,6 +145,9 @@ class Solution:
     unassigned: tuple[Unassigned, ...] = ()
     summary: Summary = field(default_factory=Summary)
     code: int = 0
+    # how the search went (not part of VROOM's output): ``first_feasible`` (seconds to the
+    # first plan), ``history`` [(seconds, objective)], ``penalty_base``; empty when read
+    stats: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "routes", tuple(self.routes))
