@@ -16,6 +16,10 @@ from typing import Any
 from louise.routing.problem import Location, ProblemError
 
 STEP_TYPES = ("start", "job", "pickup", "delivery", "break", "end")
+# how breaks are read (see docs/routing.md): "at_stop" is VROOM's reading (a break starts
+# after the previous stop's departure and the ride to the next stop follows it), "on_road"
+# also lets a courier pause during a ride
+BREAK_READINGS = ("at_stop", "on_road")
 
 
 class Reason(StrEnum):
@@ -135,6 +139,11 @@ class Summary:
     pickup: tuple[float, ...] = ()
     distance: float = 0
     computing_times: Mapping[str, int] = field(default_factory=dict)
+    break_reading: str = "at_stop"  # the reading the plan's times follow (BREAK_READINGS)
+
+    def __post_init__(self) -> None:
+        if self.break_reading not in BREAK_READINGS:
+            raise ProblemError(f"unknown break_reading {self.break_reading!r}")
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,15 @@ compared with the times and loads the solution reports.
 Time semantics (see docs/routing.md): a step's task starts at ``arrival + waiting_time``,
 which must lie in one of its windows; setup applies when the previous stop was elsewhere;
 the vehicle leaves after setup and service. A break starts inside one of its windows, not
-before the vehicle left the previous stop, and the next stop is reached no earlier than
-departure + travel + the breaks taken on the way (a courier may pause on the road).
+before the vehicle left the previous stop. Where the next stop can be reached depends on the
+reading of breaks the plan declares (``Summary.break_reading``, or ``reading=``):
+
+- ``at_stop`` (VROOM's, the default): the break is taken at the stop before it, so the ride to
+  the next stop starts when the break ends: arrival >= break end + travel;
+- ``on_road``: a courier may pause during the ride: arrival >= departure + travel + the
+  breaks taken on the way (and not before the break ends).
+
+Every plan valid under ``at_stop`` is valid under ``on_road``.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ import numpy as np
 
 from louise.routing.matrix import with_matrices
 from louise.routing.problem import Problem, Task, TimeWindow, Vehicle, capacity_of, pad
-from louise.routing.solution import Solution, Step
+from louise.routing.solution import BREAK_READINGS, Solution, Step
 
 TASK_TYPES = ("job", "pickup", "delivery")
 
@@ -66,8 +73,23 @@ def _in_windows(t: float, windows: Sequence[TimeWindow], tol: float) -> bool:
     return not windows or any(w.contains(t, tol) for w in windows)
 
 
-def validate(problem: Problem, solution: Solution, *, tolerance: float = 1e-6) -> ValidationReport:
-    """Re-check every constraint of ``solution``; never raises for a bad solution."""
+def validate(
+    problem: Problem,
+    solution: Solution,
+    *,
+    tolerance: float = 1e-6,
+    reading: str | None = None,
+) -> ValidationReport:
+    """Re-check every constraint of ``solution``; never raises for a bad solution.
+
+    Breaks are read as ``reading`` says, by default as the solution declares
+    (``solution.summary.break_reading``; VROOM's own output declares nothing: ``at_stop``).
+    """
+    if reading is None:
+        reading = solution.summary.break_reading
+    if reading not in BREAK_READINGS:
+        raise ValueError(f"unknown break reading {reading!r}")
+    at_stop = reading == "at_stop"
     problem = with_matrices(problem)
     out: list[Violation] = []
     tol = tolerance
@@ -103,7 +125,9 @@ def validate(problem: Problem, solution: Solution, *, tolerance: float = 1e-6) -
             bad("duplicate_vehicle", vid, None, "vehicle has more than one route")
             continue
         seen_vehicles.add(vid)
-        _check_route(problem, vehicle, route.steps, tasks, amount_of, skills_of, served, bad, tol)
+        _check_route(
+            problem, vehicle, route.steps, tasks, amount_of, skills_of, served, bad, tol, at_stop
+        )
 
     # pairs: same vehicle, pickup first
     for k, s in enumerate(problem.shipments):
@@ -155,6 +179,7 @@ def _check_route(
     served: dict[tuple[str, int], tuple[int, int]],
     report: Callable[[str, int | None, int | None, str], None],
     tol: float,
+    at_stop: bool = True,
 ) -> None:
     vid = vehicle.id
     dims = problem.dimensions
@@ -265,7 +290,11 @@ def _check_route(
         travel_time += leg
         if distances is not None:
             travel_distance += float(distances[loc, target])
-        earliest = free_at + leg + pending_break
+        if at_stop and pending_break:
+            # the ride starts when the breaks taken at the previous stop end
+            earliest = max(free_at, last_break_end) + leg
+        else:
+            earliest = free_at + leg + pending_break
         if first_task and vehicle.start is None:
             earliest = s.arrival  # no start: the route may begin whenever
         if s.arrival < earliest - tol * max(1.0, abs(earliest)):

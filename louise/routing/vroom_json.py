@@ -366,6 +366,8 @@ def solution_to_vroom(solution: Solution) -> dict[str, Any]:
             "priority": s.priority,
             "distance": _out(s.distance),
             "computing_times": dict(s.computing_times),
+            # not VROOM's: how the breaks in this plan are read (VROOM's reading is "at_stop")
+            "break_reading": s.break_reading,
         },
         "unassigned": [],
         "routes": [],
@@ -498,6 +500,8 @@ def solution_from_vroom(data: Mapping[str, Any] | str) -> Solution:
         pickup=_numbers(s.get("pickup", []), "summary pickup"),
         distance=_f(s, "distance"),
         computing_times={str(k): int(v) for k, v in times.items() if isinstance(v, int | float)},
+        # VROOM's own output has no such field: its plans follow its reading, "at_stop"
+        break_reading=str(s.get("break_reading", "at_stop")),
     )
     code = root.get("code", 0)
     return Solution(

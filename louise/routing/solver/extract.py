@@ -9,6 +9,7 @@ from typing import Any
 
 from louise.routing.problem import pad
 from louise.routing.solution import Reason, Route, Solution, Step, Summary, Unassigned
+from louise.routing.solver.construction import at_stop
 from louise.routing.solver.model import Model
 from louise.routing.solver.precheck import Unit
 from louise.routing.solver.search import Plan
@@ -26,6 +27,8 @@ def to_solution(
     dims = p.dimensions
     routes: list[Route] = []
     served_units: set[int] = set()
+    if plan is not None and model.break_reading == "at_stop":
+        plan = at_stop(model, plan)  # breaks at the stop before them, as VROOM reads them
     if plan is not None:
         timing = plan.info.get("timing", {})
         a = plan.info.get("assignment")
@@ -95,6 +98,7 @@ def to_solution(
         else zero,
         distance=sum(r.distance for r in routes),
         computing_times={"loading": round(loaded * 1000), "solving": round(solving * 1000)},
+        break_reading=model.break_reading,
     )
     return Solution(
         routes=tuple(routes), unassigned=tuple(unassigned), summary=summary, stats=stats or {}
@@ -168,7 +172,12 @@ def build_route(
                     description=b.description,
                 )
             )
-        arrival = max(dep + leg + taken, last_break_end)
+        if model.break_reading == "at_stop":
+            # VROOM's reading: the ride to this stop starts when the breaks before it end
+            arrival = (max(dep, last_break_end) if taken else dep) + leg
+        else:
+            # on the road: the ride may be split around the breaks
+            arrival = max(dep + leg + taken, last_break_end)
         total_travel += leg
         total_dist += dist
         total_cost += cst

@@ -11,7 +11,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp
 
 from louise.routing.problem import FloatMatrix, Problem, Task, Vehicle, capacity_of, pad
-from louise.routing.solver.options import Objective
+from louise.routing.solver.options import BreakReading, Objective
 from louise.routing.solver.precheck import Unit
 
 BIG_CAPACITY = 2**40
@@ -42,9 +42,15 @@ class Model:
     """Everything needed to build (and rebuild) the routing model for a problem."""
 
     def __init__(
-        self, problem: Problem, units: list[Unit], objective: Objective, seed: int
+        self,
+        problem: Problem,
+        units: list[Unit],
+        objective: Objective,
+        seed: int,
+        break_reading: BreakReading = "at_stop",
     ) -> None:
         self.problem = problem
+        self.break_reading = break_reading
         self.units = [u for u in units if u.reason is None]
         if seed:
             random.Random(seed).shuffle(self.units)
@@ -284,7 +290,11 @@ class Model:
     ) -> None:
         solver = routing.solver()
         visit = [n.service + n.setup for n in self.nodes]
-        # indexed by routing index: Size() covers tasks and starts, the ends follow
+        # OR-Tools' own reading: a break may interrupt a ride, it only may not overlap a visit.
+        # Its Python API (9.15) has only this form, not the one with a post-travel evaluator
+        # that would keep a whole ride after the break; the at-stop reading is restored when
+        # the plan is extracted (construction.at_stop). Indexed by routing index: Size()
+        # covers tasks and starts, the ends follow
         total = routing.Size() + len(self.problem.vehicles)
         node_visit = [visit[manager.IndexToNode(i)] for i in range(total)]
         intervals: dict[int, list[tuple[Any, Any]]] = {}

@@ -7,6 +7,7 @@ from typing import Literal
 
 Objective = Literal["cost", "duration", "distance"]
 Start = Literal["auto", "construction", "ortools", "construction_only"]
+BreakReading = Literal["at_stop", "on_road"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,11 @@ class SolveOptions:
     # the fallback), "auto" (ortools up to 150 jobs/shipments, and without breaks up to 500;
     # else construction), "construction_only" (the first plan, no search)
     start: Start = "auto"
+    # how a break sits in a route: "at_stop" (VROOM's reading: a break starts after the
+    # previous stop's departure, and the ride to the next stop follows the break), or
+    # "on_road" (a courier may also pause during a ride, so the next stop may be reached
+    # earlier); the solution states which it was planned under (``Summary.break_reading``)
+    break_reading: BreakReading = "at_stop"
 
     def __post_init__(self) -> None:
         if not self.time_limit > 0:
@@ -34,5 +40,7 @@ class SolveOptions:
             raise ValueError("iteration_limit must be >= 1")
         if self.start not in ("auto", "construction", "ortools", "construction_only"):
             raise ValueError(f"unknown start {self.start!r}")
+        if self.break_reading not in ("at_stop", "on_road"):
+            raise ValueError(f"unknown break_reading {self.break_reading!r}")
         if self.objective not in ("cost", "duration", "distance"):
             raise ValueError(f"unknown objective {self.objective!r}")

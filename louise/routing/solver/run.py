@@ -24,7 +24,7 @@ SMALL_UNITS = 150
 def _solve_single(problem: Problem, options: SolveOptions, t0: float, loaded: float) -> Solution:
     deadline = t0 + options.time_limit
     units = build_units(problem)
-    model = Model(problem, units, options.objective, options.seed)
+    model = Model(problem, units, options.objective, options.seed, options.break_reading)
     if not model.units:
         return to_solution(model, None, units, t0, loaded)
     # the search leaves a little time to insert left-out tasks into the final plan (repair)
