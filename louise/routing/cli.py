@@ -82,6 +82,12 @@ def configure_solve(p: argparse.ArgumentParser) -> None:
         default="cost",
         help="what travel minimises after tasks and fixed costs (default: VROOM's cost)",
     )
+    p.add_argument(
+        "--break-reading",
+        choices=("at_stop", "on_road"),
+        default="at_stop",
+        help="breaks at the stop before them (VROOM's reading, default) or also on the road",
+    )
     p.add_argument("--osrm", metavar="URL", help="OSRM table service for coordinates")
     p.add_argument("--check", action="store_true", help="validate the answer, report on stderr")
 
@@ -92,7 +98,11 @@ def run_solve(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
     problem = Problem.from_vroom(_read_json(args.input, stdin))
     provider: MatrixProvider = OsrmProvider(url=args.osrm) if args.osrm else HaversineProvider()
     options = SolveOptions(
-        time_limit=args.time_limit, seed=args.seed, threads=args.threads, objective=args.objective
+        time_limit=args.time_limit,
+        seed=args.seed,
+        threads=args.threads,
+        objective=args.objective,
+        break_reading=args.break_reading,
     )
     solution = solve(problem, options, matrix_provider=provider)
     _write(dumps(solution.to_vroom()), args.output, stdout)
@@ -108,12 +118,17 @@ def run_solve(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
 def configure_validate(p: argparse.ArgumentParser) -> None:
     p.add_argument("problem", help="problem in VROOM's JSON format")
     p.add_argument("solution", help="solution in VROOM's output format ('-' for stdin)")
+    p.add_argument(
+        "--break-reading",
+        choices=("at_stop", "on_road"),
+        help="read breaks this way (default: as the solution declares; none: at_stop)",
+    )
 
 
 def run_validate(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     problem = Problem.from_vroom(_read_json(args.problem, stdin))
     solution = Solution.from_vroom(_read_json(args.solution, stdin))
-    report = validate(problem, solution)
+    report = validate(problem, solution, reading=args.break_reading)
     stdout.write(str(report) + "\n")
     return EXIT_OK if report.ok else EXIT_INVALID_SOLUTION
 

@@ -639,10 +639,10 @@ def at_stop(model: Model, plan: Plan, deadline: float | None = None) -> Plan:
                     removed.append(ui)
                     break
             if not ok:  # no single unit makes it feasible: drop the last one, try again
-                ui = model.nodes[r.tasks[-1]].unit
-                assert ui is not None
-                removed.append(ui)
-                r = RouteState(vi, [n for n in r.tasks if model.nodes[n].unit != ui])
+                last = model.nodes[r.tasks[-1]].unit
+                assert last is not None
+                removed.append(last)
+                r = RouteState(vi, [n for n in r.tasks if model.nodes[n].unit != last])
                 ok = b.refresh(r)
         routes[vi] = list(r.tasks)
         timing[vi] = ([float(c) for c in r.cumul], [(float(bs), br) for bs, br in r.breaks])
