@@ -94,11 +94,18 @@ class Construction:
         return [list(r.tasks) for r in self.routes]
 
 
+def builder_of(model: Model) -> Builder:
+    """The model's Builder, built once (it holds no route state)."""
+    b: Builder | None = model.builder
+    return b if b is not None else Builder(model)
+
+
 class Builder:
     """Route feasibility and insertion on the model's integer data."""
 
     def __init__(self, model: Model) -> None:
         self.model = model
+        model.builder = self  # see builder_of
         p = model.problem
         nodes = model.nodes
         self.visit = np.array([n.service + n.setup for n in nodes], dtype=np.int64)
@@ -498,7 +505,7 @@ def construct(
     "far_first" — the same classes, then the farthest from the first vehicle's start first.
     """
     t0 = time.monotonic()
-    b = builder or Builder(model)
+    b = builder or builder_of(model)
     routes = [RouteState(vi) for vi in range(len(model.problem.vehicles))]
     for r in routes:
         b.refresh(r)
@@ -568,7 +575,7 @@ def repair(
     shift and the breaks). Routes this check cannot reproduce (a break placed on the road by
     OR-Tools that the stop-based reading cannot match) are left as they are.
     """
-    b = Builder(model)
+    b = builder_of(model)
     states = [RouteState(vi, list(r)) for vi, r in enumerate(routes)]
     usable = [b.refresh(r) for r in states]
     if os.environ.get("LOUISE_ROUTING_DEBUG"):
@@ -615,7 +622,7 @@ def at_stop(model: Model, plan: Plan, deadline: float | None = None) -> Plan:
     ]
     if not todo:
         return plan
-    b = Builder(model)
+    b = builder_of(model)
     routes = [list(r) for r in plan.routes]
     removed: list[int] = []
     retimed = 0

@@ -116,6 +116,9 @@ class Model:
         self._arc_costs: dict[tuple[Any, ...], FloatMatrix] = {}
         self._lists: dict[tuple[Any, ...], Any] = {}
         self._penalty_base: int | None = None
+        # the construction's Builder (stateless, 0.4 s to build at 1,000 tasks): built once,
+        # shared by the construction, the repair and the at-stop re-timing
+        self.builder: Any = None
         # job deliveries are loaded at the start; see _add_capacities
         self.job_deliveries = any(
             d > 0 for u in self.units if u.kind == "job" for d in problem.jobs[u.index].delivery
