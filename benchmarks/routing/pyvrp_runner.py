@@ -77,9 +77,11 @@ def solve_with_pyvrp(
         limit_includes_build=True,
     )
     relaxed = [RELAXED.get(code, code) for code in run.relaxed if code != "fixed_cost"]
+    look = Lookup.of(real)
+    if any(t.setup for t in look.tasks.values()):
+        relaxed.append("setup added to service")
     if "fixed_cost" in run.relaxed:
         relaxed.append(f"fixed cost per vehicle {fixed_cost_cap:.0e} (vehicles still first)")
-    look = Lookup.of(real)
     routes: list[Route] = []
     served: set[Key] = set()
     dropped = 0
