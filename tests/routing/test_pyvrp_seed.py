@@ -238,3 +238,38 @@ def test_open_routes_and_coordinates_give_a_valid_plan() -> None:
     assert seed.unserved == ()
     report = validate(p, seed_to_solution(p, seed))
     assert report.ok, str(report)
+
+
+def test_required_tasks_and_a_fixed_cost_cap_as_for_lilim() -> None:
+    p = lilim_like()
+    seed = seed_routes(p, 0.3, seed=1, required=True, fixed_cost_cap=10**7)
+    assert seed.feasible
+    assert seed.relaxed == ("fixed_cost",)  # 10⁹ lowered to 10⁷: vehicles still come first
+    assert seed.unserved == ()
+    assert [len(r) for r in seed.routes].count(0) == 2
+    report = validate(p, seed_to_solution(p, seed))
+    assert report.ok, str(report)
+
+
+def test_shipment_window_policy_first_or_longest() -> None:
+    def evening(delivery_windows: list[tuple[float, float]]) -> Problem:
+        pickup = job(1, 2, windows=[(19 * H, 19.5 * H)], service=1800)  # busy until 19:30
+        return Problem(
+            vehicles=(vehicle(1, time_window=TimeWindow(17 * H, 21 * H)),),
+            shipments=(Shipment(pickup=pickup, delivery=job(1, 4, windows=delivery_windows)),),
+            matrices={"car": line_matrices()},
+        )
+
+    p = evening([(19 * H, 19.25 * H), (19.5 * H, 21 * H)])
+    first = seed_routes(p, 0.1, shipment_windows="first")  # 19:00-19:15: too early
+    assert first.relaxed == ("shipment_windows",)
+    assert first.served == 0 and len(first.unserved) == 2
+    longest = seed_routes(p, 0.1, shipment_windows="longest")
+    assert longest.routes == ((("pickup", 1), ("delivery", 1)),)
+    assert validate(p, seed_to_solution(p, longest)).ok
+    # a delivery window closing before every pickup window opens: never in the model
+    impossible = seed_routes(evening([(18 * H, 18.25 * H)]), 0.1)
+    assert dict(impossible.excluded) == {
+        ("pickup", 1): "outside_time_windows",
+        ("delivery", 1): "outside_time_windows",
+    }

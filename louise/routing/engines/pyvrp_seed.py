@@ -11,19 +11,26 @@ problem actually needed:
 
 - ``breaks``: not modelled. A vehicle's shift end moves earlier by the length of its breaks,
   so its route keeps room for them.
-- ``shipment_windows``: a pickup or delivery with several windows keeps its first one only (a
-  restriction). A job's several windows are exact: one client per window in a mutually
-  exclusive client group.
+- ``shipment_windows``: a pickup or delivery with several windows keeps one (a restriction):
+  of the pairs that fit together (the delivery window ends after the pickup one opens), the
+  longest pair by default, or the first (``shipment_windows="first"``). A shipment without
+  such a pair is excluded (``outside_time_windows``). A job's several windows are exact: one
+  client per window in a mutually exclusive client group.
 - ``max_travel_time``, ``max_tasks``: dropped. ``max_distance``: exact where the vehicle's
   arc costs are its distances, else dropped.
 - Skills are exact: one PyVRP profile per skill set, whose edges into and out of a task the
-  vehicle lacks the skills for cost more than leaving the task out.
+  vehicle lacks the skills for cost more than leaving the task out and take longer than any
+  shift (time warp).
+- ``fixed_cost`` (only with ``fixed_cost_cap``): fixed costs above the cap are lowered to it.
 
 Numbers are the OR-Tools model's integers: travel divided by the speed factor and rounded up,
 setup + service rounded up (setup always counted), windows rounded inwards, amounts ×1000 in a
 dimension with fractions (rounded up, capacities down), arc costs rounded. So a route PyVRP
 finds feasible is feasible for OR-Tools too, up to the relaxed aspects. Tasks are optional
-with a prize above a vehicle's fixed cost and its travel, ×(1 + priority): serving comes first.
+with a prize above a vehicle's fixed cost and four of the costliest arcs, ×(1 + priority):
+serving comes first; or all required (``required=True``, as for Li & Lim).
+
+The benchmark's PyVRP column (``benchmarks/routing/pyvrp_runner.py``) uses this converter too.
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ from louise.routing.problem import (
     FloatMatrix,
     Location,
     Problem,
+    Shipment,
     Task,
     TimeWindow,
     Vehicle,
@@ -53,6 +61,7 @@ from louise.routing.solution import Reason, Route, Solution, Step, Summary, Unas
 
 TaskKey = tuple[str, int]  # ("job" | "pickup" | "delivery", task id)
 Objective = Literal["cost", "duration", "distance"]
+WindowPolicy = Literal["first", "longest"]
 BIG_CAPACITY = 2**40
 UNLIMITED = int(np.iinfo(np.int64).max)  # PyVRP's own default for open windows and limits
 
@@ -130,14 +139,33 @@ def _exclusion(problem: Problem, unit: _Unit) -> str | None:
 class _Relaxed:
     """The PyVRP 0.14 data for a problem, and the way back from its indices to louise's."""
 
-    def __init__(self, problem: Problem, objective: Objective) -> None:
+    def __init__(
+        self,
+        problem: Problem,
+        objective: Objective,
+        *,
+        required: bool = False,
+        fixed_cost_cap: float | None = None,
+        shipment_windows: WindowPolicy = "longest",
+    ) -> None:
         self.problem = p = problem
         dims = p.dimensions
         self.relaxed: set[str] = set()
         self.excluded: dict[TaskKey, str] = {}
         self.units: list[_Unit] = []
+        self._tasks: dict[TaskKey, Task] = {("job", j.id): j for j in p.jobs}
+        for s in p.shipments:
+            self._tasks[("pickup", s.pickup.id)] = s.pickup
+            self._tasks[("delivery", s.delivery.id)] = s.delivery
+        self.windows: dict[int, tuple[TimeWindow | None, TimeWindow | None]] = {}
         for u in _units(p):
             reason = _exclusion(p, u)
+            if reason is None and u.kind == "shipment":
+                pair = _shipment_windows(p.shipments[u.index], shipment_windows)
+                if pair is None:
+                    reason = str(Reason.OUTSIDE_TIME_WINDOWS)
+                else:
+                    self.windows[u.index] = pair
             if reason is None:
                 self.units.append(u)
             else:
@@ -182,8 +210,15 @@ class _Relaxed:
             if key not in cost_cache:
                 cost_cache[key] = self._arc_costs(v, objective)
                 worst = max(worst, float(cost_cache[key].max(initial=0.0)))
-        max_fixed = max((v.costs.fixed for v in p.vehicles), default=0.0)
-        prize_base = _ceil(max_fixed) + 4 * _ceil(worst) + 1
+
+        def fixed_cost(v: Vehicle) -> int:
+            if fixed_cost_cap is not None and v.costs.fixed > fixed_cost_cap:
+                self.relaxed.add("fixed_cost")
+                return _ceil(fixed_cost_cap)
+            return _ceil(v.costs.fixed)
+
+        max_fixed = max((fixed_cost(v) for v in p.vehicles), default=0)
+        prize_base = max_fixed + 4 * _ceil(worst) + 1
 
         clients: list[pyvrp.Client] = []
         groups: list[pyvrp.ClientGroup] = []
@@ -192,8 +227,8 @@ class _Relaxed:
         self.shipment_keys: list[tuple[TaskKey, TaskKey]] = []
         max_prize = 0
         for u in self.units:
-            prize = prize_base * (1 + u.priority)
-            max_prize = max(max_prize, prize)
+            max_prize = max(max_prize, prize_base * (1 + u.priority))
+            prize = 0 if required else prize_base * (1 + u.priority)
             if u.kind == "job":
                 j = p.jobs[u.index]
                 windows: Sequence[TimeWindow | None] = j.time_windows or (None,)
@@ -211,21 +246,20 @@ class _Relaxed:
                             tw_early=early,
                             tw_late=late,
                             prize=prize,
-                            required=False,
+                            required=required and group is None,
                             group=group,
                         )
                     )
                     self.client_key.append(("job", j.id))
                 if group is not None:
-                    groups.append(
-                        pyvrp.ClientGroup(members, required=False)  # mutually exclusive in 0.14
+                    groups.append(  # mutually exclusive in 0.14
+                        pyvrp.ClientGroup(members, required=required)
                     )
             else:
                 s = p.shipments[u.index]
                 if len(s.pickup.time_windows) > 1 or len(s.delivery.time_windows) > 1:
                     self.relaxed.add("shipment_windows")
-                pw = _window(s.pickup.time_windows[0] if s.pickup.time_windows else None)
-                dw = _window(s.delivery.time_windows[0] if s.delivery.time_windows else None)
+                pw, dw = (_window(w) for w in self.windows[u.index])
                 shipments.append(
                     pyvrp.Shipment(
                         pickup_location=location(s.pickup, u.skills),
@@ -239,11 +273,17 @@ class _Relaxed:
                         + _ceil(s.delivery.service),
                         amount=scaled(s.amount),
                         prize=prize,
-                        required=False,
+                        required=required,
                     )
                 )
                 self.shipment_keys.append((("pickup", s.pickup.id), ("delivery", s.delivery.id)))
         prohibitive = max_prize + 1
+        # a time past every shift and window: an arc into a task the vehicle lacks the skills
+        # for also means time warp (far better for PyVRP's search than the cost alone:
+        # 12 vs 13 unassigned at 90 tasks of the mixed evening, 10 s)
+        closes = [v.time_window.end for v in p.vehicles if v.time_window is not None]
+        closes += [w.end for u in self.units for k in u.keys for w in self._task(k).time_windows]
+        far = _floor(max(closes)) + 1 if closes else 10**9
 
         # one PyVRP profile per (matrix, speed, costs, skills that matter)
         needed = frozenset().union(*(u.skills for u in self.units))
@@ -275,9 +315,10 @@ class _Relaxed:
                 dur = np.ceil(sub(m.durations) / v.speed_factor - 1e-9).astype(np.int64)
                 dist = np.rint(sub(cost_cache[cost_key])).astype(np.int64)
                 lacking = np.array([not s <= skills for s in loc_skills], dtype=bool)
-                dist[lacking, :] = prohibitive
-                dist[:, lacking] = prohibitive
-                np.fill_diagonal(dist, 0)
+                for mat, value in ((dist, prohibitive), (dur, far)):
+                    mat[lacking, :] = value
+                    mat[:, lacking] = value
+                    np.fill_diagonal(mat, 0)
                 distance_matrices.append(dist)
                 duration_matrices.append(dur)
             early, late, max_distance = 0, UNLIMITED, UNLIMITED
@@ -302,7 +343,8 @@ class _Relaxed:
                 min(_floor(c * s), BIG_CAPACITY) if math.isfinite(c) else BIG_CAPACITY
                 for c, s in zip(capacity_of(v, dims), scale, strict=True)
             ]
-            tkey = (*ends[vi], tuple(caps), early, late, max_distance, v.costs.fixed, pkey)
+            fixed = fixed_cost(v)
+            tkey = (*ends[vi], tuple(caps), early, late, max_distance, fixed, pkey)
             if tkey not in type_of:
                 type_of[tkey] = len(vehicle_types)
                 self.type_vehicles.append([])
@@ -312,7 +354,7 @@ class _Relaxed:
                         capacity=caps,
                         start_depot=ends[vi][0],
                         end_depot=ends[vi][1],
-                        fixed_cost=_ceil(v.costs.fixed),
+                        fixed_cost=fixed,
                         unit_distance_cost=1,
                         unit_duration_cost=0,
                         profile=profile_of[pkey],
@@ -336,6 +378,9 @@ class _Relaxed:
             groups=groups,
             shipments=shipments,
         )
+
+    def _task(self, key: TaskKey) -> Task:
+        return self._tasks[key]
 
     def _arc_costs(self, v: Vehicle, objective: Objective) -> FloatMatrix:
         """What one arc costs the vehicle, as in the OR-Tools model (float, matrix rows)."""
@@ -376,6 +421,32 @@ class _Relaxed:
         return out
 
 
+def _shipment_windows(
+    s: Shipment, policy: WindowPolicy
+) -> tuple[TimeWindow | None, TimeWindow | None] | None:
+    """The one window each step of a shipment keeps, or None if no pair fits together.
+
+    Only pairs whose delivery window ends after the pickup window opens (in the model's
+    integers) count; of those, ``"first"`` keeps the first in the listed order, ``"longest"``
+    the longest pair (the earliest of equals).
+    """
+    pickups: Sequence[TimeWindow | None] = s.pickup.time_windows or (None,)
+    deliveries: Sequence[TimeWindow | None] = s.delivery.time_windows or (None,)
+    pairs = [(pw, dw) for pw in pickups for dw in deliveries if _window(dw)[1] >= _window(pw)[0]]
+    if not pairs:
+        return None
+    if policy == "first":
+        return pairs[0]
+
+    def length(w: TimeWindow | None) -> float:
+        return math.inf if w is None else w.end - w.start
+
+    def start(w: TimeWindow | None) -> float:
+        return 0.0 if w is None else w.start
+
+    return max(pairs, key=lambda pd: (length(pd[0]) + length(pd[1]), -start(pd[0]), -start(pd[1])))
+
+
 def _window(w: TimeWindow | None) -> tuple[int, int]:
     if w is None:
         return 0, UNLIMITED
@@ -389,14 +460,35 @@ def seed_routes(
     *,
     objective: Objective = "cost",
     matrix_provider: MatrixProvider | None = None,
+    required: bool = False,
+    fixed_cost_cap: float | None = None,
+    shipment_windows: WindowPolicy = "longest",
+    limit_includes_build: bool = False,
 ) -> SeedResult:
-    """PyVRP's plan for the relaxed ``problem`` after ``time_limit`` seconds of search."""
+    """PyVRP's plan for the relaxed ``problem`` after ``time_limit`` seconds of search.
+
+    ``required``: every task must be served (no prizes; for instances where that is possible,
+    e.g. Li & Lim) instead of optional with a prize. ``fixed_cost_cap`` lowers larger fixed
+    costs to it (PyVRP's penalties saturate with 10⁹ next to distances of 10⁶; any cap above
+    a whole plan's travel keeps "vehicles first"); relaxed ``fixed_cost`` when it does.
+    ``shipment_windows``: which window a shipment step with several keeps, ``"first"`` or
+    ``"longest"``. ``limit_includes_build``: the search gets ``time_limit`` less the time
+    spent building the model (at least 0.1 s), so the whole call keeps to the limit.
+    """
     if not time_limit > 0:
         raise ValueError("time_limit must be > 0")
     t0 = time.monotonic()
     problem = with_matrices(problem, matrix_provider)
-    model = _Relaxed(problem, objective)
+    model = _Relaxed(
+        problem,
+        objective,
+        required=required,
+        fixed_cost_cap=fixed_cost_cap,
+        shipment_windows=shipment_windows,
+    )
     built = time.monotonic()
+    if limit_includes_build:
+        time_limit = max(0.1, time_limit - (built - t0))
     empty: tuple[tuple[TaskKey, ...], ...] = tuple(() for _ in problem.vehicles)
     if not model.units:
         return SeedResult(
