@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from louise import clock
+from louise.bookings.models import DeliveryPoint, DestinationType
 from tests.merchants.conftest import make_address, make_merchant, make_offer  # noqa: F401
 
 #: Monday 23 November 2026, 10:00 in Bottrop (09:00 UTC): before the 14:00 cut-off.
@@ -71,3 +72,46 @@ def local(day: date, hh: int, mm: int = 0, ss: int = 0) -> datetime:
     from zoneinfo import ZoneInfo
 
     return datetime.combine(day, time(hh, mm, ss), tzinfo=ZoneInfo("Europe/Berlin"))
+
+
+@pytest.fixture()
+def make_locker(db_session: Any) -> Callable[..., DeliveryPoint]:
+    """``make_locker(S=2, M=0)``: the parcel locker at the station, 24/7, with compartments."""
+
+    def make(**compartments: int) -> DeliveryPoint:
+        point = DeliveryPoint(
+            kind=DestinationType.LOCKER,
+            name="Packstation Hauptbahnhof",
+            address_label="Bahnhofstraße 1, 46236 Bottrop",
+            lat=51.5189,
+            lon=6.9300,
+            compartments={size: compartments.get(size, 0) for size in ("S", "M", "L", "XL")},
+        )
+        db_session.add(point)
+        db_session.commit()
+        return point
+
+    return make
+
+
+@pytest.fixture()
+def make_kiosk(db_session: Any) -> Callable[[int], DeliveryPoint]:
+    """``make_kiosk(shelf)``: a LOUISE Point open 07:00–21:00 Monday to Saturday."""
+
+    def make(shelf_capacity: int) -> DeliveryPoint:
+        point = DeliveryPoint(
+            kind=DestinationType.POINT,
+            name="Kiosk am Pferdemarkt",
+            address_label="Pferdemarkt 3, 46236 Bottrop",
+            lat=51.5228,
+            lon=6.9260,
+            shelf_capacity=shelf_capacity,
+            opening_hours={
+                d: [["07:00", "21:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat")
+            },
+        )
+        db_session.add(point)
+        db_session.commit()
+        return point
+
+    return make

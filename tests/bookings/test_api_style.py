@@ -5,39 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from louise.bookings.models import DeliveryPoint, DestinationType
 from tests.bookings.conftest import HOME, MONDAY, local
 
 
 @pytest.fixture()
-def locker(db_session):
-    point = DeliveryPoint(
-        kind=DestinationType.LOCKER,
-        name="Packstation Hauptbahnhof",
-        address_label="Bahnhofstraße 1, 46236 Bottrop",
-        lat=51.5189,
-        lon=6.9300,
-        compartments={"S": 2, "M": 0, "L": 0, "XL": 0},
-    )
-    db_session.add(point)
-    db_session.commit()
-    return point
+def locker(make_locker):
+    return make_locker(S=2)
 
 
 @pytest.fixture()
-def kiosk(db_session):
-    point = DeliveryPoint(
-        kind=DestinationType.POINT,
-        name="Kiosk am Pferdemarkt",
-        address_label="Pferdemarkt 3, 46236 Bottrop",
-        lat=51.5228,
-        lon=6.9260,
-        shelf_capacity=2,
-        opening_hours={d: [["07:00", "21:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat")},
-    )
-    db_session.add(point)
-    db_session.commit()
-    return point
+def kiosk(make_kiosk):
+    return make_kiosk(2)
 
 
 def test_slot_promises_are_german_unless_english_is_asked_for(client, offers, now):

@@ -11,8 +11,6 @@ from sqlalchemy import select
 from louise.bookings.models import (
     Booking,
     CapacityCounter,
-    DeliveryPoint,
-    DestinationType,
     OutboxMessage,
 )
 from tests.bookings.conftest import HOME, MONDAY, local
@@ -395,34 +393,13 @@ def test_residents_cannot_book_for_others(book, offers, make_user):
 
 
 @pytest.fixture()
-def locker(db_session):
-    point = DeliveryPoint(
-        kind=DestinationType.LOCKER,
-        name="Packstation Hauptbahnhof",
-        address_label="Bahnhofstraße 1, 46236 Bottrop",
-        lat=51.5189,
-        lon=6.9300,
-        compartments={"S": 1, "M": 0, "L": 0, "XL": 0},
-    )
-    db_session.add(point)
-    db_session.commit()
-    return point
+def locker(make_locker):
+    return make_locker(S=1)
 
 
 @pytest.fixture()
-def kiosk(db_session):
-    point = DeliveryPoint(
-        kind=DestinationType.POINT,
-        name="Kiosk am Pferdemarkt",
-        address_label="Pferdemarkt 3, 46236 Bottrop",
-        lat=51.5228,
-        lon=6.9260,
-        shelf_capacity=1,
-        opening_hours={d: [["07:00", "21:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat")},
-    )
-    db_session.add(point)
-    db_session.commit()
-    return point
+def kiosk(make_kiosk):
+    return make_kiosk(1)
 
 
 def test_locker_delivery_issues_a_six_digit_pin_for_the_resident_only(

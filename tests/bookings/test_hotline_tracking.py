@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from louise.bookings.models import Booking, DeliveryPoint, DestinationType, OutboxMessage
+from louise.bookings.models import Booking, DeliveryPoint, OutboxMessage
 from louise.bookings.sender import DirectoryTransport, SmsDirectoryTransport, send_pending
 from tests.bookings.conftest import MONDAY_10
 
@@ -27,18 +27,8 @@ def public_url(app: Any, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 @pytest.fixture()
-def locker(db_session: Any) -> DeliveryPoint:
-    point = DeliveryPoint(
-        kind=DestinationType.LOCKER,
-        name="Packstation Hauptbahnhof",
-        address_label="Bahnhofstraße 1, 46236 Bottrop",
-        lat=51.5189,
-        lon=6.9300,
-        compartments={"S": 2, "M": 2, "L": 0, "XL": 0},
-    )
-    db_session.add(point)
-    db_session.commit()
-    return point
+def locker(make_locker: Any) -> DeliveryPoint:
+    return make_locker(S=2, M=2)
 
 
 @pytest.fixture()
