@@ -7,6 +7,7 @@ from typing import Literal
 
 Objective = Literal["cost", "duration", "distance"]
 Start = Literal["auto", "construction", "ortools", "construction_only"]
+Engine = Literal["auto", "ortools", "pyvrp+ortools"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,14 @@ class SolveOptions:
     # the fallback), "auto" (ortools up to 150 jobs/shipments, and without breaks up to 500;
     # else construction), "construction_only" (the first plan, no search)
     start: Start = "auto"
+    # who makes the starting plan: "ortools" (the construction / OR-Tools' own, as ``start``
+    # says), "pyvrp+ortools" (PyVRP on the relaxed problem for ``pyvrp_share`` of the limit,
+    # its plan repaired on the full model; OR-Tools goes on from the better of it and the
+    # construction), "auto" (with 2+ threads both side by side, the better plan wins; with
+    # one thread pyvrp+ortools where it measured better: no breaks, see docs/routing.md).
+    # Without pyvrp installed: OR-Tools alone.
+    engine: Engine = "auto"
+    pyvrp_share: float = 0.4
 
     def __post_init__(self) -> None:
         if not self.time_limit > 0:
@@ -34,5 +43,9 @@ class SolveOptions:
             raise ValueError("iteration_limit must be >= 1")
         if self.start not in ("auto", "construction", "ortools", "construction_only"):
             raise ValueError(f"unknown start {self.start!r}")
+        if self.engine not in ("auto", "ortools", "pyvrp+ortools"):
+            raise ValueError(f"unknown engine {self.engine!r}")
+        if not 0 < self.pyvrp_share < 1:
+            raise ValueError("pyvrp_share must be in (0, 1)")
         if self.objective not in ("cost", "duration", "distance"):
             raise ValueError(f"unknown objective {self.objective!r}")
