@@ -1,4 +1,4 @@
-"""PyVRP as louise's second engine: its plan, repaired on the full model, checked by the validator."""
+"""PyVRP as louise's second engine: its plan, repaired on the full model, validated."""
 
 from __future__ import annotations
 
