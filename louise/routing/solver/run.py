@@ -37,7 +37,10 @@ def _solve_single(problem: Problem, options: SolveOptions, t0: float, loaded: fl
     seeded: tuple[tuple[tuple[str, int], ...], ...] | None = None
     extra: dict[str, Any] = {"engine": "ortools", "start_plan": "construction"}
     if engine == "pyvrp+ortools":
-        budget = options.pyvrp_share * options.time_limit - (time.monotonic() - t0)
+        share = options.pyvrp_share
+        if share is None:
+            share = 0.4 if any(v.breaks for v in problem.vehicles) else 0.8
+        budget = share * options.time_limit - (time.monotonic() - t0)
         seeded, extra["pyvrp"] = run_pyvrp(problem, budget, options.seed, options.objective)
     # the search leaves a little time to insert left-out tasks into the final plan (repair)
     tail = min(0.3, 0.03 * options.time_limit)
