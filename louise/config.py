@@ -124,7 +124,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "BROKER_URL": _env("BROKER_URL"),
         "PLANNING_TIME_LIMIT": _env_float("PLANNING_TIME_LIMIT", 5.0),
         "PLANNING_SEED": _env_int("PLANNING_SEED", 0),
-        "PLANNING_THREADS": _env_int("PLANNING_THREADS", 1),
+        "PLANNING_THREADS": _env_int("PLANNING_THREADS", os.cpu_count() or 1),
         "PLANNING_INLINE": _env_bool("PLANNING_INLINE", False),
         "FAILED_DELIVERY_FALLBACK": _env_bool("FAILED_DELIVERY_FALLBACK", True),
         "UPLOAD_DIR": _env("UPLOAD_DIR"),

@@ -3,6 +3,7 @@
 - ``precheck``: jobs and shipments as units; who could serve each alone, and why not;
 - ``model``: the OR-Tools model (nodes, matrices, dimensions, breaks, disjunctions);
 - ``construction``: a first plan to start from;
+- ``seeding``: PyVRP's plan of the relaxed problem as another first plan (engine pyvrp+ortools);
 - ``search``: the OR-Tools runs (iterated local search, guided local search from a plan);
 - ``extract``: from the assignment to a ``Solution`` with times, loads and reasons;
 - ``run``: ``solve`` — the stages on one shared deadline, N processes if asked.
@@ -14,7 +15,7 @@ higher penalty); then the vehicles' fixed costs; then travel, measured as ``obje
 ``"duration"`` or ``"distance"``. How the search went is in ``Solution.stats``.
 """
 
-from louise.routing.solver.options import Objective, SolveOptions
+from louise.routing.solver.options import Engine, Objective, SolveOptions
 from louise.routing.solver.run import solve
 
-__all__ = ["Objective", "SolveOptions", "solve"]
+__all__ = ["Engine", "Objective", "SolveOptions", "solve"]

@@ -14,9 +14,15 @@ from louise.routing.solution import Solution, Summary
 from louise.routing.solver.construction import ORDERS, Builder, as_plan, construct, repair
 from louise.routing.solver.extract import to_solution
 from louise.routing.solver.model import Model
-from louise.routing.solver.options import SolveOptions
+from louise.routing.solver.options import Engine, SolveOptions
 from louise.routing.solver.precheck import Unit, build_units
 from louise.routing.solver.search import Plan, Search, debug
+from louise.routing.solver.seeding import (
+    plan_objective,
+    pyvrp_available,
+    run_pyvrp,
+    seed_construction,
+)
 
 SMALL_UNITS = 150
 
@@ -27,6 +33,15 @@ def _solve_single(problem: Problem, options: SolveOptions, t0: float, loaded: fl
     model = Model(problem, units, options.objective, options.seed, options.break_reading)
     if not model.units:
         return to_solution(model, None, units, t0, loaded)
+    engine = _engine(problem, options, 1)
+    seeded: tuple[tuple[tuple[str, int], ...], ...] | None = None
+    extra: dict[str, Any] = {"engine": "ortools", "start_plan": "construction"}
+    if engine == "pyvrp+ortools":
+        share = options.pyvrp_share
+        if share is None:
+            share = 0.4 if any(v.breaks for v in problem.vehicles) else 0.8
+        budget = share * options.time_limit - (time.monotonic() - t0)
+        seeded, extra["pyvrp"] = run_pyvrp(problem, budget, options.seed, options.objective)
     # the search leaves a little time to insert left-out tasks into the final plan (repair)
     tail = min(0.3, 0.03 * options.time_limit)
     search = Search(model, deadline - tail, t0, options.iteration_limit)
@@ -45,9 +60,21 @@ def _solve_single(problem: Problem, options: SolveOptions, t0: float, loaded: fl
     search.found(first)
     debug(search, f"construction ({cons.seconds:.2f}s)", first)
     if not cons.complete:
-        return to_solution(model, first, units, t0, loaded, search.stats())
+        return to_solution(model, first, units, t0, loaded, {**search.stats(), **extra})
+    if seeded is not None:
+        # PyVRP's plan on the full model: breaks at stops, what does not fit out, then the
+        # left-out units inserted where they fit (the final repair's insertion)
+        sc, removed = seed_construction(model, builder, seeded, time.monotonic() - t0)
+        splan, placed = _repaired(model, as_plan(model, sc, time.monotonic() - t0), deadline)
+        splan.objective = plan_objective(model, builder, splan.routes)
+        extra["pyvrp"].update(removed=removed, reinserted=placed, dropped=splan.dropped_weight)
+        debug(search, f"pyvrp seed (removed {removed}, reinserted {placed})", splan)
+        if _key(splan) < _key(first):
+            first = splan
+            search.found(first)
+            extra.update(engine="pyvrp+ortools", start_plan="pyvrp")
     if options.start == "construction_only" or search.left() <= 0.1:
-        return _finish(model, first, units, t0, loaded, search, deadline)
+        return _finish(model, first, units, t0, loaded, search, deadline, extra)
     # with an iteration limit, stages end by count, not by clock: runs repeat exactly
     reserve = 0.0 if options.iteration_limit else 0.2
     total = search.left()
@@ -63,10 +90,14 @@ def _solve_single(problem: Problem, options: SolveOptions, t0: float, loaded: fl
         small = len(model.units) <= SMALL_UNITS
         easy = not any(v.breaks for v in problem.vehicles) and len(model.units) <= 500
         mode = "ortools" if small or easy else "construction"
+        if extra["start_plan"] == "pyvrp":
+            mode = "construction"  # guided local search from PyVRP's plan
     best: Plan | None = None
     if mode == "ortools":
         best, _ = search.run(first_stage, ils=True)
         debug(search, "ils", best)
+        if best is not None and not _key(first) < _key(best):
+            extra["start_plan"] = "ortools"
     if best is None or _key(first) < _key(best):
         seconds = first_stage if best is None and mode == "construction" else search.left()
         stop = time.monotonic() + seconds
@@ -123,7 +154,7 @@ def _solve_single(problem: Problem, options: SolveOptions, t0: float, loaded: fl
                 best = plan
     if _key(first) < _key(best):
         best = first
-    return _finish(model, best, units, t0, loaded, search, deadline)
+    return _finish(model, best, units, t0, loaded, search, deadline, extra)
 
 
 def _repaired(model: Model, plan: Plan, deadline: float) -> tuple[Plan, int]:
@@ -154,12 +185,29 @@ def _finish(
     loaded: float,
     search: Search,
     deadline: float,
+    extra: dict[str, Any] | None = None,
 ) -> Solution:
     """Insert what was left out where it fits after all, give the rest a true reason."""
     plan, placed = _repaired(model, plan, deadline)
     if placed:
         debug(search, f"repair placed {placed}", plan)
-    return to_solution(model, plan, units, t0, loaded, search.stats())
+    return to_solution(model, plan, units, t0, loaded, {**search.stats(), **(extra or {})})
+
+
+def _engine(problem: Problem, options: SolveOptions, threads: int) -> str:
+    """The engine one process runs: "ortools" or "pyvrp+ortools"."""
+    if options.engine == "ortools" or options.start == "construction_only":
+        return "ortools"
+    if not pyvrp_available():
+        return "ortools"
+    if options.engine == "pyvrp+ortools":
+        return "pyvrp+ortools"
+    # auto, one process: PyVRP first where it measured better (docs/routing.md, Engines):
+    # without breaks (Li & Lim), and on evenings with breaks above 150 jobs/shipments (a
+    # 300-task evening, 10 s: 91 stops left out against 192); at 60-90 tasks it was a draw
+    small = len(problem.jobs) + len(problem.shipments) <= SMALL_UNITS
+    breaks = any(v.breaks for v in problem.vehicles)
+    return "ortools" if breaks and small else "pyvrp+ortools"
 
 
 def _key(plan: Plan) -> tuple[int, int]:
@@ -211,13 +259,25 @@ def solve(
     # fork starts in milliseconds; spawn would re-import OR-Tools in every worker
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    # engine "auto": the engines side by side — one process OR-Tools alone (from the
+    # construction or its own first plan), one PyVRP then OR-Tools from the better plan
+    engines: list[Engine] = [options.engine] * threads
+    if options.engine == "auto" and pyvrp_available() and options.start != "construction_only":
+        engines = ["ortools", "pyvrp+ortools"]
+        engines += ["ortools"] * (threads - 2)
     jobs = [
-        (problem, replace(options, seed=options.seed + k, threads=1), deadline)
-        for k in range(threads)
+        (problem, replace(options, seed=options.seed + k, threads=1, engine=e), deadline)
+        for k, e in enumerate(engines)
     ]
     with ProcessPoolExecutor(max_workers=threads, mp_context=ctx) as pool:
         results = list(pool.map(_worker, jobs))
-    best = min(results, key=lambda sol: _rank(problem, sol))
+    ranks = [_rank(problem, sol) for sol in results]
+    win = min(range(len(results)), key=lambda k: ranks[k])
+    best = results[win]
+    workers = [
+        {"engine": sol.stats.get("engine"), "dropped": r[0], "cost": r[1]}
+        for sol, r in zip(results, ranks, strict=True)
+    ]
     times = dict(best.summary.computing_times)
     times["loading"] = round(loaded * 1000)
     times["solving"] = round((time.monotonic() - t0 - loaded) * 1000)
@@ -225,5 +285,5 @@ def solve(
         routes=best.routes,
         unassigned=best.unassigned,
         summary=Summary(**{**best.summary.__dict__, "computing_times": times}),
-        stats=best.stats,
+        stats={**best.stats, "workers": workers, "winner": win},
     )
