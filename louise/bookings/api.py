@@ -304,7 +304,9 @@ class BookingReceive(MethodView):
     @document_errors(blp, 404, 409)
     def post(self, booking_id: int) -> Any:
         """The shop confirms it received the item."""
-        return service.confirm_receipt(db.session(), current_user(), booking_id, clock.now())
+        actor = current_user()
+        booking = service.confirm_receipt(db.session(), actor, booking_id, clock.now())
+        return _mark_private(actor, booking)
 
 
 @blp.route("/bookings/<int:booking_id>/ready")
@@ -314,9 +316,9 @@ class BookingReady(MethodView):
     @document_errors(blp, 404, 409)
     def post(self, booking_id: int) -> Any:
         """The shop marks the repair ready; the return leg is scheduled."""
-        return service.mark_ready(
-            db.session(), get_context(), current_user(), booking_id, clock.now()
-        )
+        actor = current_user()
+        booking = service.mark_ready(db.session(), get_context(), actor, booking_id, clock.now())
+        return _mark_private(actor, booking)
 
 
 @blp.route("/bookings/<int:booking_id>/reject")
@@ -327,9 +329,11 @@ class BookingReject(MethodView):
     @document_errors(blp, 404, 409)
     def post(self, data: dict[str, Any], booking_id: int) -> Any:
         """The shop rejects a booking, with a reason."""
-        return service.reject_booking(
-            db.session(), current_user(), booking_id, data["reason"], clock.now()
+        actor = current_user()
+        booking = service.reject_booking(
+            db.session(), actor, booking_id, data["reason"], clock.now()
         )
+        return _mark_private(actor, booking)
 
 
 @blp.route("/merchant/items")

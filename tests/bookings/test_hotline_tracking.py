@@ -93,6 +93,30 @@ def test_a_hotline_booking_answers_with_code_pin_token_and_link_to_read_back(
     assert client.get(f"/api/v1/track/{stored.tracking_token}").status_code == 200
 
 
+def test_an_admin_acting_on_a_hotline_booking_still_reads_its_pin_and_link(
+    book, offers, auth_headers, client, db_session, locker, public_url
+):
+    dispatcher = auth_headers("dispatcher")
+    r = book(
+        dispatcher,
+        offers["product"],
+        customer=dict(ERIKA),
+        destination="locker",
+        point_id=locker.id,
+    )
+    assert r.status_code == 201, r.json
+    stored = _stored(db_session, r.json["id"])
+    rejected = client.post(
+        f"/api/v1/bookings/{r.json['id']}/reject",
+        json={"reason": "Artikel vergriffen"},
+        headers=auth_headers("admin"),
+    )
+    assert rejected.status_code == 200, rejected.json
+    assert rejected.json["status"] == "cancelled"
+    assert rejected.json["pickup_pin"] == stored.pickup_pin
+    assert rejected.json["tracking_url"] == r.json["tracking_url"]
+
+
 def test_an_app_booking_stays_private_from_staff(
     book, offers, make_user, auth_headers, client, db_session, locker, public_url
 ):
