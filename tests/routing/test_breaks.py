@@ -93,7 +93,7 @@ def test_a_stop_reachable_only_by_pausing_on_the_road_moves_to_another_vehicle()
     p = line((900, 1000), second_vehicle=True)
     at_stop = solve(p, time_limit=1)
     assert validate(p, at_stop).ok, str(validate(p, at_stop))
-    assert served_by(at_stop) == {1: 1, 2: 2}
+    assert served_by(at_stop)[2] == 2  # job 1 may ride along on vehicle 2
     on_road = solve(p, time_limit=1, break_reading="on_road")
     assert on_road.summary.break_reading == "on_road"
     assert validate(p, on_road).ok, str(validate(p, on_road))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 Objective = Literal["cost", "duration", "distance"]
-Start = Literal["auto", "construction", "ortools", "construction_only"]
+Start = Literal["auto", "construction", "ortools", "lns", "construction_only"]
 BreakReading = Literal["at_stop", "on_road"]
 Engine = Literal["auto", "ortools", "pyvrp+ortools"]
 
@@ -23,8 +23,9 @@ class SolveOptions:
     iteration_limit: int | None = None
     # where the search starts: "construction" (our insertion, then guided local search from
     # it), "ortools" (OR-Tools' iterated local search from scratch, our construction kept as
-    # the fallback), "auto" (ortools up to 150 jobs/shipments, and without breaks up to 500;
-    # else construction), "construction_only" (the first plan, no search)
+    # the fallback), "lns" (our ruin and recreate from the construction, see solver/lns.py),
+    # "auto" (lns with breaks; without breaks ortools up to 500 jobs/shipments, else
+    # construction), "construction_only" (the first plan, no search)
     start: Start = "auto"
     # how a break sits in a route: "at_stop" (VROOM's reading: a break starts after the
     # previous stop's departure, and the ride to the next stop follows the break), or
@@ -50,7 +51,7 @@ class SolveOptions:
             raise ValueError("threads must be >= 1")
         if self.iteration_limit is not None and self.iteration_limit < 1:
             raise ValueError("iteration_limit must be >= 1")
-        if self.start not in ("auto", "construction", "ortools", "construction_only"):
+        if self.start not in ("auto", "construction", "ortools", "lns", "construction_only"):
             raise ValueError(f"unknown start {self.start!r}")
         if self.break_reading not in ("at_stop", "on_road"):
             raise ValueError(f"unknown break_reading {self.break_reading!r}")

@@ -11,8 +11,17 @@ from typing import Any
 from louise.routing.matrix import MatrixProvider, with_matrices
 from louise.routing.problem import Problem
 from louise.routing.solution import Solution, Summary
-from louise.routing.solver.construction import ORDERS, Builder, as_plan, construct, repair
+from louise.routing.solver.construction import (
+    ORDERS,
+    Builder,
+    Construction,
+    RouteState,
+    as_plan,
+    construct,
+    repair,
+)
 from louise.routing.solver.extract import to_solution
+from louise.routing.solver.lns import Lns, lns_stats
 from louise.routing.solver.model import Model
 from louise.routing.solver.options import Engine, SolveOptions
 from louise.routing.solver.precheck import Unit, build_units
@@ -81,6 +90,17 @@ def _solve_single(problem: Problem, options: SolveOptions, t0: float, loaded: fl
     reduce_fleet = options.fleet_reduction and any(v.costs.fixed > 0 for v in problem.vehicles)
     first_stage = total * (0.5 if reduce_fleet else 1.0)
     mode = options.start
+    if (
+        mode == "auto"
+        and any(v.breaks for v in problem.vehicles)
+        and options.break_reading == "at_stop"
+    ):
+        # our ruin and recreate keeps breaks at stops; a pause on the road is OR-Tools' reading
+        mode = "lns"
+    if mode == "lns":
+        improved = _lns(model, builder, first, search, options)
+        extra.update(improve="lns", lns=improved.info.get("lns"))
+        return _finish(model, improved, units, t0, loaded, search, deadline, extra)
     if mode == "auto":
         # OR-Tools' own first plan and iterated local search where they find a plan fast:
         # without breaks up to 500 units (Li & Lim, as before), and small evenings (four
@@ -157,6 +177,41 @@ def _solve_single(problem: Problem, options: SolveOptions, t0: float, loaded: fl
     return _finish(model, best, units, t0, loaded, search, deadline, extra)
 
 
+def _lns(
+    model: Model,
+    builder: Builder,
+    first: Plan,
+    search: Search,
+    options: SolveOptions,
+) -> Plan:
+    """Ruin and recreate (``lns``) from the first plan, up to the search's deadline."""
+    start = [RouteState(vi, list(r)) for vi, r in enumerate(first.routes)]
+    for r in start:
+        if not builder.refresh(r):
+            # a route the stop-based reading cannot time (should not happen): start it empty
+            r.tasks = []
+            builder.refresh(r)
+    lns = Lns(builder, options.seed)
+    res = lns.run(start, search.deadline, options.iteration_limit)
+    served = {model.nodes[n].unit for r in res.routes for n in r.tasks}
+    placed = {ui for ui in served if ui is not None}
+    cons = Construction(
+        res.routes,
+        placed,
+        set(range(len(model.units))),
+        True,
+        plan_objective(model, builder, [r.tasks for r in res.routes]),
+    )
+    plan = as_plan(model, cons, time.monotonic() - search.t0)
+    plan.info["lns"] = lns_stats(res)
+    search.found(plan)
+    debug(search, f"lns ({res.iterations} iterations)", plan)
+    if _key(first) < _key(plan):  # cannot happen: the search keeps its best, the start too
+        first.info["lns"] = plan.info["lns"]
+        return first
+    return plan
+
+
 def _repaired(model: Model, plan: Plan, deadline: float) -> tuple[Plan, int]:
     """The plan with left-out units inserted where they fit after all, and how many were."""
     served = {model.nodes[n].unit for r in plan.routes for n in r}
@@ -203,11 +258,11 @@ def _engine(problem: Problem, options: SolveOptions, threads: int) -> str:
     if options.engine == "pyvrp+ortools":
         return "pyvrp+ortools"
     # auto, one process: PyVRP first where it measured better (docs/routing.md, Engines):
-    # without breaks (Li & Lim), and on evenings with breaks above 150 jobs/shipments (a
-    # 300-task evening, 10 s: 91 stops left out against 192); at 60-90 tasks it was a draw
-    small = len(problem.jobs) + len(problem.shipments) <= SMALL_UNITS
+    # without breaks (Li & Lim). With breaks our ruin and recreate from the construction
+    # did better on its own (mixed evenings, 10 s: 600 tasks 83 left out against 92 from
+    # PyVRP's seed; 1000 tasks, 30 s: 122 against 129)
     breaks = any(v.breaks for v in problem.vehicles)
-    return "ortools" if breaks and small else "pyvrp+ortools"
+    return "ortools" if breaks else "pyvrp+ortools"
 
 
 def _key(plan: Plan) -> tuple[int, int]:
