@@ -34,7 +34,6 @@ NEAR_UNITS = 25  # an insertion looks at the routes of the unit's nearest served
 STRINGS = 0.5  # share of ruins that remove runs of consecutive stops, not nearest units
 CHECKS_PER_ROUTE = 6  # cheapest positions of a route simulated before giving up on it
 CACHE_SIZE = 400_000  # (route, unit) insertions remembered; routes untouched keep theirs
-_MISS = object()
 
 
 @dataclass
@@ -88,38 +87,37 @@ class Lns:
         self.absent = [0] * n_units
         # (vehicle, its stops, unit) -> cheapest feasible insertion; routes not touched by a
         # ruin keep their answers
-        self.cache: dict[tuple[Any, ...], tuple[int, list[int]] | None] = {}
+        self.cache: dict[tuple[Any, ...], list[list[Any]]] = {}
 
-    def best_in(self, r: RouteState, ui: int) -> tuple[int, list[int]] | None:
-        """The cheapest feasible insertion of unit ``ui`` into route ``r`` (cached)."""
+    def positions(self, r: RouteState, ui: int) -> list[list[Any]]:
+        """The cheapest positions of unit ``ui`` in route ``r``: [cost, p, q, checked].
+
+        ``checked``: None (not simulated yet), False (does not fit) or the new stop list.
+        Cached per (vehicle, stops, unit): a route untouched by a ruin keeps its answers.
+        """
         key = (r.vi, tuple(r.tasks), ui)
-        hit = self.cache.get(key, _MISS)
-        if hit is not _MISS:
-            return hit  # type: ignore[return-value]
-        nodes = self.m.unit_nodes[ui]
-        found: tuple[int, list[int]] | None = None
-        for cost, p, q in self.b.candidates(r, nodes, CHECKS_PER_ROUTE):
-            new = self.b.fits(r, nodes, p, q)
-            if new is not None:
-                found = (cost, new)
-                break
-        if len(self.cache) > CACHE_SIZE:
-            self.cache.clear()
-        self.cache[key] = found
-        return found
+        hit = self.cache.get(key)
+        if hit is None:
+            nodes = self.m.unit_nodes[ui]
+            hit = [[c, p, q, None] for c, p, q in self.b.candidates(r, nodes, CHECKS_PER_ROUTE)]
+            if len(self.cache) > CACHE_SIZE:
+                self.cache.clear()
+            self.cache[key] = hit
+        return hit
 
     def insert(self, state: list[RouteState], ui: int, where: dict[int, int]) -> RouteState | None:
         """Insert unit ``ui`` at its cheapest feasible position on the routes near it.
 
         Near: the routes serving one of its ``NEAR_UNITS`` nearest units, and one unused
-        vehicle of each kind it may use.
+        vehicle of each kind it may use. Positions are simulated cheapest first over all
+        those routes; the first that fits is taken.
         """
-        best: tuple[int, int, list[int]] | None = None
         seen_empty: set[Any] = set()
         allowed = self.m.units[ui].allowed
         if len(allowed) > 2:
             near = {where[u] for u in self.order[ui][: NEAR_UNITS + 1].tolist() if u in where}
             allowed = [vi for vi in allowed if vi in near or not state[vi].tasks]
+        cands: list[tuple[int, int, list[Any]]] = []
         for vi in allowed:
             r = state[vi]
             if not r.tasks:
@@ -127,18 +125,21 @@ class Lns:
                 if sig in seen_empty:
                     continue
                 seen_empty.add(sig)
-            found = self.best_in(r, ui)
-            if found is not None and (best is None or found[0] < best[0]):
-                best = (found[0], vi, found[1])
-        if best is None:
-            return None
-        r = state[best[1]]
-        old = r.tasks
-        r.tasks = best[2]
-        if self.b.refresh(r):
-            return r
-        r.tasks = old
-        self.b.refresh(r)
+            cands.extend((c[0], vi, c) for c in self.positions(r, ui) if c[3] is not False)
+        cands.sort(key=lambda x: (x[0], x[1]))
+        nodes = self.m.unit_nodes[ui]
+        for _, vi, c in cands:
+            r = state[vi]
+            if c[3] is None:
+                c[3] = self.b.fits(r, nodes, c[1], c[2]) or False
+            if c[3] is False:
+                continue
+            old = r.tasks
+            r.tasks = list(c[3])
+            if self.b.refresh(r):
+                return r
+            r.tasks = old
+            self.b.refresh(r)
         return None
 
     def string(self, r: RouteState, ui: int, k: int, removed: list[int]) -> list[int]:
