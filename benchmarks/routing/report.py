@@ -218,7 +218,11 @@ def _evenings_section(data: dict[str, Any]) -> list[str]:
         "thread (VROOM: "
         "exploration level 5 with that timeout). *unassigned* counts jobs and shipments (hub "
         "parcels in brackets); *cost* is recomputed the same way for every plan (fixed costs + "
-        "travel seconds); *valid* = accepted by `louise.routing.validate` on the real problem. "
+        "travel seconds); *valid* = accepted by `louise.routing.validate` on the real problem, "
+        "under the break reading the solver plans with: louise and PyVRP (re-timed by louise) "
+        "at a stop, VROOM on the road (a break may split a ride, as VROOM's maintainer "
+        "describes its breaks in VROOM issue #568); *yes\\** marks a VROOM plan that would not "
+        "pass under the stricter at-stop reading. "
         f"{meta['jobs']} evening(s) in parallel processes.",
         "",
     ]
@@ -255,7 +259,7 @@ def _evenings_section(data: dict[str, Any]) -> list[str]:
                 continue
             line += (
                 f" {f['unassigned']} ({f['hub_unassigned']}) | {f['vehicles']} | "
-                f"{f['cost']:.0f} | {'yes' if f['valid'] else 'NO'} | {f['wall']:.1f} s |"
+                f"{f['cost']:.0f} | {_valid(f)} | {f['wall']:.1f} s |"
             )
         if "pyvrp" in solvers:
             line += f" {r.get('pyvrp', {}).get('repair_dropped', '–')} |"
@@ -312,3 +316,10 @@ def write_markdown() -> None:
 
 if __name__ == "__main__":
     write_markdown()
+
+
+def _valid(f: dict[str, Any]) -> str:
+    """yes / NO, and yes\\* for a plan valid only under the on-road reading of breaks."""
+    if not f["valid"]:
+        return "NO"
+    return "yes\\*" if f.get("valid_at_stop") is False else "yes"
