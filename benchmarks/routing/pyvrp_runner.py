@@ -6,7 +6,7 @@ lives here: the Li & Lim options (every task required, a fixed-cost cap) and tur
 visiting orders back into a louise ``Solution`` **on the real problem**:
 
 - *breaks*: PyVRP has none; the converter shortens each shift by its breaks. Back on the real
-  problem each route's break is put at the best stop (VROOM's reading: a break starts at the
+  problem each route's break is put at the best stop (the at-stop reading: a break starts at the
   stop before it); a route where no position fits loses whole tasks until one does, and those
   are reported unassigned (``repair_dropped``). (Breaks as placeholder clients at a
   free-to-reach pseudo place were tried and left more tasks out: 23 vs 12 at 90 tasks, 82 vs

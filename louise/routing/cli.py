@@ -86,7 +86,7 @@ def configure_solve(p: argparse.ArgumentParser) -> None:
         "--break-reading",
         choices=("at_stop", "on_road"),
         default="at_stop",
-        help="breaks at the stop before them (VROOM's reading, default) or also on the road",
+        help="breaks at the stop before them (default) or also on the road (VROOM's own)",
     )
     p.add_argument("--osrm", metavar="URL", help="OSRM table service for coordinates")
     p.add_argument("--check", action="store_true", help="validate the answer, report on stderr")

@@ -16,9 +16,9 @@ from typing import Any
 from louise.routing.problem import Location, ProblemError
 
 STEP_TYPES = ("start", "job", "pickup", "delivery", "break", "end")
-# how breaks are read (see docs/routing.md): "at_stop" is VROOM's reading (a break starts
+# how breaks are read (see docs/routing.md): "at_stop" (a break is taken at a stop: it starts
 # after the previous stop's departure and the ride to the next stop follows it), "on_road"
-# also lets a courier pause during a ride
+# (a courier may also pause during a ride; VROOM plans breaks this way, VROOM issue #568)
 BREAK_READINGS = ("at_stop", "on_road")
 
 

@@ -83,7 +83,8 @@ def validate(
     """Re-check every constraint of ``solution``; never raises for a bad solution.
 
     Breaks are read as ``reading`` says, by default as the solution declares
-    (``solution.summary.break_reading``; VROOM's own output declares nothing: ``at_stop``).
+    (``solution.summary.break_reading``; VROOM's own output declares nothing and is read
+    ``on_road``, as VROOM plans it).
     """
     if reading is None:
         reading = solution.summary.break_reading

@@ -366,7 +366,8 @@ def solution_to_vroom(solution: Solution) -> dict[str, Any]:
             "priority": s.priority,
             "distance": _out(s.distance),
             "computing_times": dict(s.computing_times),
-            # not VROOM's: how the breaks in this plan are read (VROOM's reading is "at_stop")
+            # not VROOM's: how the breaks in this plan are read; VROOM's own output, which
+            # has no such field, lets a break split a ride ("on_road", VROOM issue #568)
             "break_reading": s.break_reading,
         },
         "unassigned": [],
@@ -501,7 +502,7 @@ def solution_from_vroom(data: Mapping[str, Any] | str) -> Solution:
         distance=_f(s, "distance"),
         computing_times={str(k): int(v) for k, v in times.items() if isinstance(v, int | float)},
         # VROOM's own output has no such field: its plans follow its reading, "at_stop"
-        break_reading=str(s.get("break_reading", "at_stop")),
+        break_reading=str(s.get("break_reading", "on_road")),
     )
     code = root.get("code", 0)
     return Solution(

@@ -7,7 +7,7 @@ sees (travel rounded up, service and setup on the outgoing arc, windows rounded 
 amounts scaled up), so the routes are accepted as OR-Tools' initial assignment:
 
 - several time windows (the earliest reachable one), the vehicle's shift;
-- breaks taken at a stop (VROOM's reading, which the validator also accepts): a pending break
+- breaks taken at a stop (the ``at_stop`` reading the validator checks): a pending break
   is taken when leaving a stop if it fits into the waiting at the next stop, if it could not
   be taken any more after the next stop, or before driving to the end;
 - capacities per dimension (job deliveries on board from the start), skills (the pre-check's
@@ -603,7 +603,7 @@ def repair(
 
 
 def at_stop(model: Model, plan: Plan, deadline: float | None = None) -> Plan:
-    """The plan with every OR-Tools route re-timed under VROOM's reading of breaks.
+    """The plan with every OR-Tools route re-timed with its breaks taken at a stop.
 
     OR-Tools may put a break in the middle of a ride (its Python API cannot ask for the whole
     ride after the break). Each break is moved to the stop before it: the route is simulated

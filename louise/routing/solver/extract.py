@@ -173,7 +173,7 @@ def build_route(
                 )
             )
         if model.break_reading == "at_stop":
-            # VROOM's reading: the ride to this stop starts when the breaks before it end
+            # at a stop: the ride to this stop starts when the breaks before it end
             arrival = (max(dep, last_break_end) if taken else dep) + leg
         else:
             # on the road: the ride may be split around the breaks

@@ -314,7 +314,7 @@ class Model:
                 for w1, w2 in zip(b.time_windows, b.time_windows[1:], strict=False):
                     if ifloor(w1.end) + 1 <= iceil(w2.start) - 1:
                         iv.StartExpr().Var().RemoveInterval(ifloor(w1.end) + 1, iceil(w2.start) - 1)
-                # a used vehicle takes its breaks during its shift (VROOM's rule)
+                # a used vehicle takes its breaks during its shift (as VROOM does)
                 active = routing.ActiveVehicleVar(vi)
                 start_c = time_dim.CumulVar(routing.Start(vi))
                 end_c = time_dim.CumulVar(routing.End(vi))

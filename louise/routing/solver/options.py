@@ -27,7 +27,7 @@ class SolveOptions:
     # "auto" (lns with breaks; without breaks ortools up to 500 jobs/shipments, else
     # construction), "construction_only" (the first plan, no search)
     start: Start = "auto"
-    # how a break sits in a route: "at_stop" (VROOM's reading: a break starts after the
+    # how a break sits in a route: "at_stop" (a break is taken at a stop: it starts after the
     # previous stop's departure, and the ride to the next stop follows the break), or
     # "on_road" (a courier may also pause during a ride, so the next stop may be reached
     # earlier); the solution states which it was planned under (``Summary.break_reading``)
