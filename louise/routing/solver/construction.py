@@ -79,6 +79,13 @@ class RouteState:
     load: np.ndarray[Any, Any] | None = None  # (len(tasks)+1, dims): after start, each task
     travel: int = 0
     metres: int = 0
+    # set by refresh for the candidate pricing: stops as an array, start times without the
+    # end, arc costs, running maxima of the load from the front and from the back
+    arr: np.ndarray[Any, Any] | None = None
+    starts: np.ndarray[Any, Any] | None = None
+    base: np.ndarray[Any, Any] | None = None
+    pre: np.ndarray[Any, Any] | None = None
+    suf: np.ndarray[Any, Any] | None = None
 
 
 @dataclass
@@ -296,6 +303,12 @@ class Builder:
             return False
         c = self.cls[r.vi]
         s = np.array(seq, dtype=np.int64)
+        r.arr = s
+        r.starts = np.array(cumul[:-1], dtype=np.int64)
+        r.base = c.cost[s[:-1], s[1:]]
+        if self.dims:
+            r.pre = np.maximum.accumulate(r.load, axis=0)
+            r.suf = np.maximum.accumulate(r.load[::-1], axis=0)[::-1]
         r.travel = int(c.travel[s[:-1], s[1:]].sum()) if c.travel is not None else 0
         r.metres = int(c.metres[s[:-1], s[1:]].sum()) if c.metres is not None else 0
         v = self.model.problem.vehicles[r.vi]
@@ -311,10 +324,11 @@ class Builder:
     ) -> list[tuple[int, int, int]]:
         """(cost delta, p, q) by cost: pickup/job before seq[p], delivery before seq[q]."""
         c = self.cls[r.vi]
-        seq = np.array(self.seq(r), dtype=np.int64)
+        assert r.arr is not None and r.starts is not None and r.base is not None
+        seq = r.arr
         prev, nxt = seq[:-1], seq[1:]
-        cumul = np.array(r.cumul, dtype=np.int64)[:-1]
-        base = c.cost[prev, nxt]
+        cumul = r.starts
+        base = r.base
         fixed = self.fixed[r.vi] if not r.tasks else 0
         x = unit_nodes[0]
         assert r.latest is not None
@@ -322,14 +336,12 @@ class Builder:
         dx = c.cost[prev, x] + c.cost[x, nxt] - base
         sx = np.maximum(cumul + c.transit[prev, x], self.first_start[x])
         okx = (sx <= self.last_end[x]) & (sx + c.transit[x, nxt] <= late_next)
-        assert r.load is not None
-        load = r.load
         cap = self.caps[r.vi]
         if len(unit_nodes) == 1:
             if self.dims:
                 dl, net = self.dels[x], self.demand[x]
-                pre = np.maximum.accumulate(load, axis=0)  # max of load[0..p-1]
-                suf = np.maximum.accumulate(load[::-1], axis=0)[::-1]  # max of load[p-1..]
+                pre, suf = r.pre, r.suf  # max of load[0..p-1], max of load[p-1..]
+                assert pre is not None and suf is not None
                 okx &= (pre + dl <= cap).all(axis=1) & (suf + dl + net <= cap).all(axis=1)
             ps = np.nonzero(okx)[0]
             if not len(ps):

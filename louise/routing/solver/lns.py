@@ -49,6 +49,7 @@ def _copy(r: RouteState) -> RouteState:
     """A copy the Builder may change (it replaces arrays, it does not write into them)."""
     c = RouteState(r.vi, list(r.tasks), list(r.cumul), list(r.taken), r.latest, dict(r.force))
     c.breaks, c.load, c.travel, c.metres = list(r.breaks), r.load, r.travel, r.metres
+    c.arr, c.starts, c.base, c.pre, c.suf = r.arr, r.starts, r.base, r.pre, r.suf
     return c
 
 
@@ -194,7 +195,8 @@ class Lns:
             if now >= deadline:
                 break
             it += 1
-            frac = (now - t_start) / span
+            # cooling by count with an iteration limit (runs repeat exactly), else by the clock
+            frac = it / iteration_limit if iteration_limit else (now - t_start) / span
             temp = t0 * (1.0 - frac)
             out_units = [ui for ui in range(n_units) if ui not in where]
             if out_units and rng.random() < 0.5:

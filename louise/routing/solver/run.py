@@ -58,7 +58,9 @@ def _solve_single(problem: Problem, options: SolveOptions, t0: float, loaded: fl
     cons = construct(model, deadline, builder=builder)
     # a second insertion order while it is cheap (up to 5 % of the limit): keep the better
     for order in ORDERS[1:]:
-        if cons.complete and time.monotonic() + cons.seconds < t0 + 0.05 * options.time_limit:
+        # with an iteration limit always (runs repeat exactly), else while it is cheap
+        cheap = time.monotonic() + cons.seconds < t0 + 0.05 * options.time_limit
+        if cons.complete and (cheap or options.iteration_limit):
             other = construct(model, deadline, order, builder)
             if other.complete and (len(other.placed), -other.objective) > (
                 len(cons.placed),
