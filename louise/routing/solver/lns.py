@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -168,7 +169,12 @@ class Lns:
         routes: list[RouteState],
         deadline: float,
         iteration_limit: int | None = None,
+        on_best: Callable[[int, int], None] | None = None,
     ) -> LnsResult:
+        """Search from ``routes`` until ``deadline`` (or ``iteration_limit`` iterations).
+
+        ``on_best(weight_left_out, cost)`` is called with every new best plan.
+        """
         b, m, rng = self.b, self.m, self.rng
         n_units = len(m.units)
         cur = [_copy(r) for r in routes]
@@ -294,6 +300,8 @@ class Lns:
             if (cur_out, cur_cost) < (best[2], best[3]):
                 improved += 1
                 best = ([_copy(r) for r in cur], dict(where), cur_out, cur_cost)
+                if on_best is not None:
+                    on_best(cur_out, cur_cost)
         return LnsResult(best[0], set(best[1]), it, accepted, improved)
 
 

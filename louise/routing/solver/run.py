@@ -194,7 +194,12 @@ def _lns(
             r.tasks = []
             builder.refresh(r)
     lns = Lns(builder, options.seed)
-    res = lns.run(start, search.deadline, options.iteration_limit)
+    base = model.penalty_base()
+
+    def record(left_out: int, cost: int) -> None:  # the objective over time, as OR-Tools'
+        search.history.append((time.monotonic() - search.t0, float(left_out * base + cost)))
+
+    res = lns.run(start, search.deadline, options.iteration_limit, on_best=record)
     served = {model.nodes[n].unit for r in res.routes for n in r.tasks}
     placed = {ui for ui in served if ui is not None}
     cons = Construction(
