@@ -4,15 +4,19 @@ A large neighbourhood search in the style of SISR (Christiaens & Vanden Berghe, 
 Builder's exact feasibility (breaks at stops, several windows, capacities, skills, limits):
 
 - **ruin**: around a seed — a served unit, or (half the time) a unit left out, to make room
-  for it — remove up to ``max_ruin`` served units whose stops are nearest to the seed's;
-- **recreate**: insert the removed units, the seed and the left-out units nearest to it, each
-  at its cheapest feasible position (``Builder.insert``), in one of several orders (random,
-  farthest first, tightest window first, most often left out first);
+  for it — remove either the 3–15 served units whose stops are nearest to the seed's, or
+  runs of consecutive stops on 1–3 routes near it (``STRINGS`` of the ruins);
+- **recreate**: the left-out units nearest to the seed first (most often left out first),
+  then the removed units in one of four orders (random, tightest window, most often left
+  out, farthest from the depot), each at its cheapest feasible position over the routes near
+  it (positions priced with numpy, simulated cheapest first, cached per route until it
+  changes); a few are skipped ("blinks");
 - **accept** a plan that serves more units (by priority weight), or as many at a cost below
-  the current one plus a simulated-annealing threshold that cools to zero by the deadline.
+  the current one plus a simulated-annealing threshold that cools to zero by the deadline
+  (or by the iteration limit, so runs with one repeat exactly).
 
 The best plan (served weight first, then cost) is kept. Everything is the model's integer
-data, so the result is a valid starting plan for OR-Tools and for extraction.
+data, with breaks taken at a stop, so every plan kept is feasible as it stands.
 """
 
 from __future__ import annotations
