@@ -66,3 +66,11 @@ def test_the_search_never_loses_a_served_task_and_keeps_capacities_and_skills() 
         for n in r.tasks:
             unit = model.nodes[n].unit
             assert unit is not None and r.vi in model.units[unit].allowed
+
+
+def test_it_stops_early_once_everything_is_served_and_nothing_improves() -> None:
+    p = evening(6, 3, 2, 1, seed=9)
+    s = solve(p, time_limit=120)
+    assert not s.unassigned
+    assert s.stats["lns"]["stopped"] == "stall"
+    assert validate(p, s).ok

@@ -43,7 +43,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pyvrp
-from pyvrp.stop import MaxRuntime
+from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
 
 from louise.routing.matrix import MatrixProvider, with_matrices
 from louise.routing.problem import (
@@ -464,6 +464,7 @@ def seed_routes(
     fixed_cost_cap: float | None = None,
     shipment_windows: WindowPolicy = "longest",
     limit_includes_build: bool = False,
+    max_iterations: int | None = None,
 ) -> SeedResult:
     """PyVRP's plan for the relaxed ``problem`` after ``time_limit`` seconds of search.
 
@@ -474,6 +475,8 @@ def seed_routes(
     ``shipment_windows``: which window a shipment step with several keeps, ``"first"`` or
     ``"longest"``. ``limit_includes_build``: the search gets ``time_limit`` less the time
     spent building the model (at least 0.1 s), so the whole call keeps to the limit.
+    ``max_iterations``: stop after that many iterations too (runs repeat exactly when the
+    time limit is not reached first).
     """
     if not time_limit > 0:
         raise ValueError("time_limit must be > 0")
@@ -494,9 +497,10 @@ def seed_routes(
         return SeedResult(
             empty, 0, True, built - t0, 0.0, 0, tuple(sorted(model.relaxed)), (), model.excluded
         )
-    result = pyvrp.solve(
-        model.data, MaxRuntime(time_limit), seed=seed, collect_stats=False, display=False
-    )
+    stop: StoppingCriterion = MaxRuntime(time_limit)
+    if max_iterations is not None:
+        stop = MultipleCriteria([MaxIterations(max_iterations), stop])
+    result = pyvrp.solve(model.data, stop, seed=seed, collect_stats=False, display=False)
     best = result.best
     routes = model.routes(best)
     served = {k for r in routes for k in r}

@@ -15,6 +15,9 @@ Builder's exact feasibility (breaks at stops, several windows, capacities, skill
   the current one plus a simulated-annealing threshold that cools to zero by the deadline
   (or by the iteration limit, so runs with one repeat exactly).
 
+It stops early when every unit is served and the best plan has not improved for
+``max(STALL, STALL_PER_UNIT × units)`` iterations.
+
 The best plan (served weight first, then cost) is kept. Everything is the model's integer
 data, with breaks taken at a stop, so every plan kept is feasible as it stands.
 """
@@ -38,6 +41,8 @@ NEAR_OUT = 6  # left-out units tried again after each ruin, nearest to the seed
 NEAR_UNITS = 25  # an insertion looks at the routes of the unit's nearest served units
 STRINGS = 0.5  # share of ruins that remove runs of consecutive stops, not nearest units
 CHECKS_PER_ROUTE = 6  # cheapest positions of a route simulated before giving up on it
+STALL = 1000  # with nothing left out, stop after this many iterations without a better plan
+STALL_PER_UNIT = 20  # ... or this many per unit, if more
 CACHE_SIZE = 400_000  # (route, unit) insertions remembered; routes untouched keep theirs
 
 
@@ -48,6 +53,7 @@ class LnsResult:
     iterations: int
     accepted: int
     improved: int
+    stopped: str  # "deadline", "iterations" (the limit) or "stall" (all served, no progress)
 
 
 def _copy(r: RouteState) -> RouteState:
@@ -197,13 +203,20 @@ class Lns:
         # temperature on cost: from about 1 % of a route's cost down to 0
         used = [c for c in costs if c]
         t0 = 0.01 * (sum(used) / len(used)) if used else 1.0
-        it = accepted = improved = 0
+        it = accepted = improved = last_best = 0
+        stopped = "deadline"
+        stall = max(STALL, STALL_PER_UNIT * n_units)
         while True:
             if iteration_limit is not None and it >= iteration_limit:
+                stopped = "iterations"
                 break
             now = time.monotonic()
             if now >= deadline:
+                stopped = "deadline"
                 break
+            if best[2] == 0 and it - last_best >= stall and iteration_limit is None:
+                stopped = "stall"
+                break  # everything served and the cost has not moved for a while: done
             it += 1
             # cooling by count with an iteration limit (runs repeat exactly), else by the clock
             frac = it / iteration_limit if iteration_limit else (now - t_start) / span
@@ -303,10 +316,11 @@ class Lns:
             where, cur_out, cur_cost = new_where, new_out, new_cost
             if (cur_out, cur_cost) < (best[2], best[3]):
                 improved += 1
+                last_best = it
                 best = ([_copy(r) for r in cur], dict(where), cur_out, cur_cost)
                 if on_best is not None:
                     on_best(cur_out, cur_cost)
-        return LnsResult(best[0], set(best[1]), it, accepted, improved)
+        return LnsResult(best[0], set(best[1]), it, accepted, improved, stopped)
 
 
 def lns_stats(result: LnsResult) -> dict[str, Any]:
@@ -314,4 +328,5 @@ def lns_stats(result: LnsResult) -> dict[str, Any]:
         "iterations": result.iterations,
         "accepted": result.accepted,
         "improved": result.improved,
+        "stopped": result.stopped,
     }

@@ -34,6 +34,7 @@ from louise.routing.solver.seeding import (
 )
 
 SMALL_UNITS = 150
+PYVRP_ITERATIONS = 100  # PyVRP iterations per unit of SolveOptions.iteration_limit
 
 
 def _solve_single(problem: Problem, options: SolveOptions, t0: float, loaded: float) -> Solution:
@@ -50,7 +51,11 @@ def _solve_single(problem: Problem, options: SolveOptions, t0: float, loaded: fl
         if share is None:
             share = 0.4 if any(v.breaks for v in problem.vehicles) else 0.8
         budget = share * options.time_limit - (time.monotonic() - t0)
-        seeded, extra["pyvrp"] = run_pyvrp(problem, budget, options.seed, options.objective)
+        # with an iteration limit PyVRP stops by count as well (PYVRP_ITERATIONS per unit)
+        count = options.iteration_limit and options.iteration_limit * PYVRP_ITERATIONS
+        seeded, extra["pyvrp"] = run_pyvrp(
+            problem, budget, options.seed, options.objective, count or None
+        )
     # the search leaves a little time to insert left-out tasks into the final plan (repair)
     tail = min(0.3, 0.03 * options.time_limit)
     search = Search(model, deadline - tail, t0, options.iteration_limit)

@@ -26,13 +26,23 @@ def pyvrp_available() -> bool:
 
 
 def run_pyvrp(
-    problem: Problem, seconds: float, seed: int, objective: Objective
+    problem: Problem,
+    seconds: float,
+    seed: int,
+    objective: Objective,
+    max_iterations: int | None = None,
 ) -> tuple[tuple[tuple[tuple[str, int], ...], ...] | None, dict[str, Any]]:
     """PyVRP's routes (per vehicle, as (kind, id) keys) and what to report; None on failure."""
     try:
         from louise.routing.engines.pyvrp_seed import seed_routes
 
-        res = seed_routes(problem, max(0.05, seconds), seed, objective=objective)
+        res = seed_routes(
+            problem,
+            max(0.05, seconds),
+            seed,
+            objective=objective,
+            max_iterations=max_iterations,
+        )
     except Exception as exc:  # pragma: no cover - a broken engine must not break planning
         return None, {"error": f"{type(exc).__name__}: {exc}"}
     info = {
