@@ -41,8 +41,8 @@ NEAR_OUT = 6  # left-out units tried again after each ruin, nearest to the seed
 NEAR_UNITS = 25  # an insertion looks at the routes of the unit's nearest served units
 STRINGS = 0.5  # share of ruins that remove runs of consecutive stops, not nearest units
 CHECKS_PER_ROUTE = 6  # cheapest positions of a route simulated before giving up on it
-STALL = 1000  # with nothing left out, stop after this many iterations without a better plan
-STALL_PER_UNIT = 20  # ... or this many per unit, if more
+STALL = 300  # with nothing left out, stop after this many iterations without a better plan
+STALL_PER_UNIT = 5  # ... or this many per unit, if more
 CACHE_SIZE = 400_000  # (route, unit) insertions remembered; routes untouched keep theirs
 
 
