@@ -58,16 +58,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from louise.auth.api import blp as auth_blp
     from louise.auth.tokens import register_jwt_callbacks
     from louise.bookings.api import blp as bookings_blp
+    from louise.dispatch.api import blp as plans_blp
+    from louise.dispatch.courier_api import blp as courier_blp
+    from louise.dispatch.sheets_api import blp as sheets_blp
     from louise.fleet.api import blp as fleet_blp
     from louise.geo.api import blp as geo_blp
     from louise.merchants.api import blp as merchants_blp
-    from louise.routing.api import blp as plans_blp
-    from louise.routing.courier_api import blp as courier_blp
-    from louise.routing.sheets_api import blp as sheets_blp
 
     register_jwt_callbacks(jwt)
     from louise.bookings import on_route
-    from louise.routing.courier import RouteBoard
+    from louise.dispatch.courier import RouteBoard
 
     on_route.register(RouteBoard())  # booking changes take their legs off published routes
     for blp in (

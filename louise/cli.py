@@ -196,11 +196,11 @@ def plan_day_command(
     from dataclasses import replace
 
     from louise.clock import now
+    from louise.dispatch import service
+    from louise.dispatch.models import PlanStatus
+    from louise.dispatch.runtime import planning_settings
     from louise.errors import DomainError
     from louise.extensions import db
-    from louise.routing import service
-    from louise.routing.models import PlanStatus
-    from louise.routing.runtime import planning_settings
 
     config = current_app.config
     session = db.session()
@@ -256,7 +256,7 @@ def _staff_account(session: Any, email: str | None) -> Any:
 
 
 def _write_sheets(session: Any, plan: Any, folder: Path) -> None:
-    from louise.routing.sheets import write_plan_sheets
+    from louise.dispatch.sheets import write_plan_sheets
 
     folder.mkdir(parents=True, exist_ok=True)
     written = write_plan_sheets(session, plan, folder, lang="de")

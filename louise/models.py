@@ -12,7 +12,7 @@ MODEL_MODULES = (
     "louise.merchants.models",
     "louise.fleet.models",
     "louise.bookings.models",
-    "louise.routing.models",
+    "louise.dispatch.models",
 )
 
 

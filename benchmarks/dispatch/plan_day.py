@@ -154,10 +154,10 @@ def add_shifts(session: Session, day: date, legs: int, legs_per_bike: int) -> in
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from louise import create_app
     from louise.cli import migrate_database
+    from louise.dispatch import service
+    from louise.dispatch.runtime import planning_settings
     from louise.extensions import db
     from louise.fleet.models import Shift
-    from louise.routing import service
-    from louise.routing.runtime import planning_settings
     from louise.seed import seed_demo
 
     workdir = Path(tempfile.mkdtemp(prefix="louise-bench-"))

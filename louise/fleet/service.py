@@ -25,9 +25,9 @@ from sqlalchemy.orm import Session
 
 from louise.auth.models import AccountStatus, Role, User
 from louise.bookings.models import District
+from louise.dispatch.models import Plan, PlanRoute, PlanStatus
 from louise.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from louise.fleet.models import Shift, Vehicle, VehicleKind
-from louise.routing.models import Plan, PlanRoute, PlanStatus
 
 BERLIN = ZoneInfo("Europe/Berlin")
 STAFF = (Role.DISPATCHER, Role.ADMIN)

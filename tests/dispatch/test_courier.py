@@ -19,9 +19,9 @@ from louise.bookings.models import (
     OutboxMessage,
     StopKind,
 )
+from louise.dispatch import proofs
+from louise.dispatch.models import PlanStop
 from louise.errors import BadRequest
-from louise.routing import proofs
-from louise.routing.models import PlanStop
 from tests.dispatch.conftest import HOMES, MONDAY, local
 
 TUESDAY = date(2026, 11, 24)

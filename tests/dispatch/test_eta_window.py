@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from louise.routing.models import PlanStop
-from louise.routing.service import eta_window
+from louise.dispatch.models import PlanStop
+from louise.dispatch.service import eta_window
 
 
 def _at(hour: int, minute: int) -> datetime:

@@ -24,6 +24,8 @@ from sqlalchemy.orm import Session
 
 from louise.auth.models import Role
 from louise.bookings.models import District, Leg
+from louise.dispatch import adapters, service
+from louise.dispatch.models import Plan, PlanRoute, PlanStatus, PlanStop
 from louise.fleet.models import Shift, Vehicle, VehicleKind
 from louise.routing import (
     HaversineProvider,
@@ -32,12 +34,9 @@ from louise.routing import (
     Solution,
     Step,
     Unassigned,
-    adapters,
-    service,
     validate,
     with_matrices,
 )
-from louise.routing.models import Plan, PlanRoute, PlanStatus, PlanStop
 from tests.bookings.server import (
     REQUEST_TIMEOUT,
     ROOT,
@@ -360,7 +359,7 @@ def celery_worker(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Po
         "-m",
         "celery",
         "-A",
-        "louise.routing.tasks",
+        "louise.dispatch.tasks",
         "worker",
         "--pool=solo",
         "--concurrency=1",

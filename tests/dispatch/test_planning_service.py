@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from louise.routing import service
-from louise.routing.models import PlanStatus
+from louise.dispatch import service
+from louise.dispatch.models import PlanStatus
 from tests.dispatch.conftest import HUB, MONDAY
 
 

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from louise.bookings.models import Booking, OutboxMessage
 from louise.bookings.sender import build_email
+from louise.dispatch.models import PlanStop
 from louise.fleet.models import Shift
-from louise.routing.models import PlanStop
 from tests.dispatch.conftest import HOMES, MONDAY, local
 from tests.dispatch.test_courier import _picked_up, _post, delivery, kiosks  # noqa: F401
 

@@ -30,8 +30,8 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from louise.bookings.models import DeliveryPoint, DestinationType, Leg
-from louise.routing.models import Plan
-from louise.routing.sheets import (
+from louise.dispatch.models import Plan
+from louise.dispatch.sheets import (
     RouteSheet,
     SheetStop,
     build_sheet,
@@ -40,7 +40,7 @@ from louise.routing.sheets import (
     route_svg,
     write_plan_sheets,
 )
-from louise.routing.sheets.pdf import plain_text
+from louise.dispatch.sheets.pdf import plain_text
 from tests.dispatch.conftest import HUB, MONDAY
 
 SVG_NS = "{http://www.w3.org/2000/svg}"

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from louise.auth.models import User
 from louise.bookings.models import Booking, BookingStatus, Leg, LegStatus, StopKind
-from louise.routing.models import PlanStop
+from louise.dispatch.models import PlanStop
 from tests.dispatch.conftest import HOMES, MONDAY, local
 from tests.dispatch.test_courier import (  # noqa: F401
     TUESDAY,

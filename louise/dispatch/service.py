@@ -40,11 +40,8 @@ from louise.bookings.models import (
     StopKind,
 )
 from louise.bookings.notifications import iso_window, notify
-from louise.errors import Conflict, Forbidden, InvalidState, NotFound
-from louise.fleet.models import Shift
-from louise.merchants.models import Offer
-from louise.routing import adapters
-from louise.routing.models import (
+from louise.dispatch import adapters
+from louise.dispatch.models import (
     Plan,
     PlanRoute,
     PlanStatus,
@@ -53,6 +50,9 @@ from louise.routing.models import (
     StopStatus,
     StopType,
 )
+from louise.errors import Conflict, Forbidden, InvalidState, NotFound
+from louise.fleet.models import Shift
+from louise.merchants.models import Offer
 from louise.routing.solution import REASON_TEXT, Reason, Solution
 from louise.routing.solver import SolveOptions, solve
 from louise.routing.validate import validate

@@ -10,16 +10,16 @@ from flask_smorest import Blueprint
 from louise import clock
 from louise.auth.guards import auth_required, current_user
 from louise.auth.models import Role
-from louise.extensions import db
-from louise.routing import service
-from louise.routing.runtime import dispatch_plan
-from louise.routing.schemas import (
+from louise.dispatch import service
+from louise.dispatch.runtime import dispatch_plan
+from louise.dispatch.schemas import (
     PlanAcceptedSchema,
     PlanCreateSchema,
     PlanQueryArgsSchema,
     PlanSchema,
     PlanSummarySchema,
 )
+from louise.extensions import db
 from louise.web import LOCATION, created, document_errors, page_of, page_schema
 
 blp = Blueprint("plans", __name__, description="Daily planning of routes")

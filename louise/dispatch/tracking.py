@@ -26,9 +26,9 @@ from louise.bookings.models import (
     StatusChange,
     StopKind,
 )
+from louise.dispatch.models import Plan, PlanRoute, PlanStatus, PlanStop, StopStatus, StopType
+from louise.dispatch.service import eta_window
 from louise.errors import NotFound
-from louise.routing.models import Plan, PlanRoute, PlanStatus, PlanStop, StopStatus, StopType
-from louise.routing.service import eta_window
 
 MAX_TOKEN_LENGTH = 64  # the column's width; anything longer cannot exist
 RESIDENT_SIDE = (StopKind.RESIDENT, StopKind.POINT, StopKind.LOCKER)

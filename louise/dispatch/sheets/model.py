@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 
 from louise.auth.models import User
 from louise.bookings.models import Booking, DeliveryPoint, Leg, StopKind
+from louise.dispatch.models import PlanRoute, PlanStop, StopType
+from louise.dispatch.service import eta_window
+from louise.dispatch.sheets.i18n import Lang, format_day, format_km, label, language
 from louise.fleet.models import Vehicle
 from louise.merchants.models import Merchant, Offer
-from louise.routing.models import PlanRoute, PlanStop, StopType
-from louise.routing.service import eta_window
-from louise.routing.sheets.i18n import Lang, format_day, format_km, label, language
 
 BERLIN = ZoneInfo("Europe/Berlin")
 HUB_NAME = "City-Station"

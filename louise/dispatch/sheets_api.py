@@ -12,11 +12,11 @@ from flask_smorest import Blueprint
 
 from louise.auth.guards import auth_required, current_user
 from louise.auth.models import Role
+from louise.dispatch.models import PlanRoute
+from louise.dispatch.sheets import build_sheet, render_html, render_pdf, sheet_filename
+from louise.dispatch.sheets.i18n import DEFAULT_LANG, LANGS, language
+from louise.dispatch.sheets.service import route_for_courier, route_for_dispatcher
 from louise.extensions import db
-from louise.routing.models import PlanRoute
-from louise.routing.sheets import build_sheet, render_html, render_pdf, sheet_filename
-from louise.routing.sheets.i18n import DEFAULT_LANG, LANGS, language
-from louise.routing.sheets.service import route_for_courier, route_for_dispatcher
 from louise.web import document_errors
 
 blp = Blueprint("sheets", __name__, description="Printable route sheets (HTML and PDF)")

@@ -12,7 +12,7 @@ Rules:
 - the end stop closes the route: it waits until no pickup or delivery stop is pending or
   arrived (409 ``stops_still_open`` with their number);
 - completing a pickup or delivery stop needs a proof: a photo or a signature image (JPEG or
-  PNG, see :mod:`louise.routing.proofs`), the booking code, or — only where the parcel is
+  PNG, see :mod:`louise.dispatch.proofs`), the booking code, or — only where the parcel is
   handed over at a LOUISE Point or locker — the booking's pickup PIN. A wrong code or PIN
   is 422. Start, break and end stops complete without proof;
 - stop → leg → booking (always through ``set_leg_status``/``set_booking_status``: checked
@@ -73,13 +73,13 @@ from louise.bookings.service import (
     set_booking_status,
     set_leg_status,
 )
+from louise.dispatch import proofs
+from louise.dispatch.adapters import BERLIN, SERVICE_SECONDS
+from louise.dispatch.models import Plan, PlanRoute, PlanStatus, PlanStop, StopStatus, StopType
+from louise.dispatch.service import eta_window, place_text
 from louise.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
 from louise.fleet.models import Shift, Vehicle
 from louise.geo.distance import haversine_m
-from louise.routing import proofs
-from louise.routing.adapters import BERLIN, SERVICE_SECONDS
-from louise.routing.models import Plan, PlanRoute, PlanStatus, PlanStop, StopStatus, StopType
-from louise.routing.service import eta_window, place_text
 
 REASONS = ("not_at_home", "refused", "no_access", "damaged")
 #: A refused or damaged parcel goes back; only an absent resident gets a Point instead.

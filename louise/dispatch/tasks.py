@@ -1,9 +1,9 @@
-"""Celery worker side of planning: ``celery -A louise.routing.tasks worker``.
+"""Celery worker side of planning: ``celery -A louise.dispatch.tasks worker``.
 
 The broker is ``LOUISE_BROKER_URL`` (Redis, e.g. ``redis://127.0.0.1:6379/0``). The web app
-queues ``plan_day_task.delay(plan_id)`` (see ``louise.routing.runtime.dispatch_plan``); a
+queues ``plan_day_task.delay(plan_id)`` (see ``louise.dispatch.runtime.dispatch_plan``); a
 worker builds the Flask app once per worker process, from the same ``LOUISE_*`` environment
-as the web app, and runs the plan with :func:`louise.routing.runtime.run_in_app`. The plan's
+as the web app, and runs the plan with :func:`louise.dispatch.runtime.run_in_app`. The plan's
 row is the job's status (queued → running → draft/failed), read through the API; Celery keeps
 no results. Several workers (one machine or many, one per city) share one queue.
 """
@@ -29,7 +29,7 @@ celery_app.conf.update(
     timezone="Europe/Berlin",
     broker_connection_retry_on_startup=True,
 )
-app = celery_app  # ``celery -A louise.routing.tasks`` finds ``app``
+app = celery_app  # ``celery -A louise.dispatch.tasks`` finds ``app``
 
 _flask_app: Any = None
 _flask_lock = threading.Lock()
@@ -49,6 +49,6 @@ def flask_app() -> Any:
 @celery_app.task(name="louise.plan_day")
 def plan_day_task(plan_id: int) -> None:
     """Run the queued plan ``plan_id``; its status and errors go to the plan's row."""
-    from louise.routing.runtime import run_in_app
+    from louise.dispatch.runtime import run_in_app
 
     run_in_app(flask_app(), plan_id)

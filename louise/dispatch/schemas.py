@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
-from louise.routing.service import plan_warnings
+from louise.dispatch.service import plan_warnings
 from louise.web import PaginationArgsSchema, UtcDateTime, iso_utc
 
 

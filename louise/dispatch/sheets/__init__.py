@@ -12,11 +12,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from louise.routing.models import Plan
-from louise.routing.sheets.html import render_html
-from louise.routing.sheets.model import RouteSheet, SheetStop, build_sheet
-from louise.routing.sheets.pdf import render_pdf
-from louise.routing.sheets.svgmap import route_svg
+from louise.dispatch.models import Plan
+from louise.dispatch.sheets.html import render_html
+from louise.dispatch.sheets.model import RouteSheet, SheetStop, build_sheet
+from louise.dispatch.sheets.pdf import render_pdf
+from louise.dispatch.sheets.svgmap import route_svg
 
 __all__ = [
     "RouteSheet",

@@ -26,9 +26,9 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from louise.routing.sheets import svgmap
-from louise.routing.sheets.i18n import labels
-from louise.routing.sheets.model import RouteSheet, SheetStop
+from louise.dispatch.sheets import svgmap
+from louise.dispatch.sheets.i18n import labels
+from louise.dispatch.sheets.model import RouteSheet, SheetStop
 
 PAGE = landscape(A4)
 MARGIN = 12 * mm

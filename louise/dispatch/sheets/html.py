@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from html import escape
 
-from louise.routing.sheets.i18n import labels
-from louise.routing.sheets.model import RouteSheet, SheetStop
-from louise.routing.sheets.svgmap import route_svg
+from louise.dispatch.sheets.i18n import labels
+from louise.dispatch.sheets.model import RouteSheet, SheetStop
+from louise.dispatch.sheets.svgmap import route_svg
 
 MAP_WIDTH = 560
 MAP_HEIGHT = 380

@@ -12,8 +12,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from louise.auth.models import Role, User
+from louise.dispatch.models import PlanRoute, PlanStatus
 from louise.errors import Forbidden, NotFound
-from louise.routing.models import PlanRoute, PlanStatus
 
 
 def route_for_dispatcher(session: Session, actor: User, plan_id: int, route_id: int) -> PlanRoute:

@@ -1,6 +1,6 @@
 """Flask side of planning: settings from the config, and where a planning run executes.
 
-With ``LOUISE_BROKER_URL`` set, a Celery worker on Redis runs it (``louise.routing.tasks``);
+With ``LOUISE_BROKER_URL`` set, a Celery worker on Redis runs it (``louise.dispatch.tasks``);
 without it, a thread in this process does (the embedded default). ``LOUISE_PLANNING_INLINE``
 runs it inside the request (tests, scripts).
 """
@@ -14,8 +14,8 @@ from typing import Any
 from flask import Flask, current_app
 
 from louise import clock
+from louise.dispatch import service
 from louise.extensions import db
-from louise.routing import service
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def dispatch_plan(plan_id: int) -> str:
             log.exception("planning run %s failed", plan_id)
         return "inline"
     if app.config.get("BROKER_URL"):
-        from louise.routing.tasks import plan_day_task
+        from louise.dispatch.tasks import plan_day_task
 
         plan_day_task.delay(plan_id)
         return "celery"

@@ -14,10 +14,8 @@ from louise import clock
 from louise.auth.guards import auth_required, current_user
 from louise.auth.models import Role
 from louise.bookings.runtime import get_context
-from louise.errors import ValidationFailed
-from louise.extensions import db
-from louise.routing import courier, tracking
-from louise.routing.courier_schemas import (
+from louise.dispatch import courier, tracking
+from louise.dispatch.courier_schemas import (
     CourierDaySchema,
     CourierRoutesQueryArgsSchema,
     CourierStopSchema,
@@ -27,6 +25,8 @@ from louise.routing.courier_schemas import (
     StopFailureSchema,
     TrackingSchema,
 )
+from louise.errors import ValidationFailed
+from louise.extensions import db
 from louise.web import document_errors
 
 blp = Blueprint("courier", __name__, description="Couriers' day and public tracking")
