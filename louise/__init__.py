@@ -68,8 +68,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_jwt_callbacks(jwt)
     from louise.bookings import on_route
     from louise.dispatch.courier import RouteBoard
+    from louise.dispatch.models import ShiftPlans
+    from louise.fleet import on_plan
 
     on_route.register(RouteBoard())  # booking changes take their legs off published routes
+    on_plan.register(ShiftPlans())  # deleting a shift asks the plans
     for blp in (
         auth_blp,
         merchants_blp,

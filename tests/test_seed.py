@@ -21,13 +21,12 @@ from louise.bookings.models import (
     Channel,
     DeliveryPoint,
     DestinationType,
-    District,
     Leg,
     LegPurpose,
     OutboxMessage,
 )
 from louise.bookings.policy import ServicePolicy
-from louise.fleet.models import Shift, Vehicle
+from louise.fleet.models import District, Shift, Vehicle
 from louise.geo.geocoders import service_area_from_config
 from louise.merchants.models import Merchant, Offer
 from louise.seed import (

@@ -98,8 +98,7 @@ def add_legs(session: Session, day: date, target: int, rng: random.Random) -> in
 def add_shifts(session: Session, day: date, legs: int, legs_per_bike: int) -> int:
     """Enough bike and e-car shifts for ``legs`` legs (new vehicles and couriers)."""
     from louise.auth.models import AccountStatus, Role, User
-    from louise.bookings.models import District
-    from louise.fleet.models import Shift, Vehicle, VehicleKind
+    from louise.fleet.models import District, Shift, Vehicle, VehicleKind
 
     districts = session.scalars(select(District)).all()
     city = [d.name for d in districts if "bike" in d.vehicle_kinds]

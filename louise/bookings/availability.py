@@ -31,9 +31,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from louise.auth.models import AccountStatus, User
-from louise.bookings.models import District, Leg, StopKind
+from louise.bookings.models import Leg, StopKind
 from louise.bookings.policy import BERLIN
-from louise.fleet.models import Shift, Vehicle
+from louise.fleet.models import District, Shift, Vehicle
 
 MIN_COVER = timedelta(minutes=15)  # a shift must overlap each end of a leg by this much
 

@@ -73,29 +73,6 @@ class MessageChannel(enum.StrEnum):
     SMS = "sms"
 
 
-class District(Base):
-    """A part of the service area and the vehicle kinds that serve it. Areas are
-    rectangles; where two overlap the lower ``priority`` number wins."""
-
-    __tablename__ = "districts"
-    __table_args__ = (
-        CheckConstraint("max_lat > min_lat AND max_lon > min_lon", name="non_empty_box"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), nullable=False, unique=True)
-    min_lat: Mapped[float] = mapped_column(Float, nullable=False)
-    min_lon: Mapped[float] = mapped_column(Float, nullable=False)
-    max_lat: Mapped[float] = mapped_column(Float, nullable=False)
-    max_lon: Mapped[float] = mapped_column(Float, nullable=False)
-    vehicle_kinds: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
-    priority: Mapped[int] = mapped_column(Integer, nullable=False, default=100)
-    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
-
-    def contains(self, lat: float, lon: float) -> bool:
-        return self.min_lat <= lat <= self.max_lat and self.min_lon <= lon <= self.max_lon
-
-
 class DeliveryPoint(TimestampMixin, Base):
     """A LOUISE Point (kiosk, petrol station: opening hours, shelf places) or a parcel
     locker (24/7, compartments by size)."""

@@ -12,9 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from louise.auth.models import Role, User
-from louise.bookings.models import DeliveryPoint, DestinationType, District
+from louise.bookings.models import DeliveryPoint, DestinationType
 from louise.bookings.service import point_remaining
 from louise.errors import Forbidden, NotFound, ValidationFailed
+from louise.fleet.models import District
 
 STAFF = (Role.DISPATCHER, Role.ADMIN)
 

@@ -27,7 +27,6 @@ from louise.bookings.models import (
     Channel,
     DeliveryPoint,
     DestinationType,
-    District,
     Leg,
     LegPurpose,
     LegStatus,
@@ -37,7 +36,7 @@ from louise.bookings.models import (
 from louise.bookings.notifications import iso_window, notify
 from louise.bookings.policy import BERLIN, ServicePolicy, WindowSpec
 from louise.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
-from louise.fleet.models import Shift, Vehicle
+from louise.fleet.models import District, Shift, Vehicle
 from louise.geo.geocoders import Geocoder, ServiceArea
 from louise.geo.models import Address
 from louise.geo.service import resolve_address

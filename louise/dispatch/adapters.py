@@ -13,8 +13,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from louise.bookings import availability
-from louise.bookings.models import District, Leg, StopKind
-from louise.fleet.models import Shift, VehicleKind
+from louise.bookings.models import Leg, StopKind
+from louise.fleet.models import District, Shift, VehicleKind
 from louise.routing.matrix import DEFAULT_SPEEDS
 from louise.routing.problem import (
     Break,

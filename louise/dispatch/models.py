@@ -18,8 +18,10 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    select,
+    update,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from louise.db import Base, UTCDateTime, str_enum, utcnow
 from louise.fleet.models import Shift
@@ -159,3 +161,21 @@ class PlanUnassigned(Base):
     detail: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
     plan: Mapped[Plan] = relationship(back_populates="unassigned")
+
+
+class ShiftPlans:
+    """Dispatch's answer to fleet's question about planned shifts (``louise.fleet.on_plan``)."""
+
+    def published_plan(self, session: Session, shift_id: int) -> int | None:
+        return session.scalar(
+            select(Plan.id)
+            .join(PlanRoute, PlanRoute.plan_id == Plan.id)
+            .where(PlanRoute.shift_id == shift_id, Plan.status == PlanStatus.PUBLISHED)
+            .limit(1)
+        )
+
+    def release(self, session: Session, shift_id: int) -> None:
+        session.execute(
+            update(PlanRoute).where(PlanRoute.shift_id == shift_id).values(shift_id=None),
+            execution_options={"synchronize_session": "fetch"},
+        )

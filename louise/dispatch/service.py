@@ -33,7 +33,6 @@ from louise.auth.models import AccountStatus, Role, User
 from louise.bookings import availability
 from louise.bookings.models import (
     DeliveryPoint,
-    District,
     Leg,
     LegStatus,
     OutboxMessage,
@@ -51,7 +50,7 @@ from louise.dispatch.models import (
     StopType,
 )
 from louise.errors import Conflict, Forbidden, InvalidState, NotFound
-from louise.fleet.models import Shift
+from louise.fleet.models import District, Shift
 from louise.merchants.models import Offer
 from louise.routing.solution import REASON_TEXT, Reason, Solution
 from louise.routing.solver import SolveOptions, solve

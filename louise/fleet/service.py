@@ -19,15 +19,14 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from louise.auth.models import AccountStatus, Role, User
-from louise.bookings.models import District
-from louise.dispatch.models import Plan, PlanRoute, PlanStatus
 from louise.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from louise.fleet.models import Shift, Vehicle, VehicleKind
+from louise.fleet import on_plan
+from louise.fleet.models import District, Shift, Vehicle, VehicleKind
 
 BERLIN = ZoneInfo("Europe/Berlin")
 STAFF = (Role.DISPATCHER, Role.ADMIN)
@@ -235,21 +234,13 @@ def delete_shift(session: Session, actor: User, shift_id: int) -> None:
     """Remove a shift the published plan does not route; drafts and older plans let go of it."""
     _require_staff(actor)
     shift = _get_shift(session, shift_id)
-    published = session.scalar(
-        select(Plan.id)
-        .join(PlanRoute, PlanRoute.plan_id == Plan.id)
-        .where(PlanRoute.shift_id == shift_id, Plan.status == PlanStatus.PUBLISHED)
-        .limit(1)
-    )
+    published = on_plan.plans().published_plan(session, shift_id)
     if published is not None:
         raise ShiftPlanned(
             f"Shift {shift_id} is on the published plan {published}; re-plan the day without "
             "it and publish that plan first.",
         )
-    session.execute(
-        update(PlanRoute).where(PlanRoute.shift_id == shift_id).values(shift_id=None),
-        execution_options={"synchronize_session": "fetch"},
-    )
+    on_plan.plans().release(session, shift_id)
     session.delete(shift)
     session.commit()
 

@@ -8,8 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from louise.bookings.models import District
-from louise.fleet.models import Shift, Vehicle, VehicleKind
+from louise.fleet.models import District, Shift, Vehicle, VehicleKind
 from tests.bookings.conftest import HOME, MONDAY, local
 
 TUESDAY = MONDAY + timedelta(days=1)

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from louise.auth.models import AccountStatus
-from louise.bookings.models import District
+from louise.fleet.models import District
 from tests.dispatch.conftest import MONDAY, local
 
 TUESDAY = MONDAY + timedelta(days=1)

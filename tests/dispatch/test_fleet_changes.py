@@ -7,8 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from louise.bookings.models import District
-from louise.fleet.models import Vehicle, VehicleKind
+from louise.fleet.models import District, Vehicle, VehicleKind
 from tests.dispatch.conftest import MONDAY, local
 
 TUESDAY = MONDAY + timedelta(days=1)

@@ -23,10 +23,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from louise.auth.models import Role
-from louise.bookings.models import District, Leg
+from louise.bookings.models import Leg
 from louise.dispatch import adapters, service
 from louise.dispatch.models import Plan, PlanRoute, PlanStatus, PlanStop
-from louise.fleet.models import Shift, Vehicle, VehicleKind
+from louise.fleet.models import District, Shift, Vehicle, VehicleKind
 from louise.routing import (
     HaversineProvider,
     ProfileSpeed,
