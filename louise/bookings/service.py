@@ -148,11 +148,12 @@ def _new_code(session: Session) -> str:
     raise Conflict("Could not allocate a booking code; try again.")
 
 
-def _pin() -> str:
+def new_pin() -> str:
+    """A fresh six-digit PIN for a Point or locker hand-over."""
     return f"{secrets.randbelow(1_000_000):06d}"
 
 
-def _record(
+def record_status(
     session: Session,
     booking: Booking,
     to_status: str,
@@ -163,6 +164,7 @@ def _record(
     note: str | None = None,
     at: datetime | None = None,
 ) -> None:
+    """Write one row of the booking's history (no commit; the status itself is not set)."""
     session.add(
         StatusChange(
             booking_id=booking.id,
@@ -186,7 +188,9 @@ def set_booking_status(
 ) -> None:
     """The one way to change a booking's status: checked, and written to the history."""
     lifecycle.check_booking(booking.status, target)
-    _record(session, booking, target.value, actor, from_status=booking.status.value, note=note)
+    record_status(
+        session, booking, target.value, actor, from_status=booking.status.value, note=note
+    )
     booking.status = target
 
 
@@ -195,7 +199,7 @@ def set_leg_status(
 ) -> None:
     """The one way to change a leg's status: checked, and written to the history."""
     lifecycle.check_leg(leg.status, target)
-    _record(
+    record_status(
         session,
         leg.booking,
         target.value,
@@ -277,7 +281,8 @@ def point_remaining(session: Session, point: DeliveryPoint, size: str, day: date
     )
 
 
-def _stop_for_point(point: DeliveryPoint) -> legs.Stop:
+def stop_for_point(point: DeliveryPoint) -> legs.Stop:
+    """The planner's stop for a Point or locker."""
     kind = StopKind.LOCKER if point.kind == DestinationType.LOCKER else StopKind.POINT
     return legs.Stop(kind, f"{point.name}, {point.address_label}", point.lat, point.lon)
 
@@ -649,9 +654,10 @@ def _reserve_window(session: Session, ctx: BookingContext, leg: Leg, field_name:
     leg.counter_id = counter_id
 
 
-def _reserve_point(
+def reserve_point(
     session: Session, booking: Booking, leg: Leg, point: DeliveryPoint, field_name: str
 ) -> None:
+    """Hold a place at the Point or a locker compartment for the leg (no commit)."""
     if leg.tentative:
         return
     key = _point_key(point, booking.parcel_size)
@@ -712,7 +718,8 @@ def _release_leg(session: Session, leg: Leg) -> None:
         leg.point_counter_id = None
 
 
-def _release_booking(session: Session, booking: Booking) -> None:
+def release_booking(session: Session, booking: Booking) -> None:
+    """Give back the booking's capacity and its Point or locker places (no commit)."""
     for counter_id in (booking.customer_counter_id, booking.offer_counter_id):
         if counter_id is not None:
             capacity.release(session, counter_id)
@@ -820,7 +827,7 @@ def _create_booking(
                 "Choose a Point or locker.", fields=_field_error("point_id", "Missing.")
             )
         point = _destination_point(session, request.destination, request.point_id)
-        dest = _stop_for_point(point)
+        dest = stop_for_point(point)
 
     try:
         plans = _plan(ctx, offer, request.day, spec.code, resident, dest, now)
@@ -853,7 +860,7 @@ def _create_booking(
         district=district.name,
         destination_type=point.kind if point is not None else request.destination,
         point_id=point.id if point is not None else None,
-        pickup_pin=_pin() if point is not None else None,
+        pickup_pin=new_pin() if point is not None else None,
         contact_name=customer.name,
         contact_phone=request.contact_phone or customer.phone,
         notes=request.notes,
@@ -921,9 +928,9 @@ def _create_booking(
     for leg in booking.legs:
         _reserve_window(session, ctx, leg, "window")
         if point is not None and leg.dest_kind in (StopKind.POINT, StopKind.LOCKER):
-            _reserve_point(session, booking, leg, point, "point_id")
+            reserve_point(session, booking, leg, point, "point_id")
 
-    _record(session, booking, BookingStatus.REQUESTED.value, actor, at=now)
+    record_status(session, booking, BookingStatus.REQUESTED.value, actor, at=now)
     set_booking_status(session, booking, BookingStatus.CONFIRMED, actor)
     first = booking.legs[0]
     collected = first.origin_kind == StopKind.RESIDENT
@@ -1086,7 +1093,7 @@ def cancel_booking(
         _release_leg(session, leg)
         set_leg_status(session, leg, LegStatus.CANCELLED, actor)
     _withdraw_cancelled(session, booking, active, now)
-    _release_booking(session, booking)
+    release_booking(session, booking)
     booking.cancel_reason = reason
     set_booking_status(session, booking, BookingStatus.CANCELLED, actor, note=reason)
     notify(session, booking, "cancelled", reason=reason or "")
@@ -1148,7 +1155,7 @@ def _reschedule(
     assert offer is not None
     resident = legs.Stop(StopKind.RESIDENT, booking.address_label, booking.lat, booking.lon)
     point = booking.point
-    dest = _stop_for_point(point) if point is not None else resident
+    dest = stop_for_point(point) if point is not None else resident
     tentative = is_return and booking.status != BookingStatus.READY
     try:
         if is_return:
@@ -1181,7 +1188,7 @@ def _reschedule(
     for leg in new_legs:
         _reserve_window(session, ctx, leg, "window")
         if point is not None and leg.dest_kind in (StopKind.POINT, StopKind.LOCKER):
-            _reserve_point(session, booking, leg, point, "window")
+            reserve_point(session, booking, leg, point, "window")
     for leg in group:
         _release_leg(session, leg)
         set_leg_status(session, leg, LegStatus.CANCELLED, actor, note="rescheduled")
@@ -1194,7 +1201,7 @@ def _reschedule(
     )
     if is_return:
         booking.return_due = day
-    _record(
+    record_status(
         session,
         booking,
         booking.status.value,
@@ -1271,7 +1278,7 @@ def confirm_receipt(session: Session, actor: User, booking_id: int, now: datetim
     )
     if booking.kind == OfferKind.COLLECTION.value:
         set_booking_status(session, booking, BookingStatus.COMPLETED, actor)
-        _release_booking(session, booking)
+        release_booking(session, booking)
     session.commit()
     return booking
 
@@ -1304,7 +1311,7 @@ def _mark_ready(
     ]
     preferred = next((leg.window_code for leg in tentative if leg.window_code), None)
     resident = legs.Stop(StopKind.RESIDENT, booking.address_label, booking.lat, booking.lon)
-    dest = _stop_for_point(booking.point) if booking.point is not None else resident
+    dest = stop_for_point(booking.point) if booking.point is not None else resident
     today = ctx.policy.local(now).date()
     start_day = max(booking.return_due or today, today)
     codes = [preferred] if preferred else []
@@ -1348,7 +1355,7 @@ def _mark_ready(
     for leg in chosen:
         _reserve_window(session, ctx, leg, "window")
         if booking.point is not None and leg.dest_kind in (StopKind.POINT, StopKind.LOCKER):
-            _reserve_point(session, booking, leg, booking.point, "window")
+            reserve_point(session, booking, leg, booking.point, "window")
     if not chosen:
         raise SlotFull("No window with free capacity for the return within the horizon.")
     for leg in tentative:
@@ -1364,7 +1371,7 @@ def _mark_ready(
     )
     booking.return_due = chosen[-1].day
     if booking.point is not None:
-        booking.pickup_pin = _pin()
+        booking.pickup_pin = new_pin()
     notify(
         session,
         booking,
@@ -1397,7 +1404,7 @@ def reject_booking(
         _release_leg(session, leg)
         set_leg_status(session, leg, LegStatus.CANCELLED, actor)
     _withdraw_cancelled(session, booking, cancelled, now)
-    _release_booking(session, booking)
+    release_booking(session, booking)
     booking.cancel_reason = reason
     set_booking_status(session, booking, BookingStatus.CANCELLED, actor, note=f"rejected: {reason}")
     notify(session, booking, "cancelled", reason=reason)

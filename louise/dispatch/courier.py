@@ -64,14 +64,14 @@ from louise.bookings.notifications import iso_window, notify
 from louise.bookings.policy import ServicePolicy
 from louise.bookings.service import (
     PointFull,
-    _pin,
-    _record,
-    _release_booking,
-    _reserve_point,
-    _stop_for_point,
+    new_pin,
     point_remaining,
+    record_status,
+    release_booking,
+    reserve_point,
     set_booking_status,
     set_leg_status,
+    stop_for_point,
 )
 from louise.dispatch import proofs
 from louise.dispatch.adapters import BERLIN, SERVICE_SECONDS
@@ -552,7 +552,7 @@ def _complete_leg(session: Session, actor: User, stop: PlanStop, leg: Leg) -> No
         if booking.status == BookingStatus.READY:  # its pickup was recorded elsewhere
             set_booking_status(session, booking, BookingStatus.RETURNED, actor, note=note)
         set_booking_status(session, booking, BookingStatus.COMPLETED, actor, note=note)
-        _release_booking(session, booking)
+        release_booking(session, booking)
         at_point = leg.dest_kind in POINT_KINDS and booking.pickup_pin
         notify(
             session,
@@ -744,7 +744,7 @@ def _fall_back(
     chosen: DeliveryPoint | None = None
     for point, span in _candidates(session, booking, stop.lat, stop.lon, day, window, settings.tz):
         try:
-            _reserve_point(session, booking, new_leg, point, "reason")
+            reserve_point(session, booking, new_leg, point, "reason")
         except PointFull:  # taken since we looked; try the next one
             continue
         chosen = point
@@ -752,7 +752,7 @@ def _fall_back(
         break
     if chosen is None:
         return None
-    dest = _stop_for_point(chosen)
+    dest = stop_for_point(chosen)
     new_leg.dest_kind = dest.kind
     new_leg.dest_label = dest.label
     new_leg.dest_lat = dest.lat
@@ -763,9 +763,9 @@ def _fall_back(
     booking.destination_type = chosen.kind
     booking.point_id = chosen.id
     booking.point = chosen
-    booking.pickup_pin = _pin()
+    booking.pickup_pin = new_pin()
     session.flush()
-    _record(
+    record_status(
         session,
         booking,
         booking.status.value,
