@@ -240,11 +240,9 @@ def plan_day_command(
 def _staff_account(session: Any, email: str | None) -> Any:
     from sqlalchemy import select
 
-    from louise.auth.models import AccountStatus, Role, User
+    from louise.auth.models import STAFF, AccountStatus, User
 
-    query = select(User).where(
-        User.status == AccountStatus.ACTIVE, User.role.in_([Role.DISPATCHER, Role.ADMIN])
-    )
+    query = select(User).where(User.status == AccountStatus.ACTIVE, User.role.in_(STAFF))
     if email is not None:
         query = query.where(User.email == email.strip().lower())
     user = session.scalars(query.order_by(User.role.desc(), User.id).limit(1)).first()

@@ -105,7 +105,6 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "NOMINATIM_TIMEOUT": _env_float("NOMINATIM_TIMEOUT", 5.0),
         "SERVICE_AREA_BBOX": _env("SERVICE_AREA_BBOX", "6.83,51.48,7.05,51.65"),
         "SERVICE_COUNTRY_CODES": _env("SERVICE_COUNTRY_CODES", "de"),
-        "TIMEZONE": _env("TIMEZONE", "Europe/Berlin"),
         # read by louise.clock on every call; here so that a bad value stops the start
         "CLOCK": fixed_clock(),
         # service policy (bookings)

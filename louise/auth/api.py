@@ -18,7 +18,7 @@ from flask_smorest import Blueprint
 
 from louise.auth import service
 from louise.auth.guards import auth_required, current_user
-from louise.auth.models import AccountStatus, Role
+from louise.auth.models import STAFF, AccountStatus, Role
 from louise.auth.schemas import (
     AccessTokenSchema,
     AccountCreateSchema,
@@ -132,7 +132,7 @@ class Users(MethodView):
         )
         return page(items, total, args)
 
-    @auth_required(blp, Role.ADMIN, Role.DISPATCHER)
+    @auth_required(blp, *STAFF)
     @blp.arguments(AccountCreateSchema)
     @blp.response(201, UserSchema, headers=LOCATION)
     @document_errors(blp, 409)

@@ -19,6 +19,10 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+#: the roles that run the service: plans, fleet, hotline, Points and lockers
+STAFF: tuple[Role, ...] = (Role.DISPATCHER, Role.ADMIN)
+
+
 class AccountStatus(enum.StrEnum):
     ACTIVE = "active"
     PENDING = "pending"  # waiting for an admin's approval

@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 
 from louise import clock
 from louise.auth.guards import auth_required, current_user
-from louise.auth.models import Role, User
+from louise.auth.models import STAFF, Role, User
 from louise.bookings import customers, hotline, ics, idempotency, places, service
 from louise.bookings.models import Booking, BookingStatus, DestinationType
 from louise.bookings.notifications import tracking_link
@@ -56,8 +56,6 @@ from louise.web import (
 )
 
 blp = Blueprint("bookings", __name__, description="Bookings, slots, Points and lockers")
-
-STAFF = (Role.DISPATCHER, Role.ADMIN)
 
 
 def _mark_private(actor: User, booking: Booking) -> Booking:

@@ -21,13 +21,12 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from louise.auth.models import Role, User
+from louise.auth.models import STAFF, Role, User
 from louise.bookings.models import Booking
 from louise.collation import matches, sort_key
 from louise.errors import Forbidden
 from louise.geo.models import Address
 
-STAFF = (Role.DISPATCHER, Role.ADMIN)
 _NOISE = (" ", "/", "-", ".", "(", ")")
 MIN_PHONE_DIGITS = 4
 

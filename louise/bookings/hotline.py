@@ -18,13 +18,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from louise.auth.models import Role, User
+from louise.auth.models import STAFF, User
 from louise.bookings.models import Booking, Channel, MessageChannel, OutboxMessage
 from louise.bookings.notifications import notify_address
 from louise.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from louise.merchants.models import Offer
 
-STAFF = (Role.DISPATCHER, Role.ADMIN)
 TEMPLATE = "tracking_link"
 MIN_DIGITS, MAX_DIGITS = 7, 15
 _PHONE_CHARACTERS = re.compile(r"\+?[0-9 /().-]+")

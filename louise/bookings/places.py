@@ -11,13 +11,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from louise.auth.models import Role, User
+from louise.auth.models import STAFF, User
 from louise.bookings.models import DeliveryPoint, DestinationType
 from louise.bookings.service import point_remaining
 from louise.errors import Forbidden, NotFound, ValidationFailed
 from louise.fleet.models import District
-
-STAFF = (Role.DISPATCHER, Role.ADMIN)
 
 
 def _require_staff(actor: User) -> None:

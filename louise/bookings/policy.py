@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-BERLIN = ZoneInfo("Europe/Berlin")
+from louise.localtime import BUSINESS_TZ
+
+BERLIN = BUSINESS_TZ
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from louise.bookings.models import BookingStatus, DestinationType
 from louise.geo.schemas import AddressInputSchema
-from louise.merchants.hours import WEEKDAYS
+from louise.localtime import WEEKDAYS
 from louise.merchants.schemas import OpeningHoursSchema
 from louise.web import PaginationArgsSchema, UtcDateTime, iso_utc, page_schema
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from louise.bookings import availability
 from louise.bookings.models import Leg, StopKind
 from louise.fleet.models import District, Shift, VehicleKind
+from louise.localtime import BUSINESS_TZ
 from louise.routing.matrix import DEFAULT_SPEEDS
 from louise.routing.problem import (
     Break,
@@ -28,7 +29,7 @@ from louise.routing.problem import (
 )
 from louise.routing.solution import Solution
 
-BERLIN = ZoneInfo("Europe/Berlin")
+BERLIN = BUSINESS_TZ
 LOCK_SKILL_BASE = 100_000  # skills above this pin a locked leg to its previous shift
 
 #: Seconds spent at a stop, by kind: ringing, handing over, a signature.

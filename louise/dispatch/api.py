@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from louise import clock
 from louise.auth.guards import auth_required, current_user
-from louise.auth.models import Role
+from louise.auth.models import STAFF
 from louise.dispatch import service
 from louise.dispatch.runtime import dispatch_plan
 from louise.dispatch.schemas import (
@@ -23,8 +23,6 @@ from louise.extensions import db
 from louise.web import LOCATION, created, document_errors, page_of, page_schema
 
 blp = Blueprint("plans", __name__, description="Daily planning of routes")
-
-STAFF = (Role.DISPATCHER, Role.ADMIN)
 
 
 @blp.route("/plans")

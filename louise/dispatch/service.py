@@ -29,7 +29,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from louise.auth.models import AccountStatus, Role, User
+from louise.auth.models import STAFF, AccountStatus, User
 from louise.bookings import availability
 from louise.bookings.models import (
     DeliveryPoint,
@@ -87,7 +87,7 @@ def write_stops(session: Session, route: PlanRoute, stops: Sequence[PlanStop]) -
 
 
 def _require_dispatcher(actor: User) -> None:
-    if actor.role not in (Role.DISPATCHER, Role.ADMIN):
+    if actor.role not in STAFF:
         raise Forbidden("Only dispatchers plan and publish days.")
 
 

@@ -11,7 +11,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from louise.auth.guards import auth_required, current_user
-from louise.auth.models import Role
+from louise.auth.models import STAFF, Role
 from louise.dispatch.models import PlanRoute
 from louise.dispatch.sheets import build_sheet, render_html, render_pdf, sheet_filename
 from louise.dispatch.sheets.i18n import DEFAULT_LANG, LANGS, language
@@ -21,7 +21,6 @@ from louise.web import document_errors
 
 blp = Blueprint("sheets", __name__, description="Printable route sheets (HTML and PDF)")
 
-STAFF = (Role.DISPATCHER, Role.ADMIN)
 _HTML_DOC = {"type": "string", "description": "A self-contained HTML5 page (no scripts)."}
 _PDF_DOC = {"type": "string", "format": "binary", "description": "A4 landscape PDF."}
 

@@ -16,6 +16,8 @@ from typing import Any
 
 from celery import Celery
 
+from louise.localtime import TZ_NAME
+
 BROKER_ENV = "LOUISE_BROKER_URL"
 QUEUE_ENV = "LOUISE_PLANNING_QUEUE"  # one queue per city when workers serve several
 
@@ -26,7 +28,7 @@ celery_app.conf.update(
     worker_prefetch_multiplier=1,  # plans are long; do not hoard them
     task_serializer="json",
     accept_content=["json"],
-    timezone="Europe/Berlin",
+    timezone=TZ_NAME,
     broker_connection_retry_on_startup=True,
 )
 app = celery_app  # ``celery -A louise.dispatch.tasks`` finds ``app``

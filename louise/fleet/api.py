@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from louise.auth.guards import auth_required, current_user
-from louise.auth.models import Role
+from louise.auth.models import STAFF
 from louise.extensions import db
 from louise.fleet import service
 from louise.fleet.schemas import (
@@ -34,8 +34,6 @@ blp = Blueprint(
     description="Vehicles (e-cargo-bikes, the e-car) and courier shifts with breaks. "
     "Dispatchers and admins only.",
 )
-
-STAFF = (Role.DISPATCHER, Role.ADMIN)
 
 
 @blp.route("/vehicles")

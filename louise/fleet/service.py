@@ -17,19 +17,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from louise.auth.models import AccountStatus, Role, User
+from louise.auth.models import STAFF, AccountStatus, Role, User
 from louise.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from louise.fleet import on_plan
 from louise.fleet.models import District, Shift, Vehicle, VehicleKind
+from louise.localtime import BUSINESS_TZ
 
-BERLIN = ZoneInfo("Europe/Berlin")
-STAFF = (Role.DISPATCHER, Role.ADMIN)
+BERLIN = BUSINESS_TZ
 VEHICLE_FIELDS = ("name", "kind", "capacity_l", "capacity_kg", "speed_kmh", "districts", "active")
 SHIFT_FIELDS = ("courier_id", "vehicle_id", "starts_at", "ends_at", "breaks")
 

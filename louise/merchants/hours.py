@@ -16,10 +16,9 @@ from datetime import UTC, date, datetime, time
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-BUSINESS_TZ = ZoneInfo("Europe/Berlin")
+from louise.localtime import BUSINESS_TZ, WEEKDAYS  # noqa: F401 (WEEKDAYS: hours.WEEKDAYS)
 
 #: API day keys, index = ``date.weekday()`` (0 = Monday).
-WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @dataclass(frozen=True, order=True)

@@ -20,7 +20,8 @@ from marshmallow import (
 )
 
 from louise.geo.schemas import AddressInputSchema, AddressSchema
-from louise.merchants.hours import WEEKDAYS, interval_problems
+from louise.localtime import WEEKDAYS
+from louise.merchants.hours import interval_problems
 from louise.merchants.models import Category, Merchant, OfferKind, ParcelSize, offer_problems
 from louise.web import PaginationArgsSchema, UtcDateTime, page_schema
 

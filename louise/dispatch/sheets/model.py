@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -18,9 +17,10 @@ from louise.dispatch.models import PlanRoute, PlanStop, StopType
 from louise.dispatch.service import eta_window
 from louise.dispatch.sheets.i18n import Lang, format_day, format_km, label, language
 from louise.fleet.models import Vehicle
+from louise.localtime import BUSINESS_TZ
 from louise.merchants.models import Merchant, Offer
 
-BERLIN = ZoneInfo("Europe/Berlin")
+BERLIN = BUSINESS_TZ
 HUB_NAME = "City-Station"
 LOCKER_SIZES = ("S", "M", "L", "XL")
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from louise.auth.models import Role, User
+from louise.auth.models import STAFF, Role, User
 from louise.dispatch.models import PlanRoute, PlanStatus
 from louise.errors import Forbidden, NotFound
 
 
 def route_for_dispatcher(session: Session, actor: User, plan_id: int, route_id: int) -> PlanRoute:
     """The route ``route_id`` of plan ``plan_id``, for dispatchers and admins."""
-    if actor.role not in (Role.DISPATCHER, Role.ADMIN):
+    if actor.role not in STAFF:
         raise Forbidden("Only dispatchers print the sheets of any route.")
     route = session.get(PlanRoute, route_id)
     if route is None or route.plan_id != plan_id:
