@@ -9,11 +9,11 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from louise.bookings.models import BookingStatus, DestinationType
 from louise.geo.schemas import AddressInputSchema
 from louise.localtime import WEEKDAYS
+from louise.merchants.models import STANDARD_SIZES
 from louise.merchants.schemas import OpeningHoursSchema
 from louise.web import PaginationArgsSchema, UtcDateTime, iso_utc, page_schema
 
 DESTINATIONS = [d.value for d in DestinationType]
-SIZES = ["S", "M", "L", "XL"]
 
 
 class SlotQueryArgsSchema(Schema):
@@ -308,7 +308,7 @@ class PointSchema(Schema):
     opening_hours = _hours_field()
     shelf_capacity = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10000))
     compartments = fields.Dict(
-        keys=fields.String(validate=validate.OneOf(SIZES)),
+        keys=fields.String(validate=validate.OneOf(STANDARD_SIZES)),
         values=fields.Integer(validate=validate.Range(min=0, max=1000)),
         load_default=dict,
     )
@@ -325,7 +325,7 @@ class PointUpdateSchema(Schema):
     opening_hours = _hours_field()
     shelf_capacity = fields.Integer(validate=validate.Range(min=0, max=10000))
     compartments = fields.Dict(
-        keys=fields.String(validate=validate.OneOf(SIZES)),
+        keys=fields.String(validate=validate.OneOf(STANDARD_SIZES)),
         values=fields.Integer(validate=validate.Range(min=0, max=1000)),
     )
     access_notes = fields.String(allow_none=True, validate=validate.Length(max=300))
@@ -335,7 +335,7 @@ class PointUpdateSchema(Schema):
 class PointQueryArgsSchema(PaginationArgsSchema):
     kind = fields.String(validate=validate.OneOf(["point", "locker"]))
     date = fields.Date()
-    size = fields.String(load_default="M", validate=validate.OneOf(SIZES))
+    size = fields.String(load_default="M", validate=validate.OneOf(STANDARD_SIZES))
 
 
 class DistrictSchema(Schema):

@@ -58,6 +58,10 @@ class ParcelSize(enum.StrEnum):
     CUSTOM = "custom"
 
 
+#: the standard parcel sizes, smallest first: locker compartments come in these sizes
+STANDARD_SIZES: tuple[str, ...] = tuple(s.value for s in ParcelSize if s is not ParcelSize.CUSTOM)
+
+
 #: Litres and kilograms of the standard parcel sizes (documented in docs/merchants.md).
 PARCEL_SIZES: dict[ParcelSize, tuple[float, float]] = {
     ParcelSize.S: (10.0, 3.0),

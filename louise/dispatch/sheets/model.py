@@ -18,11 +18,10 @@ from louise.dispatch.service import eta_window
 from louise.dispatch.sheets.i18n import Lang, format_day, format_km, label, language
 from louise.fleet.models import Vehicle
 from louise.localtime import BUSINESS_TZ
-from louise.merchants.models import Merchant, Offer
+from louise.merchants.models import STANDARD_SIZES, Merchant, Offer
 
 BERLIN = BUSINESS_TZ
 HUB_NAME = "City-Station"
-LOCKER_SIZES = ("S", "M", "L", "XL")
 
 
 @dataclass(frozen=True)
@@ -115,11 +114,11 @@ def _hhmm(moment: datetime) -> str:
 
 
 def _compartment(booking: Booking, point: DeliveryPoint | None) -> str:
-    if booking.parcel_size in LOCKER_SIZES:
+    if booking.parcel_size in STANDARD_SIZES:
         return booking.parcel_size
     # custom parcels take the largest compartment the locker has
-    sizes = [s for s in LOCKER_SIZES if point is not None and point.compartments.get(s, 0) > 0]
-    return sizes[-1] if sizes else LOCKER_SIZES[-1]
+    sizes = [s for s in STANDARD_SIZES if point is not None and point.compartments.get(s, 0) > 0]
+    return sizes[-1] if sizes else STANDARD_SIZES[-1]
 
 
 def _party(
