@@ -29,7 +29,7 @@ from louise.routing import (
 )
 from louise.routing.cli import main
 
-from .conftest import at, job, problem, vehicle
+from .conftest import ITERATIONS, at, job, problem, vehicle
 
 BREAK = Break(id=9, time_windows=(TimeWindow(600, 700),), service=300)
 
@@ -76,7 +76,7 @@ def test_validator_at_stop_rejects_a_pause_on_the_road_and_on_road_accepts_it() 
 
 def test_at_stop_plan_follows_vroom_s_reading() -> None:
     p = line((900, 1600))
-    s = solve(p, time_limit=1)
+    s = solve(p, time_limit=10, iteration_limit=ITERATIONS)
     assert s.summary.break_reading == "at_stop"
     assert validate(p, s).ok, str(validate(p, s))
     assert validate(p, s, reading="at_stop").ok
@@ -92,10 +92,10 @@ def test_at_stop_plan_follows_vroom_s_reading() -> None:
 def test_a_stop_reachable_only_by_pausing_on_the_road_moves_to_another_vehicle() -> None:
     # job 2 must start by 1000: only a pause on the road lets vehicle 1 serve both
     p = line((900, 1000), second_vehicle=True)
-    at_stop = solve(p, time_limit=1)
+    at_stop = solve(p, time_limit=10, iteration_limit=ITERATIONS)
     assert validate(p, at_stop).ok, str(validate(p, at_stop))
     assert served_by(at_stop)[2] == 2  # job 1 may ride along on vehicle 2
-    on_road = solve(p, time_limit=1, break_reading="on_road")
+    on_road = solve(p, time_limit=10, iteration_limit=ITERATIONS, break_reading="on_road")
     assert on_road.summary.break_reading == "on_road"
     assert validate(p, on_road).ok, str(validate(p, on_road))
     assert served_by(on_road) == {1: 1, 2: 1}

@@ -8,6 +8,7 @@ import pytest
 
 from louise.routing import Problem, Solution, SolveOptions, solve, validate
 
+from .conftest import ITERATIONS
 from .evenings import evening
 
 
@@ -81,7 +82,7 @@ def test_a_parcel_too_big_for_every_vehicle_is_over_capacity() -> None:
     p = Problem(
         vehicles=p.vehicles, jobs=(big, *p.jobs[1:]), shipments=p.shipments, matrices=p.matrices
     )
-    s = solve(p, time_limit=1)
+    s = solve(p, time_limit=10, iteration_limit=ITERATIONS)
     assert_valid(p, s)
     assert {(u.type, u.id): u.reason for u in s.unassigned}.get(("job", big.id)) == (
         "over_capacity"
@@ -93,7 +94,7 @@ def test_a_task_in_the_outer_districts_without_a_car_has_no_vehicle_with_skills(
     outer = {j.id for j in p.jobs if 1 in j.skills}
     outer |= {s.pickup.id for s in p.shipments if 1 in s.skills}
     assert outer
-    s = solve(p, time_limit=1)
+    s = solve(p, time_limit=10, iteration_limit=ITERATIONS)
     assert_valid(p, s)
     reasons = {u.id: u.reason for u in s.unassigned if u.type in ("job", "pickup")}
     assert {i for i, r in reasons.items() if r == "no_vehicle_with_skills"} == outer

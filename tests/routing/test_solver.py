@@ -21,7 +21,7 @@ from louise.routing import (
 )
 from louise.routing.solution import Reason
 
-from .conftest import job, problem, shipment, vehicle
+from .conftest import ITERATIONS, job, problem, shipment, vehicle
 
 
 def assert_valid(p: Problem, s: Solution) -> None:
@@ -41,7 +41,7 @@ def positions(s: Solution) -> dict[tuple[str, int], tuple[int, int]]:
 def test_pickup_comes_before_its_delivery() -> None:
     # the delivery is next to the depot, the pickup far away: the pickup must still come first
     p = problem([vehicle(1, capacity=(10,))], shipments=[shipment(1, 9, 1, (5,))])
-    s = solve(p, time_limit=1)
+    s = solve(p, time_limit=10, iteration_limit=ITERATIONS)
     assert_valid(p, s)
     pos = positions(s)
     assert pos[("pickup", 1)][1] < pos[("delivery", 1)][1]
@@ -52,7 +52,7 @@ def test_pair_is_served_by_one_vehicle() -> None:
         [vehicle(1, capacity=(10,)), vehicle(2, capacity=(10,), start=Location(index=11))],
         shipments=[shipment(i, 2 + i, 9 - i, (4,)) for i in range(4)],
     )
-    s = solve(p, time_limit=1)
+    s = solve(p, time_limit=10, iteration_limit=ITERATIONS)
     assert_valid(p, s)
     pos = positions(s)
     for i in range(4):
@@ -67,7 +67,7 @@ def test_capacity_binds_in_both_dimensions() -> None:
         [vehicle(1, capacity=(10, 10))],
         shipments=[shipment(k, 1, 5 + k, a) for k, a in amounts.items()],
     )
-    s = solve(p, time_limit=1)
+    s = solve(p, time_limit=10, iteration_limit=ITERATIONS)
     assert_valid(p, s)
     assert not s.unassigned
     loads = [st.load for st in s.routes[0].steps]
@@ -79,7 +79,7 @@ def test_second_time_window_is_used_when_the_first_is_out_of_reach() -> None:
         [vehicle(1)],
         jobs=[job(1, 5, windows=[(0, 100), (1000, 1100)], service=60), job(2, 3)],
     )
-    s = solve(p, time_limit=1)
+    s = solve(p, time_limit=10, iteration_limit=ITERATIONS)
     assert_valid(p, s)
     step = next(st for st in s.routes[0].steps if st.type == "job" and st.id == 1)
     assert 1000 <= step.start_time <= 1100
@@ -90,7 +90,7 @@ def test_skill_excludes_a_vehicle() -> None:
         [vehicle(1), vehicle(2, skills=frozenset({7}))],
         jobs=[job(1, 4, skills=frozenset({7})), job(2, 9, skills=frozenset({9}))],
     )
-    s = solve(p, time_limit=1)
+    s = solve(p, time_limit=10, iteration_limit=ITERATIONS)
     assert_valid(p, s)
     assert positions(s)[("job", 1)][0] == 2
     [u] = s.unassigned
@@ -103,7 +103,7 @@ def test_break_is_taken_inside_its_window() -> None:
         [vehicle(1, time_window=TimeWindow(0, 5000), breaks=(brk,))],
         jobs=[job(i, i, service=60) for i in range(1, 8)],
     )
-    s = solve(p, time_limit=1)
+    s = solve(p, time_limit=10, iteration_limit=ITERATIONS)
     assert_valid(p, s)
     [b] = [st for st in s.routes[0].steps if st.type == "break"]
     assert 300 <= b.start_time <= 400 and b.service == 200
@@ -115,7 +115,7 @@ def test_infeasible_tasks_are_dropped_with_reasons_and_the_rest_is_served() -> N
         jobs=[job(1, 10, windows=[(0, 100)]), job(2, 3), job(3, 4, delivery=(2,))],
         shipments=[shipment(4, 2, 6, (50,)), shipment(5, 1, 7, (3,))],
     )
-    s = solve(p, time_limit=1)
+    s = solve(p, time_limit=10, iteration_limit=ITERATIONS)
     assert_valid(p, s)
     reasons = {(u.type, u.id): u.reason for u in s.unassigned}
     assert reasons == {
@@ -129,7 +129,7 @@ def test_infeasible_tasks_are_dropped_with_reasons_and_the_rest_is_served() -> N
 
 def test_max_tasks_leaves_the_rest_unassigned_as_fleet_saturated() -> None:
     p = problem([vehicle(1, max_tasks=2)], jobs=[job(i, i) for i in range(1, 4)])
-    s = solve(p, time_limit=1)
+    s = solve(p, time_limit=10, iteration_limit=ITERATIONS)
     assert_valid(p, s)
     assert [u.reason for u in s.unassigned] == [Reason.FLEET_SATURATED]
 
@@ -139,7 +139,7 @@ def test_max_travel_time_and_distance_are_respected() -> None:
         [vehicle(1, max_travel_time=600), vehicle(2, max_distance=16000)],
         jobs=[job(i, i) for i in (2, 4, 6, 8)],
     )
-    s = solve(p, time_limit=1)
+    s = solve(p, time_limit=10, iteration_limit=ITERATIONS)
     assert_valid(p, s)
     assert not s.unassigned
 
@@ -149,7 +149,7 @@ def test_fixed_cost_first_uses_fewer_vehicles() -> None:
         [vehicle(i, capacity=(4,), costs=Costs(fixed=100000)) for i in range(1, 4)],
         shipments=[shipment(i, 1 + i, 8 - i, (1,)) for i in range(4)],
     )
-    s = solve(p, time_limit=1)
+    s = solve(p, time_limit=10, iteration_limit=ITERATIONS)
     assert_valid(p, s)
     assert s.vehicles_used == 1
 
@@ -191,8 +191,8 @@ def test_time_limit_is_respected() -> None:
 def test_same_seed_gives_the_same_plan() -> None:
     p = random_problem(15, seed=3)
     # stages end by iteration count, not by the clock, so both runs do the same work
-    a = solve(p, time_limit=5, seed=4, iteration_limit=50)
-    b = solve(p, time_limit=5, seed=4, iteration_limit=50)
+    a = solve(p, time_limit=5, seed=4, iteration_limit=20)
+    b = solve(p, time_limit=5, seed=4, iteration_limit=20)
     assert a.to_vroom()["routes"] == b.to_vroom()["routes"]
 
 

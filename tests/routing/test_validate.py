@@ -17,7 +17,7 @@ from louise.routing import (
     validate,
 )
 
-from .conftest import job, problem, shipment, vehicle
+from .conftest import ITERATIONS, job, problem, shipment, vehicle
 
 BREAK = Break(id=9, time_windows=(TimeWindow(200, 500),), service=100)
 
@@ -32,7 +32,7 @@ def solved() -> tuple[Problem, Solution]:
         jobs=[job(1, 3, windows=[(0, 3000)], service=30), job(2, 8, delivery=(2, 1))],
         shipments=[shipment(3, 2, 6, (4, 4)), shipment(4, 5, 1, (3, 2))],
     )
-    s = solve(p, time_limit=1)
+    s = solve(p, time_limit=10, iteration_limit=ITERATIONS)
     assert validate(p, s).ok, str(validate(p, s))
     assert not s.unassigned
     return p, s

@@ -18,6 +18,8 @@ from louise.routing import (
     with_matrices,
 )
 
+from .conftest import ITERATIONS
+
 
 def load(data_dir: Path, name: str) -> dict[str, object]:
     data: dict[str, object] = json.loads((data_dir / name).read_text())
@@ -30,7 +32,7 @@ def test_vroom_docs_examples_round_trip_and_solve(data_dir: Path, name: str) -> 
     problem = Problem.from_vroom(data)
     again = Problem.from_vroom(json.dumps(problem.to_vroom()))
     assert again.to_vroom() == problem.to_vroom()
-    solution = solve(problem, time_limit=1)
+    solution = solve(problem, time_limit=10, iteration_limit=ITERATIONS)
     assert validate(problem, solution).ok, str(validate(problem, solution))
     out = solution.to_vroom()
     assert {"code", "summary", "routes", "unassigned"} <= set(out)
@@ -58,7 +60,7 @@ def test_documented_example_serves_everything_at_car_speed(data_dir: Path) -> No
 
 def test_matrix_example_keeps_matrix_costs(data_dir: Path) -> None:
     problem = Problem.from_vroom(load(data_dir, "vroom_docs_matrix_example.json"))
-    solution = solve(problem, time_limit=1)
+    solution = solve(problem, time_limit=10, iteration_limit=ITERATIONS)
     [route] = solution.routes
     assert [s.type for s in route.steps] == ["start", "job", "job", "end"]
     # start 0 → 2 → 1 → end 3 would be 197 + 2256 + 3152; 0 → 1 → 2 → 3: 2104 + 2255 + 1102
