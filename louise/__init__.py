@@ -67,7 +67,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_jwt_callbacks(jwt)
     from louise.bookings import on_route
-    from louise.dispatch.courier import RouteBoard
+    from louise.dispatch.courier.board import RouteBoard
     from louise.dispatch.models import ShiftPlans
     from louise.fleet import on_plan
 

@@ -56,8 +56,9 @@ from louise.geo.geocoders import (
     geocoder_from_config,
     service_area_from_config,
 )
-from louise.merchants import service as shops
 from louise.merchants.models import Offer, OfferKind
+from louise.merchants.offers import create_offer
+from louise.merchants.shops import create_merchant
 from louise.models import load_all
 
 SEED = 2021
@@ -628,7 +629,7 @@ def _seed_shops(
             accounts.AccountData(email, spec.owner, DEMO_PASSWORD, spec.phone),
             Role.MERCHANT,
         )
-        merchant = shops.create_merchant(
+        merchant = create_merchant(
             session,
             owner,
             {
@@ -660,7 +661,7 @@ def _seed_shops(
             }
             if offer_spec.parcel_size == "custom":
                 data |= {"volume_l": offer_spec.volume_l, "weight_kg": offer_spec.weight_kg}
-            offer = shops.create_offer(session, owner, merchant.id, data)
+            offer = create_offer(session, owner, merchant.id, data)
             by_kind[offer.kind.value].append(offer)
             summary.offers += 1
         accounts.set_status(session, admin, owner.id, AccountStatus.ACTIVE)

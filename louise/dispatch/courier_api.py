@@ -14,7 +14,9 @@ from louise import clock
 from louise.auth.guards import auth_required, current_user
 from louise.auth.models import Role
 from louise.bookings.runtime import get_context
-from louise.dispatch import courier, tracking
+from louise.dispatch import tracking
+from louise.dispatch.courier import cards, stops
+from louise.dispatch.courier.common import CourierSettings, Proof
 from louise.dispatch.courier_schemas import (
     CourierDaySchema,
     CourierRoutesQueryArgsSchema,
@@ -51,11 +53,11 @@ _COMPLETE_BODY = {
 }
 
 
-def courier_settings() -> courier.CourierSettings:
+def courier_settings() -> CourierSettings:
     cfg = current_app.config
     ctx = get_context()
     upload_dir = cfg.get("UPLOAD_DIR") or str(Path(current_app.instance_path) / "uploads")
-    return courier.CourierSettings(
+    return CourierSettings(
         policy=ctx.policy,
         hub=ctx.hub,
         upload_dir=Path(upload_dir),
@@ -64,7 +66,7 @@ def courier_settings() -> courier.CourierSettings:
     )
 
 
-def _proof_from_request() -> courier.Proof | None:
+def _proof_from_request() -> Proof | None:
     """The proof of a completed stop: one uploaded image, or a PIN / booking code in JSON."""
     if request.mimetype.startswith("multipart/"):
         # Uploads may be larger than the app-wide body limit; Werkzeug answers 413 beyond.
@@ -77,7 +79,7 @@ def _proof_from_request() -> courier.Proof | None:
             )
         name, upload = uploads[0]
         data = upload.stream.read(current_app.config["MAX_UPLOAD_BYTES"] + 1)
-        return courier.Proof(kind=name, data=data, filename=upload.filename)
+        return Proof(kind=name, data=data, filename=upload.filename)
     if not request.content_length:
         return None
     try:
@@ -88,7 +90,7 @@ def _proof_from_request() -> courier.Proof | None:
         ) from None
     for kind in ("pin", "booking_code"):
         if kind in body:
-            return courier.Proof(kind=kind, value=body[kind])
+            return Proof(kind=kind, value=body[kind])
     return None
 
 
@@ -100,7 +102,7 @@ class CourierToday(MethodView):
     @document_errors(blp, 422)
     def get(self, _args: dict[str, Any]) -> Any:
         """My routes of today's published plan, with their stops in order."""
-        return courier.today(db.session(), current_user(), clock.now())
+        return cards.today(db.session(), current_user(), clock.now())
 
 
 @blp.route("/courier/routes")
@@ -112,7 +114,7 @@ class CourierRoutes(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """My routes of a day's published plan (default today), with their stops in order."""
         day = args.get("date") or get_context().policy.local(clock.now()).date()
-        return courier.routes_of_day(db.session(), current_user(), day)
+        return cards.routes_of_day(db.session(), current_user(), day)
 
 
 @blp.route("/courier/stops/<int:stop_id>/arrived")
@@ -122,7 +124,7 @@ class StopArrived(MethodView):
     @document_errors(blp, 404, 409)
     def post(self, stop_id: int) -> Any:
         """Record that I arrived at a stop."""
-        return courier.record_arrival(db.session(), current_user(), stop_id, clock.now())
+        return stops.record_arrival(db.session(), current_user(), stop_id, clock.now())
 
 
 @blp.route("/courier/stops/<int:stop_id>/complete")
@@ -133,7 +135,7 @@ class StopComplete(MethodView):
     @document_errors(blp, 400, 404, 409, 413, 415, 422)
     def post(self, stop_id: int) -> Any:
         """Complete a stop with a proof: photo or signature (multipart), PIN or booking code."""
-        return courier.complete_stop(
+        return stops.complete_stop(
             db.session(),
             courier_settings(),
             current_user(),
@@ -151,7 +153,7 @@ class StopFail(MethodView):
     @document_errors(blp, 404, 409, 422)
     def post(self, data: dict[str, Any], stop_id: int) -> Any:
         """Record a failed pickup or delivery; a failed door delivery may go to a Point."""
-        return courier.fail_stop(
+        return stops.fail_stop(
             db.session(),
             courier_settings(),
             current_user(),

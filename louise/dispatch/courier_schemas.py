@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from louise.dispatch.courier import REASONS
+from louise.dispatch.courier.common import REASONS
 from louise.web import iso_utc as _iso
 
 

@@ -11,7 +11,8 @@ from louise.auth.guards import auth_required, current_user, optional_user
 from louise.auth.models import Role
 from louise.extensions import db
 from louise.geo.runtime import get_geocoder, get_service_area
-from louise.merchants import service
+from louise.merchants import catalogue, offers, opening, shops
+from louise.merchants.catalogue import CatalogueQuery
 from louise.merchants.schemas import (
     MerchantCreateSchema,
     MerchantPageSchema,
@@ -52,7 +53,7 @@ class Merchants(MethodView):
     @blp.response(200, MerchantPageSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """List public shops: filter by category, kind, text, opening time and distance."""
-        return service.list_merchants(db.session(), optional_user(), service.CatalogueQuery(**args))
+        return catalogue.list_merchants(db.session(), optional_user(), CatalogueQuery(**args))
 
     @auth_required(blp, *MANAGERS)
     @blp.arguments(MerchantCreateSchema)
@@ -60,7 +61,7 @@ class Merchants(MethodView):
     @document_errors(blp, 409)
     def post(self, data: dict[str, Any]) -> Any:
         """Open a shop: a merchant for themselves (one), an admin for a merchant account."""
-        shop = service.create_merchant(
+        shop = shops.create_merchant(
             db.session(), current_user(), data, geocoder=get_geocoder(), area=get_service_area()
         )
         return created(shop, "merchants.MerchantById", merchant_id=shop.id)
@@ -73,7 +74,7 @@ class MyMerchants(MethodView):
     @blp.response(200, page_schema(MerchantWithOffersSchema))
     def get(self, args: dict[str, Any]) -> Any:
         """The logged-in merchant's own shops with all their offers, inactive ones included."""
-        return page_of(service.list_my_merchants(db.session(), current_user()), args)
+        return page_of(shops.list_my_merchants(db.session(), current_user()), args)
 
 
 @blp.route("/merchants/<int:merchant_id>")
@@ -82,7 +83,7 @@ class MerchantById(MethodView):
     @document_errors(blp, 404)
     def get(self, merchant_id: int) -> Any:
         """One public shop (its owner and admins also see it while it is hidden)."""
-        return service.get_merchant(db.session(), optional_user(), merchant_id)
+        return shops.get_merchant(db.session(), optional_user(), merchant_id)
 
     @auth_required(blp, *MANAGERS)
     @blp.arguments(MerchantUpdateSchema)
@@ -90,7 +91,7 @@ class MerchantById(MethodView):
     @document_errors(blp, 404)
     def patch(self, changes: dict[str, Any], merchant_id: int) -> Any:
         """Change some fields of a shop (owner or admin)."""
-        return service.update_merchant(
+        return shops.update_merchant(
             db.session(),
             current_user(),
             merchant_id,
@@ -108,7 +109,7 @@ class MerchantOpeningHours(MethodView):
     @document_errors(blp, 404)
     def put(self, weekly: dict[int, Any], merchant_id: int) -> Any:
         """Replace the weekly opening hours (local time; a missing weekday is closed)."""
-        return service.replace_opening_hours(db.session(), current_user(), merchant_id, weekly)
+        return opening.replace_opening_hours(db.session(), current_user(), merchant_id, weekly)
 
 
 @blp.route("/merchants/<int:merchant_id>/exceptions")
@@ -119,7 +120,7 @@ class MerchantExceptions(MethodView):
     @document_errors(blp, 404, 409)
     def post(self, data: dict[str, Any], merchant_id: int) -> Any:
         """Add a date exception: a closed day or special hours (one per date)."""
-        exception = service.add_opening_exception(db.session(), current_user(), merchant_id, **data)
+        exception = opening.add_opening_exception(db.session(), current_user(), merchant_id, **data)
         return created(
             exception,
             "merchants.MerchantExceptionById",
@@ -135,7 +136,7 @@ class MerchantExceptionById(MethodView):
     @document_errors(blp, 404)
     def delete(self, merchant_id: int, exception_id: int) -> None:
         """Delete a date exception; the weekly hours apply again on that date."""
-        service.remove_opening_exception(db.session(), current_user(), merchant_id, exception_id)
+        opening.remove_opening_exception(db.session(), current_user(), merchant_id, exception_id)
 
 
 @blp.route("/merchants/<int:merchant_id>/offers")
@@ -145,8 +146,8 @@ class MerchantOffers(MethodView):
     @document_errors(blp, 404)
     def get(self, args: dict[str, Any], merchant_id: int) -> Any:
         """The public offers of one shop, filtered, sorted and paged like /offers."""
-        return service.list_merchant_offers(
-            db.session(), optional_user(), merchant_id, service.CatalogueQuery(**args)
+        return catalogue.list_merchant_offers(
+            db.session(), optional_user(), merchant_id, CatalogueQuery(**args)
         )
 
     @auth_required(blp, *MANAGERS)
@@ -155,7 +156,7 @@ class MerchantOffers(MethodView):
     @document_errors(blp, 404)
     def post(self, data: dict[str, Any], merchant_id: int) -> Any:
         """List a new offer in this shop (owner or admin)."""
-        offer = service.create_offer(db.session(), current_user(), merchant_id, data)
+        offer = offers.create_offer(db.session(), current_user(), merchant_id, data)
         return created(offer, "merchants.OfferById", offer_id=offer.id)
 
 
@@ -165,7 +166,7 @@ class Offers(MethodView):
     @blp.response(200, OfferPageSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """List public offers: filter by shop, category, kind, text, opening time and distance."""
-        return service.list_offers(db.session(), optional_user(), service.CatalogueQuery(**args))
+        return catalogue.list_offers(db.session(), optional_user(), CatalogueQuery(**args))
 
 
 @blp.route("/offers/<int:offer_id>")
@@ -174,7 +175,7 @@ class OfferById(MethodView):
     @document_errors(blp, 404)
     def get(self, offer_id: int) -> Any:
         """One public offer (its shop's owner and admins also see it while it is inactive)."""
-        return service.get_offer(db.session(), optional_user(), offer_id)
+        return offers.get_offer(db.session(), optional_user(), offer_id)
 
     @auth_required(blp, *MANAGERS)
     @blp.arguments(OfferUpdateSchema)
@@ -182,11 +183,11 @@ class OfferById(MethodView):
     @document_errors(blp, 404)
     def patch(self, changes: dict[str, Any], offer_id: int) -> Any:
         """Change some fields of an offer (owner or admin); kind and shop are fixed."""
-        return service.update_offer(db.session(), current_user(), offer_id, changes)
+        return offers.update_offer(db.session(), current_user(), offer_id, changes)
 
     @auth_required(blp, *MANAGERS)
     @blp.response(204)
     @document_errors(blp, 404)
     def delete(self, offer_id: int) -> None:
         """Withdraw an offer (deactivate; bookings keep referring to it)."""
-        service.deactivate_offer(db.session(), current_user(), offer_id)
+        offers.deactivate_offer(db.session(), current_user(), offer_id)

@@ -1,0 +1,201 @@
+"""The public catalogue of shops and offers: filters, text search, distance, order, pages."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, exists, select
+from sqlalchemy.orm import Session
+
+from louise.auth.models import User
+from louise.collation import matches, sort_key
+from louise.errors import ValidationFailed
+from louise.geo.distance import haversine_m
+from louise.merchants.models import Category, Merchant, Offer, OfferKind
+from louise.merchants.offers import offer_visible_to
+from louise.merchants.shops import get_merchant, merchant_visible_to
+
+T = TypeVar("T")
+
+METRES_PER_DEGREE_LAT = 111_320.0
+
+
+@dataclass(frozen=True)
+class CatalogueQuery:
+    """Filters, order and page of a catalogue listing (already validated by the schema)."""
+
+    category: Category | None = None
+    kind: OfferKind | None = None
+    merchant_id: int | None = None
+    q: str | None = None
+    open_at: datetime | None = None
+    open_on: date | None = None
+    near: tuple[float, float] | None = None
+    radius_m: float | None = None
+    sort: str | None = None
+    limit: int = 20
+    offset: int = 0
+    include_inactive: bool = False
+
+    def __post_init__(self) -> None:
+        if self.open_at is not None and self.open_at.utcoffset() is None:
+            raise ValueError("open_at must be timezone-aware")
+
+
+@dataclass(frozen=True)
+class Hit(Generic[T]):
+    """One catalogue result, with its distance in metres when the query had a point."""
+
+    item: T
+    distance_m: float | None = None
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[Hit[T]]
+    total: int
+    limit: int
+    offset: int
+
+
+def _bounding_box(stmt: Select[Any], lat: float, lon: float, radius_m: float) -> Select[Any]:
+    dlat = radius_m / METRES_PER_DEGREE_LAT
+    dlon = radius_m / (METRES_PER_DEGREE_LAT * max(math.cos(math.radians(lat)), 1e-6))
+    return stmt.where(
+        Merchant.lat.between(lat - dlat, lat + dlat), Merchant.lon.between(lon - dlon, lon + dlon)
+    )
+
+
+def _refine(
+    rows: Iterable[T],
+    merchant_of: Callable[[T], Merchant],
+    query: CatalogueQuery,
+    sort_keys: Mapping[str, Callable[[Hit[T]], Any]],
+) -> Page[T]:
+    """Filters SQL cannot express portably (opening hours with exceptions, exact distance),
+    then order and page. Catalogues of a town (hundreds of shops) make this cheap."""
+    hits: list[Hit[T]] = []
+    for row in rows:
+        merchant = merchant_of(row)
+        if query.open_on is not None and not merchant.is_open_on(query.open_on):
+            continue
+        if query.open_at is not None and not merchant.is_open_at(query.open_at):
+            continue
+        distance = None
+        if query.near is not None:
+            distance = haversine_m(query.near[0], query.near[1], merchant.lat, merchant.lon)
+            if query.radius_m is not None and distance > query.radius_m:
+                continue
+        hits.append(Hit(row, distance))
+    sort = query.sort or ("distance" if query.near is not None else "name")
+    descending = sort.startswith("-")
+    key_name = sort.lstrip("-")
+    if key_name not in sort_keys:
+        raise _sort_error(sort, sort_keys)
+    if key_name == "distance" and query.near is None:
+        raise ValidationFailed(
+            "Invalid input: sort: sorting by distance needs near=lat,lon.",
+            fields={"query": {"sort": ["Sorting by distance needs near=lat,lon."]}},
+        )
+    key = sort_keys[key_name]
+    hits.sort(key=key, reverse=descending)
+    return Page(
+        items=hits[query.offset : query.offset + query.limit],
+        total=len(hits),
+        limit=query.limit,
+        offset=query.offset,
+    )
+
+
+def _sort_error(sort: str, sort_keys: Iterable[str]) -> ValidationFailed:
+    allowed = ", ".join(sorted({*sort_keys, *(f"-{k}" for k in sort_keys)}))
+    return ValidationFailed(
+        f"Invalid input: sort: must be one of {allowed}.",
+        fields={"query": {"sort": [f"Must be one of: {allowed}."]}},
+    )
+
+
+def _check_query(query: CatalogueQuery) -> None:
+    if query.radius_m is not None and query.near is None:
+        raise ValidationFailed(
+            "Invalid input: radius_m: needs near=lat,lon.",
+            fields={"query": {"radius_m": ["Needs near=lat,lon."]}},
+        )
+
+
+def _merchant_sort_keys() -> dict[str, Callable[[Hit[Merchant]], Any]]:
+    return {
+        "name": lambda h: (sort_key(h.item.name), h.item.id),
+        "created": lambda h: (h.item.created_at, h.item.id),
+        "distance": lambda h: (h.distance_m or 0.0, h.item.id),
+    }
+
+
+def list_merchants(session: Session, viewer: User | None, query: CatalogueQuery) -> Page[Merchant]:
+    """The shop catalogue. Hidden shops (inactive, or owner not approved) are public to nobody;
+    with ``include_inactive`` an owner also sees their own, an admin sees all. ``q`` matches
+    folded text and names sort in German dictionary order (:mod:`louise.collation`), in Python, so
+    that every database answers alike."""
+    _check_query(query)
+    stmt = select(Merchant).where(merchant_visible_to(viewer if query.include_inactive else None))
+    if query.category is not None:
+        stmt = stmt.where(Merchant.category == query.category)
+    if query.kind is not None:
+        stmt = stmt.where(
+            exists().where(
+                Offer.merchant_id == Merchant.id, Offer.kind == query.kind, Offer.active.is_(True)
+            )
+        )
+    if query.merchant_id is not None:
+        stmt = stmt.where(Merchant.id == query.merchant_id)
+    if query.near is not None and query.radius_m is not None:
+        stmt = _bounding_box(stmt, query.near[0], query.near[1], query.radius_m)
+    rows: Iterable[Merchant] = session.scalars(stmt).unique()
+    if query.q:
+        rows = (m for m in rows if matches(query.q, (m.name, m.description)))
+    return _refine(rows, lambda m: m, query, _merchant_sort_keys())
+
+
+def _offer_sort_keys() -> dict[str, Callable[[Hit[Offer]], Any]]:
+    return {
+        "name": lambda h: (sort_key(h.item.title), h.item.id),
+        "price": lambda h: (h.item.price_cents, h.item.id),
+        "created": lambda h: (h.item.created_at, h.item.id),
+        "distance": lambda h: (h.distance_m or 0.0, h.item.id),
+    }
+
+
+def list_offers(session: Session, viewer: User | None, query: CatalogueQuery) -> Page[Offer]:
+    """The offer catalogue. Inactive offers and offers of hidden shops are public to nobody;
+    with ``include_inactive`` an owner also sees their own, an admin sees all. Text and order
+    as in :func:`list_merchants`."""
+    _check_query(query)
+    stmt = (
+        select(Offer)
+        .join(Offer.merchant)
+        .where(offer_visible_to(viewer if query.include_inactive else None))
+    )
+    if query.merchant_id is not None:
+        stmt = stmt.where(Offer.merchant_id == query.merchant_id)
+    if query.category is not None:
+        stmt = stmt.where(Merchant.category == query.category)
+    if query.kind is not None:
+        stmt = stmt.where(Offer.kind == query.kind)
+    if query.near is not None and query.radius_m is not None:
+        stmt = _bounding_box(stmt, query.near[0], query.near[1], query.radius_m)
+    rows: Iterable[Offer] = session.scalars(stmt).unique()
+    if query.q:
+        rows = (o for o in rows if matches(query.q, (o.title, o.description, o.merchant.name)))
+    return _refine(rows, lambda o: o.merchant, query, _offer_sort_keys())
+
+
+def list_merchant_offers(
+    session: Session, viewer: User | None, merchant_id: int, query: CatalogueQuery
+) -> Page[Offer]:
+    """The offers of one shop; the shop itself must be visible to the viewer (else 404)."""
+    get_merchant(session, viewer, merchant_id)
+    return list_offers(session, viewer, replace(query, merchant_id=merchant_id))
