@@ -4,6 +4,7 @@
 seed engine"); its routes become OR-Tools' initial routes on the full model.
 """
 
-from louise.routing.engines.pyvrp_seed import SeedResult, seed_routes, seed_to_solution
+from louise.routing.engines.pyvrp_seed import SeedResult, seed_routes
+from louise.routing.engines.pyvrp_solution import seed_to_solution
 
 __all__ = ["SeedResult", "seed_routes", "seed_to_solution"]

@@ -9,9 +9,9 @@ from typing import Any
 
 from louise.routing.problem import pad
 from louise.routing.solution import Reason, Route, Solution, Step, Summary, Unassigned
-from louise.routing.solver.construction import at_stop
 from louise.routing.solver.model import Model
 from louise.routing.solver.precheck import Unit
+from louise.routing.solver.repair import at_stop
 from louise.routing.solver.search import Plan
 
 

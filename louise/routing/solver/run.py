@@ -18,13 +18,13 @@ from louise.routing.solver.construction import (
     RouteState,
     as_plan,
     construct,
-    repair,
 )
 from louise.routing.solver.extract import to_solution
 from louise.routing.solver.lns import Lns, lns_stats
 from louise.routing.solver.model import Model
 from louise.routing.solver.options import Engine, SolveOptions
 from louise.routing.solver.precheck import Unit, build_units
+from louise.routing.solver.repair import repair
 from louise.routing.solver.search import Plan, Search, debug
 from louise.routing.solver.seeding import (
     plan_objective,
