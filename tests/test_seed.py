@@ -26,17 +26,12 @@ from louise.bookings.models import (
     OutboxMessage,
 )
 from louise.bookings.policy import ServicePolicy
+from louise.demo.command import format_summary
+from louise.demo.data import DemoDataPresent, DemoDayNotBookable
+from louise.demo.seed import demo_day, reset_demo_data, seed_demo
 from louise.fleet.models import District, Shift, Vehicle
 from louise.geo.geocoders import service_area_from_config
 from louise.merchants.models import Merchant, Offer
-from louise.seed import (
-    DemoDataPresent,
-    DemoDayNotBookable,
-    demo_day,
-    format_summary,
-    reset_demo_data,
-    seed_demo,
-)
 from tests.bookings.conftest import now  # noqa: F401
 
 #: Monday 23 November 2026, 10:00 in Bottrop: the demo books Tuesday.

@@ -5,7 +5,7 @@
     python -m benchmarks.dispatch.plan_day --legs 300 --time-limit 30
 
 The busy day starts from the demo world (shops, offers, districts, Points, lockers, fleet,
-residents and bookings of ``louise.seed.seed_demo``) and adds legs until there are ``--legs``:
+residents and bookings of ``louise.demo.seed.seed_demo``) and adds legs until there are ``--legs``:
 each new leg copies a random demo leg (its shop, its windows, its parcel) and moves the
 resident's end to a random address of the shipped gazetteer
 (``louise/data/bottrop_gazetteer.csv``, 600 approximate Bottrop house coordinates). Shifts are
@@ -153,11 +153,11 @@ def add_shifts(session: Session, day: date, legs: int, legs_per_bike: int) -> in
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from louise import create_app
     from louise.cli import migrate_database
+    from louise.demo.seed import seed_demo
     from louise.dispatch import service
     from louise.dispatch.runtime import planning_settings
     from louise.extensions import db
     from louise.fleet.models import Shift
-    from louise.seed import seed_demo
 
     workdir = Path(tempfile.mkdtemp(prefix="louise-bench-"))
     url = f"sqlite:///{workdir / 'bench.sqlite3'}"
