@@ -12,6 +12,12 @@ from louise.bookings.models import StopKind
 from louise.bookings.policy import ServicePolicy, WindowSpec
 from louise.bookings.service import BookingContext
 from louise.config import ConfigError
+from louise.geo.geocoders import (
+    Geocoder,
+    ServiceArea,
+    geocoder_from_config,
+    service_area_from_config,
+)
 from louise.geo.runtime import get_geocoder, get_service_area
 
 
@@ -40,6 +46,28 @@ def policy_from_config(config: Any) -> ServicePolicy:
     )
 
 
+def context_from_config(
+    config: Any,
+    *,
+    policy: ServicePolicy | None = None,
+    geocoder: Geocoder | None = None,
+    area: ServiceArea | None = None,
+) -> BookingContext:
+    """The booking context of ``config``; what is not given is built from it (no app needed)."""
+    return BookingContext(
+        policy=policy or policy_from_config(config),
+        geocoder=geocoder or geocoder_from_config(config),
+        area=area or service_area_from_config(config),
+        hub=Stop(
+            StopKind.HUB,
+            f"{config['HUB_NAME']}, {config['HUB_ADDRESS']}",
+            float(config["HUB_LAT"]),
+            float(config["HUB_LON"]),
+        ),
+        default_fleet_size=int(config["DEFAULT_FLEET_SIZE"]),
+    )
+
+
 def get_context() -> BookingContext:
     """The booking context of this app; the policy is built once, the geocoder looked up
     each time (tests may swap it)."""
@@ -48,12 +76,4 @@ def get_context() -> BookingContext:
     if policy is None:
         policy = policy_from_config(cfg)
         current_app.extensions["louise.policy"] = policy
-    return BookingContext(
-        policy=policy,
-        geocoder=get_geocoder(),
-        area=get_service_area(),
-        hub=Stop(
-            StopKind.HUB, f"{cfg['HUB_NAME']}, {cfg['HUB_ADDRESS']}", cfg["HUB_LAT"], cfg["HUB_LON"]
-        ),
-        default_fleet_size=cfg["DEFAULT_FLEET_SIZE"],
-    )
+    return context_from_config(cfg, policy=policy, geocoder=get_geocoder(), area=get_service_area())

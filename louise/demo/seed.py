@@ -26,15 +26,13 @@ from louise.auth import passwords
 from louise.auth import service as accounts
 from louise.auth.models import AccountStatus, Role, User
 from louise.bookings import places
-from louise.bookings.legs import Stop
 from louise.bookings.models import (
     Booking,
     DeliveryPoint,
     DestinationType,
-    StopKind,
 )
 from louise.bookings.policy import ServicePolicy
-from louise.bookings.runtime import policy_from_config
+from louise.bookings.runtime import context_from_config
 from louise.bookings.sender import queue_pickup_reminders
 from louise.bookings.service import (
     AddressInput,
@@ -69,8 +67,6 @@ from louise.geo.distance import haversine_m
 from louise.geo.geocoders import (
     AddressQuery,
     Geocoder,
-    geocoder_from_config,
-    service_area_from_config,
 )
 from louise.merchants.models import Offer, OfferKind
 from louise.merchants.offers import create_offer
@@ -81,20 +77,8 @@ from louise.models import load_all
 
 
 def demo_context(config: Mapping[str, Any]) -> BookingContext:
-    """The booking context of ``config`` (as ``louise.bookings.runtime`` builds it), without
-    an app context."""
-    return BookingContext(
-        policy=policy_from_config(config),
-        geocoder=geocoder_from_config(config),
-        area=service_area_from_config(config),
-        hub=Stop(
-            StopKind.HUB,
-            f"{config['HUB_NAME']}, {config['HUB_ADDRESS']}",
-            float(config["HUB_LAT"]),
-            float(config["HUB_LON"]),
-        ),
-        default_fleet_size=int(config.get("DEFAULT_FLEET_SIZE") or 3),
-    )
+    """The booking context of ``config``, without an app context."""
+    return context_from_config(config)
 
 
 def _email(local: str) -> str:
