@@ -30,6 +30,13 @@ from louise.auth import passwords
 from louise.auth import service as accounts
 from louise.auth.models import AccountStatus, Role, User
 from louise.bookings import places
+from louise.bookings.common import (
+    AddressInput,
+    BookingContext,
+    BookingRequest,
+    HotlineCustomer,
+)
+from louise.bookings.create import create_booking
 from louise.bookings.legs import Stop
 from louise.bookings.models import (
     Booking,
@@ -40,13 +47,6 @@ from louise.bookings.models import (
 from louise.bookings.policy import ServicePolicy
 from louise.bookings.runtime import policy_from_config
 from louise.bookings.sender import queue_pickup_reminders
-from louise.bookings.service import (
-    AddressInput,
-    BookingContext,
-    BookingRequest,
-    HotlineCustomer,
-    create_booking,
-)
 from louise.errors import DomainError
 from louise.fleet.models import Shift, Vehicle, VehicleKind
 from louise.geo.distance import haversine_m

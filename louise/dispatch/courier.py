@@ -50,6 +50,7 @@ from sqlalchemy.orm import Session, object_session
 from louise.auth.models import Role, User
 from louise.bookings import legs as booking_legs
 from louise.bookings import on_route
+from louise.bookings.common import PointFull
 from louise.bookings.models import (
     Booking,
     BookingStatus,
@@ -61,18 +62,10 @@ from louise.bookings.models import (
     StopKind,
 )
 from louise.bookings.notifications import iso_window, notify
+from louise.bookings.points import new_pin, point_remaining, stop_for_point
 from louise.bookings.policy import ServicePolicy
-from louise.bookings.service import (
-    PointFull,
-    new_pin,
-    point_remaining,
-    record_status,
-    release_booking,
-    reserve_point,
-    set_booking_status,
-    set_leg_status,
-    stop_for_point,
-)
+from louise.bookings.reservations import release_booking, reserve_point
+from louise.bookings.status import record_status, set_booking_status, set_leg_status
 from louise.dispatch import proofs
 from louise.dispatch.adapters import BERLIN, SERVICE_SECONDS
 from louise.dispatch.models import Plan, PlanRoute, PlanStatus, PlanStop, StopStatus, StopType
