@@ -12,7 +12,20 @@ from flask_smorest import Blueprint
 from louise import clock
 from louise.auth.guards import auth_required, current_user
 from louise.auth.models import STAFF, Role, User
-from louise.bookings import customers, hotline, ics, idempotency, places, service
+from louise.bookings import (
+    changes,
+    common,
+    create,
+    customers,
+    hotline,
+    ics,
+    idempotency,
+    places,
+    reading,
+    serving,
+    shop,
+    slots,
+)
 from louise.bookings.models import Booking, BookingStatus, DestinationType
 from louise.bookings.notifications import tracking_link
 from louise.bookings.runtime import get_context
@@ -61,7 +74,7 @@ blp = Blueprint("bookings", __name__, description="Bookings, slots, Points and l
 def _mark_private(actor: User, booking: Booking) -> Booking:
     """Whether this actor sees the PIN, the tracking token and the tracking link (see
     ``may_see_pin``: the resident; dispatchers and admins for hotline bookings)."""
-    booking.show_private = service.may_see_pin(actor, booking)  # type: ignore[attr-defined]
+    booking.show_private = reading.may_see_pin(actor, booking)  # type: ignore[attr-defined]
     booking.tracking_url = tracking_link(  # type: ignore[attr-defined]
         current_app.config["PUBLIC_URL"], booking.tracking_token
     )
@@ -82,7 +95,7 @@ class Slots(MethodView):
                 raise NotFound(f"Address {args['address_id']} not found.")
             lat, lon = address.lat, address.lon
         assert lat is not None and lon is not None
-        return service.list_slots(
+        return slots.list_slots(
             db.session(),
             get_context(),
             day=args["date"],
@@ -94,21 +107,21 @@ class Slots(MethodView):
         )
 
 
-def _request_from(data: dict[str, Any]) -> service.BookingRequest:
+def _request_from(data: dict[str, Any]) -> common.BookingRequest:
     address = data.get("address")
     customer = data.get("customer")
-    return service.BookingRequest(
+    return common.BookingRequest(
         offer_id=data["offer_id"],
         day=data["date"],
         window=data["window"],
-        address=service.AddressInput(**address) if address else None,
+        address=common.AddressInput(**address) if address else None,
         address_id=data.get("address_id"),
         destination=DestinationType(data.get("destination", "door")),
         point_id=data.get("point_id"),
         notes=data.get("notes"),
         contact_phone=data.get("contact_phone"),
         customer_id=data.get("customer_id"),
-        hotline_customer=service.HotlineCustomer(**customer) if customer else None,
+        hotline_customer=common.HotlineCustomer(**customer) if customer else None,
     )
 
 
@@ -135,7 +148,7 @@ class Bookings(MethodView):
         actor = current_user()
         key = request.headers.get("Idempotency-Key")
         if key is None:
-            booking = service.create_booking(
+            booking = create.create_booking(
                 db.session(), get_context(), actor, _request_from(data), clock.now()
             )
             return created(_mark_private(actor, booking), _BY_ID, booking_id=booking.id)
@@ -149,7 +162,7 @@ class Bookings(MethodView):
                 response.headers["Location"] = url_for(_BY_ID, booking_id=claim.body["id"])
             return response
         try:
-            booking = service.create_booking(
+            booking = create.create_booking(
                 db.session(), get_context(), actor, _request_from(data), clock.now()
             )
         except DomainError:
@@ -170,7 +183,7 @@ class Bookings(MethodView):
         """Bookings I may see: my own, my shop's, my routes', or all (dispatchers)."""
         actor = current_user()
         status = BookingStatus(args["status"]) if args.get("status") else None
-        items, total = service.list_bookings(
+        items, total = reading.list_bookings(
             db.session(),
             actor,
             status=status,
@@ -198,7 +211,7 @@ class BookingById(MethodView):
     def get(self, booking_id: int) -> Any:
         """One booking with its legs (someone else's booking is a 404)."""
         actor = current_user()
-        return _mark_private(actor, service.get_booking(db.session(), actor, booking_id))
+        return _mark_private(actor, reading.get_booking(db.session(), actor, booking_id))
 
 
 @blp.route("/bookings/<int:booking_id>/history")
@@ -209,7 +222,7 @@ class BookingHistory(MethodView):
     @document_errors(blp, 404)
     def get(self, args: dict[str, Any], booking_id: int) -> Any:
         """Every status change of a booking and its legs, with actor and time."""
-        return page_of(service.history(db.session(), current_user(), booking_id), args)
+        return page_of(reading.history(db.session(), current_user(), booking_id), args)
 
 
 @blp.route("/bookings/<int:booking_id>/cancel")
@@ -221,7 +234,7 @@ class BookingCancel(MethodView):
     def post(self, data: dict[str, Any], booking_id: int) -> Any:
         """Cancel a booking (residents until their route is locked; dispatchers always)."""
         actor = current_user()
-        booking = service.cancel_booking(
+        booking = changes.cancel_booking(
             db.session(), actor, booking_id, data.get("reason"), clock.now()
         )
         return _mark_private(actor, booking)
@@ -236,7 +249,7 @@ class BookingReschedule(MethodView):
     def post(self, data: dict[str, Any], booking_id: int) -> Any:
         """Move the pickup/delivery or the return to another window."""
         actor = current_user()
-        booking = service.reschedule(
+        booking = changes.reschedule(
             db.session(),
             get_context(),
             actor,
@@ -256,7 +269,7 @@ class BookingCalendar(MethodView):
     @document_errors(blp, 404)
     def get(self, booking_id: int) -> Any:
         """The booking's windows as an iCalendar file."""
-        booking = service.get_booking(db.session(), current_user(), booking_id)
+        booking = reading.get_booking(db.session(), current_user(), booking_id)
         lang = "en" if request.accept_languages.best_match(["de", "en"]) == "en" else "de"
         body = ics.booking_calendar(booking, lang)
         response = Response(body, mimetype="text/calendar")
@@ -303,7 +316,7 @@ class BookingReceive(MethodView):
     def post(self, booking_id: int) -> Any:
         """The shop confirms it received the item."""
         actor = current_user()
-        booking = service.confirm_receipt(db.session(), actor, booking_id, clock.now())
+        booking = shop.confirm_receipt(db.session(), actor, booking_id, clock.now())
         return _mark_private(actor, booking)
 
 
@@ -315,7 +328,7 @@ class BookingReady(MethodView):
     def post(self, booking_id: int) -> Any:
         """The shop marks the repair ready; the return leg is scheduled."""
         actor = current_user()
-        booking = service.mark_ready(db.session(), get_context(), actor, booking_id, clock.now())
+        booking = shop.mark_ready(db.session(), get_context(), actor, booking_id, clock.now())
         return _mark_private(actor, booking)
 
 
@@ -328,9 +341,7 @@ class BookingReject(MethodView):
     def post(self, data: dict[str, Any], booking_id: int) -> Any:
         """The shop rejects a booking, with a reason."""
         actor = current_user()
-        booking = service.reject_booking(
-            db.session(), actor, booking_id, data["reason"], clock.now()
-        )
+        booking = shop.reject_booking(db.session(), actor, booking_id, data["reason"], clock.now())
         return _mark_private(actor, booking)
 
 
@@ -341,7 +352,7 @@ class MerchantItems(MethodView):
     @blp.response(200, MerchantItemsSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """Items arriving at and leaving my shop on a day."""
-        items = service.merchant_items(db.session(), current_user(), args["date"])
+        items = shop.merchant_items(db.session(), current_user(), args["date"])
         return {"date": args["date"], **items}
 
 
@@ -357,7 +368,7 @@ class UnservedLegs(MethodView):
     @blp.response(200, page_schema(UnservedLegSchema))
     def get(self, args: dict[str, Any]) -> Any:
         """Booked legs no working shift can serve any more, with the reason in words."""
-        legs = service.unserved_legs(
+        legs = serving.unserved_legs(
             db.session(), get_context(), current_user(), args.get("date"), clock.now()
         )
         return page_of(legs, args)
@@ -446,7 +457,7 @@ class WindowCapacity(MethodView):
             raise ValidationFailed(
                 "Not a date.", fields={"path": {"day": ["Use YYYY-MM-DD."]}}
             ) from None
-        return service.set_window_capacity(
+        return slots.set_window_capacity(
             db.session(), get_context(), current_user(), parsed, window, data["capacity"]
         )
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from louise.auth.models import STAFF, User
 from louise.bookings.models import DeliveryPoint, DestinationType
-from louise.bookings.service import point_remaining
+from louise.bookings.points import point_remaining
 from louise.errors import Forbidden, NotFound, ValidationFailed
 from louise.fleet.models import District
 

@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import current_app
 
+from louise.bookings.common import BookingContext
 from louise.bookings.legs import Stop
 from louise.bookings.models import StopKind
 from louise.bookings.policy import ServicePolicy, WindowSpec
-from louise.bookings.service import BookingContext
 from louise.config import ConfigError
 from louise.geo.geocoders import (
     Geocoder,

@@ -26,6 +26,8 @@ from louise.auth import passwords
 from louise.auth import service as accounts
 from louise.auth.models import AccountStatus, Role, User
 from louise.bookings import places
+from louise.bookings.common import AddressInput, BookingContext, BookingRequest, HotlineCustomer
+from louise.bookings.create import create_booking
 from louise.bookings.models import (
     Booking,
     DeliveryPoint,
@@ -34,13 +36,6 @@ from louise.bookings.models import (
 from louise.bookings.policy import ServicePolicy
 from louise.bookings.runtime import context_from_config
 from louise.bookings.sender import queue_pickup_reminders
-from louise.bookings.service import (
-    AddressInput,
-    BookingContext,
-    BookingRequest,
-    HotlineCustomer,
-    create_booking,
-)
 from louise.demo.data import (
     ADMIN_EMAIL,
     BOOKING_MIX,

@@ -20,17 +20,12 @@ from sqlalchemy.orm import Session
 
 from louise.auth.models import User
 from louise.bookings import legs as booking_legs
+from louise.bookings.common import PointFull
 from louise.bookings.models import Booking, DeliveryPoint, DestinationType, Leg, LegStatus, StopKind
 from louise.bookings.notifications import iso_window, notify
-from louise.bookings.service import (
-    PointFull,
-    new_pin,
-    point_remaining,
-    record_status,
-    reserve_point,
-    set_leg_status,
-    stop_for_point,
-)
+from louise.bookings.points import new_pin, point_remaining, stop_for_point
+from louise.bookings.reservations import reserve_point
+from louise.bookings.status import record_status, set_leg_status
 from louise.dispatch.adapters import SERVICE_SECONDS
 from louise.dispatch.courier.common import OPEN, CourierSettings, stops_in_order
 from louise.dispatch.courier.etas import (
@@ -44,6 +39,7 @@ from louise.dispatch.models import PlanRoute, PlanStop, StopStatus, StopType
 from louise.dispatch.service import eta_window, place_text
 from louise.fleet.models import Shift, Vehicle
 from louise.geo.distance import haversine_m
+from louise.localtime import weekday_key
 
 #: A refused or damaged parcel goes back; only an absent resident gets a Point instead.
 FALLBACK_REASONS = frozenset({"not_at_home", "no_access"})
@@ -86,7 +82,7 @@ def _open_span(
     if point.kind == DestinationType.LOCKER or not point.opening_hours:
         return start, end
     day = start.astimezone(tz).date()
-    key = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day.weekday()]
+    key = weekday_key(day)
     best: tuple[datetime, datetime] | None = None
     for opens, closes in point.opening_hours.get(key, []):
         o = datetime.combine(day, datetime.strptime(opens, "%H:%M").time(), tzinfo=tz)

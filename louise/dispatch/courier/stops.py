@@ -13,7 +13,8 @@ from louise.auth.models import User
 from louise.bookings import on_route
 from louise.bookings.models import BookingStatus, Leg, LegPurpose, LegStatus, StopKind
 from louise.bookings.notifications import notify
-from louise.bookings.service import release_booking, set_booking_status, set_leg_status
+from louise.bookings.reservations import release_booking
+from louise.bookings.status import set_booking_status, set_leg_status
 from louise.dispatch import proofs
 from louise.dispatch.courier.cards import StopCard, stop_card
 from louise.dispatch.courier.common import (

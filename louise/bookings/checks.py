@@ -1,0 +1,122 @@
+"""Checking a booking request: the offer, the window, the address and its district."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from louise.bookings.common import AddressInput, BookingContext, field_error
+from louise.bookings.policy import WindowSpec
+from louise.errors import ValidationFailed
+from louise.fleet.models import District
+from louise.geo.models import Address
+from louise.geo.service import resolve_address
+from louise.merchants.models import Offer
+
+
+def find_district(session: Session, lat: float, lon: float) -> District | None:
+    """The district of a point. With no districts configured the whole area is one."""
+    rows = session.scalars(
+        select(District).where(District.active.is_(True)).order_by(District.priority, District.id)
+    ).all()
+    if not rows:
+        return District(
+            name="service-area",
+            min_lat=-90,
+            min_lon=-180,
+            max_lat=90,
+            max_lon=180,
+            vehicle_kinds=["bike", "car"],
+            priority=0,
+        )
+    for district in rows:
+        if district.contains(lat, lon):
+            return district
+    return None
+
+
+def district_of(session: Session, lat: float, lon: float, field_name: str) -> District:
+    district = find_district(session, lat, lon)
+    if district is None:
+        raise ValidationFailed(
+            "This address is outside every district we serve.",
+            fields=field_error(field_name, "Outside the service area."),
+        )
+    return district
+
+
+def load_offer(session: Session, offer_id: int) -> Offer:
+    offer = session.get(Offer, offer_id)
+    if offer is None:
+        raise ValidationFailed(
+            f"Offer {offer_id} does not exist.",
+            fields=field_error("offer_id", "Unknown offer."),
+        )
+    if not offer.active or not offer.merchant.active:
+        raise ValidationFailed(
+            f"Offer {offer_id} is not available.",
+            fields=field_error("offer_id", "Offer is inactive."),
+        )
+    return offer
+
+
+def resolve_booking_address(
+    session: Session, ctx: BookingContext, address: AddressInput | None, address_id: int | None
+) -> Address:
+    if address_id is not None:
+        stored = session.get(Address, address_id)
+        if stored is None:
+            raise ValidationFailed(
+                f"Address {address_id} does not exist.",
+                fields=field_error("address_id", "Unknown address."),
+            )
+        if not ctx.area.contains(stored.lat, stored.lon):
+            raise ValidationFailed(
+                "The address lies outside the service area.",
+                fields=field_error("address_id", "Outside the service area."),
+            )
+        return stored
+    if address is None:
+        raise ValidationFailed(
+            "Give an address or an address_id.",
+            fields=field_error("address", "Missing data for required field."),
+        )
+    return resolve_address(
+        session,
+        ctx.geocoder,
+        ctx.area,
+        street=address.street,
+        house_number=address.house_number,
+        postcode=address.postcode,
+        city=address.city,
+        lat=address.lat,
+        lon=address.lon,
+        field="address",
+    )
+
+
+def check_window(
+    ctx: BookingContext, day: date, window: str, now: datetime, prefix: str
+) -> WindowSpec:
+    try:
+        spec = ctx.policy.window(window)
+    except KeyError:
+        codes = ", ".join(w.code for w in ctx.policy.windows)
+        raise ValidationFailed(
+            f"Unknown window {window!r}; choose one of {codes}.",
+            fields=field_error(f"{prefix}window", f"Must be one of: {codes}."),
+        ) from None
+    ok, reason = ctx.policy.bookable(day, spec, now)
+    if not ok:
+        messages = {
+            "in_past": "This window is in the past.",
+            "beyond_horizon": f"Bookings reach {ctx.policy.horizon_days} days ahead at most.",
+            "closed_day": "No service on Sundays and public holidays.",
+            "past_cutoff": "This window can no longer be booked (past the cut-off).",
+        }
+        raise ValidationFailed(
+            messages[reason], fields=field_error(f"{prefix}date", messages[reason])
+        )
+    return spec

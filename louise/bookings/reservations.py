@@ -1,0 +1,100 @@
+"""Reservations: holding and freeing places in windows, Points and lockers (no commit;
+the use case that calls them owns the transaction)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from louise.bookings import capacity
+from louise.bookings.common import BookingContext, PointFull, SlotFull, field_error
+from louise.bookings.models import Booking, DeliveryPoint, Leg, StopKind
+from louise.bookings.points import point_capacity, point_key
+from louise.bookings.slots import window_counter
+
+
+def reserve_window(session: Session, ctx: BookingContext, leg: Leg, field_name: str) -> None:
+    if leg.window_code is None or leg.tentative:
+        return
+    counter_id = window_counter(session, ctx, leg.day, leg.window_code)
+    if not capacity.try_reserve(session, counter_id):
+        raise SlotFull(
+            f"The window {leg.window_code} on {leg.day.isoformat()} is fully booked.",
+            fields=field_error(field_name, "Fully booked."),
+        )
+    leg.counter_id = counter_id
+
+
+def reserve_point(
+    session: Session, booking: Booking, leg: Leg, point: DeliveryPoint, field_name: str
+) -> None:
+    """Hold a place at the Point or a locker compartment for the leg (no commit)."""
+    if leg.tentative:
+        return
+    key = point_key(point, booking.parcel_size)
+    counter_id = capacity.ensure_counter(
+        session, "point", key, leg.day, lambda: point_capacity(point, booking.parcel_size)
+    )
+    if not capacity.try_reserve(session, counter_id):
+        raise PointFull(
+            f"{point.name} has no free place on {leg.day.isoformat()}.",
+            fields=field_error(field_name, "No free place."),
+        )
+    leg.point_id = point.id
+    leg.point_counter_id = counter_id
+
+
+def leg_counter_ids(
+    session: Session,
+    ctx: BookingContext,
+    booking: Booking,
+    legs_: Sequence[Leg],
+    point: DeliveryPoint | None,
+) -> list[int]:
+    """Counter rows that reserving ``legs_`` will take (created if missing)."""
+    ids: list[int] = []
+    for leg in legs_:
+        if leg.tentative:
+            continue
+        if leg.window_code is not None:
+            ids.append(window_counter(session, ctx, leg.day, leg.window_code))
+        if point is not None and leg.dest_kind in (StopKind.POINT, StopKind.LOCKER):
+            size = booking.parcel_size
+            ids.append(
+                capacity.ensure_counter(
+                    session,
+                    "point",
+                    point_key(point, size),
+                    leg.day,
+                    functools.partial(point_capacity, point, size),
+                )
+            )
+    return ids
+
+
+def held_counter_ids(booking: Booking) -> list[int | None]:
+    """Every counter row a booking holds a place in."""
+    ids: list[int | None] = [booking.customer_counter_id, booking.offer_counter_id]
+    for leg in booking.legs:
+        ids += [leg.counter_id, leg.point_counter_id]
+    return ids
+
+
+def release_leg(session: Session, leg: Leg) -> None:
+    if leg.counter_id is not None:
+        capacity.release(session, leg.counter_id)
+        leg.counter_id = None
+    if leg.point_counter_id is not None:
+        capacity.release(session, leg.point_counter_id)
+        leg.point_counter_id = None
+
+
+def release_booking(session: Session, booking: Booking) -> None:
+    """Give back the booking's capacity and its Point or locker places (no commit)."""
+    for counter_id in (booking.customer_counter_id, booking.offer_counter_id):
+        if counter_id is not None:
+            capacity.release(session, counter_id)
+    booking.customer_counter_id = None
+    booking.offer_counter_id = None

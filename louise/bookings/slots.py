@@ -1,0 +1,159 @@
+"""Slots: the windows of a day at a place, their capacity (derived from shifts, set by
+dispatchers) and the booked window a message names."""
+
+from __future__ import annotations
+
+import functools
+import math
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from louise.auth.models import STAFF, User
+from louise.bookings import availability, capacity, legs
+from louise.bookings.checks import district_of, load_offer
+from louise.bookings.common import BookingContext, field_error
+from louise.bookings.leg_planning import plan_outbound
+from louise.bookings.models import CapacityCounter, Leg, StopKind
+from louise.bookings.notifications import iso_window
+from louise.bookings.policy import WindowSpec
+from louise.bookings.serving import first_unserved, needs_of, window_needs
+from louise.errors import Conflict, Forbidden, ValidationFailed
+from louise.fleet.models import Shift, Vehicle
+from louise.merchants.models import OfferKind
+
+
+def window_capacity(session: Session, ctx: BookingContext, day: date, spec: WindowSpec) -> int:
+    """Stops a window can take: courier-hours in the window × stops per vehicle-hour.
+
+    Courier-hours come from the day's working shifts (active vehicle and courier); a day
+    without shifts assumes every active vehicle (or the configured default fleet) works the
+    whole window.
+    """
+    start, end = ctx.policy.window_bounds(day, spec)
+    if session.scalar(select(Shift.id).where(Shift.day == day).limit(1)) is not None:
+        seconds = 0.0
+        for shift in availability.working_shifts(session, day):
+            overlap = (min(end, shift.ends_at) - max(start, shift.starts_at)).total_seconds()
+            seconds += max(0.0, overlap)
+    else:
+        vehicles = (
+            session.scalar(
+                select(func.count()).select_from(Vehicle).where(Vehicle.active.is_(True))
+            )
+            or ctx.default_fleet_size
+        )
+        seconds = vehicles * (end - start).total_seconds()
+    return math.floor(seconds / 3600 * ctx.policy.stops_per_vehicle_hour)
+
+
+def window_counter(session: Session, ctx: BookingContext, day: date, code: str) -> int:
+    spec = ctx.policy.window(code)
+    return capacity.ensure_counter(
+        session, "window", code, day, lambda: window_capacity(session, ctx, day, spec)
+    )
+
+
+def list_slots(
+    session: Session,
+    ctx: BookingContext,
+    *,
+    day: date,
+    lat: float,
+    lon: float,
+    offer_id: int | None,
+    now: datetime,
+    lang: str = "en",
+) -> dict[str, Any]:
+    """The windows of ``day`` at a place, with remaining capacity and a live promise."""
+    if not ctx.area.contains(lat, lon):
+        raise ValidationFailed(
+            "This place lies outside the service area.",
+            fields=field_error("lat", "Outside the service area.", "query"),
+        )
+    district = district_of(session, lat, lon, "lat")
+    offer = load_offer(session, offer_id) if offer_id is not None else None
+    # A repair and a collection start at the resident's door: the window is a collection.
+    collection = offer is not None and offer.kind in (OfferKind.SERVICE, OfferKind.COLLECTION)
+    slots: list[dict[str, Any]] = []
+    for spec in ctx.policy.windows:
+        start, end = ctx.policy.window_bounds(day, spec)
+        ok, reason = ctx.policy.bookable(day, spec, now)
+        left = capacity.remaining(
+            session,
+            "window",
+            spec.code,
+            day,
+            functools.partial(window_capacity, session, ctx, day, spec),
+        )
+        via_hub = False
+        needs = window_needs(session, ctx, day, spec, lat, lon)
+        if ok and offer is not None:
+            try:
+                plans = plan_outbound(
+                    ctx, offer, day, spec.code, _stop_at(lat, lon, "here"), None, now
+                )
+                via_hub = any(p.via_hub for p in plans)
+                needs = needs_of(session, plans)
+            except legs.ShopUnreachable:
+                ok, reason = False, "shop_closed"
+        if ok and first_unserved(session, needs) is not None:
+            ok, reason = False, "not_served"
+        if ok and left <= 0:
+            ok, reason = False, "full"
+        slots.append(
+            {
+                "date": day,
+                "window": spec.code,
+                "start": start,
+                "end": end,
+                "remaining": left,
+                "bookable": ok,
+                "reason": None if ok else reason,
+                "via_hub": via_hub,
+                "promise": (
+                    ctx.policy.promise(day, spec, now, lang, collection=collection) if ok else None
+                ),
+            }
+        )
+    return {"date": day, "district": district.name, "slots": slots}
+
+
+def _stop_at(lat: float, lon: float, label: str) -> legs.Stop:
+    return legs.Stop(StopKind.RESIDENT, label, lat, lon)
+
+
+def window_of(
+    ctx: BookingContext, day: date, window: str | None, collected: bool, leg: Leg
+) -> dict[str, str]:
+    """The booked window a message names: the window the resident chose (the leg's own
+    pickup or delivery window when it has none)."""
+    if window is not None:
+        return iso_window(*ctx.policy.window_bounds(day, ctx.policy.window(window)))
+    if collected:
+        return iso_window(leg.pickup_start, leg.pickup_end)
+    return iso_window(leg.delivery_start, leg.delivery_end)
+
+
+def set_window_capacity(
+    session: Session, ctx: BookingContext, actor: User, day: date, window: str, value: int
+) -> CapacityCounter:
+    """Dispatchers cap or widen a window; never below what is booked already."""
+    if actor.role not in STAFF:
+        raise Forbidden("Only dispatchers set capacity.")
+    if window not in {w.code for w in ctx.policy.windows}:
+        raise ValidationFailed("Unknown window.", fields=field_error("window", "Unknown window."))
+    counter_id = window_counter(session, ctx, day, window)
+    counter = session.get(CapacityCounter, counter_id)
+    assert counter is not None
+    session.refresh(counter)
+    if value < counter.used:
+        raise Conflict(
+            f"{counter.used} stops are booked already; capacity cannot go below that.",
+            fields=field_error("capacity", f"At least {counter.used}."),
+        )
+    counter.capacity = value
+    session.commit()
+    return counter

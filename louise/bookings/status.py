@@ -1,0 +1,70 @@
+"""Status changes: the one way to change a booking's or a leg's status (checked against the
+state machines of :mod:`louise.bookings.lifecycle`), and the history rows they write."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from louise.auth.models import User
+from louise.bookings import lifecycle
+from louise.bookings.models import Booking, BookingStatus, Leg, LegStatus, StatusChange
+
+
+def record_status(
+    session: Session,
+    booking: Booking,
+    to_status: str,
+    actor: User | None,
+    *,
+    from_status: str | None = None,
+    leg: Leg | None = None,
+    note: str | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Write one row of the booking's history (no commit; the status itself is not set)."""
+    session.add(
+        StatusChange(
+            booking_id=booking.id,
+            leg_id=leg.id if leg is not None else None,
+            from_status=from_status,
+            to_status=to_status,
+            actor_id=actor.id if actor is not None else None,
+            actor_role=actor.role.value if actor is not None else "system",
+            note=note,
+            **({"at": at} if at is not None else {}),
+        )
+    )
+
+
+def set_booking_status(
+    session: Session,
+    booking: Booking,
+    target: BookingStatus,
+    actor: User | None,
+    note: str | None = None,
+) -> None:
+    """The one way to change a booking's status: checked, and written to the history."""
+    lifecycle.check_booking(booking.status, target)
+    record_status(
+        session, booking, target.value, actor, from_status=booking.status.value, note=note
+    )
+    booking.status = target
+
+
+def set_leg_status(
+    session: Session, leg: Leg, target: LegStatus, actor: User | None, note: str | None = None
+) -> None:
+    """The one way to change a leg's status: checked, and written to the history."""
+    lifecycle.check_leg(leg.status, target)
+    record_status(
+        session,
+        leg.booking,
+        target.value,
+        actor,
+        from_status=leg.status.value,
+        leg=leg,
+        note=note,
+    )
+    leg.status = target
