@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 import pytest
 
@@ -49,8 +50,8 @@ def test_a_collection_after_closing_time_goes_through_the_hub_to_the_next_openin
     assert legs[1].window_code is None  # the hub leg uses no resident window
 
 
-def test_a_delivery_from_a_shop_closed_at_the_weekend_leaves_on_friday() -> None:
-    legs = plan_delivery(
+def deliver_on_saturday(earliest_day: date, not_before: datetime | None = None) -> list[Any]:
+    return plan_delivery(
         POLICY,
         SHOP,
         RESIDENT,
@@ -59,8 +60,13 @@ def test_a_delivery_from_a_shop_closed_at_the_weekend_leaves_on_friday() -> None
         SATURDAY,
         "day-09",
         purpose=LegPurpose.DELIVER,
-        earliest_day=date(2026, 11, 26),
+        earliest_day=earliest_day,
+        not_before=not_before,
     )
+
+
+def test_a_delivery_from_a_shop_closed_at_the_weekend_leaves_on_friday() -> None:
+    legs = deliver_on_saturday(date(2026, 11, 26))
     assert [(leg.origin, leg.dest, leg.day) for leg in legs] == [
         (SHOP, HUB, date(2026, 11, 27)),
         (HUB, RESIDENT, SATURDAY),
@@ -70,18 +76,7 @@ def test_a_delivery_from_a_shop_closed_at_the_weekend_leaves_on_friday() -> None
 
 def test_a_delivery_never_plans_a_pickup_in_the_past() -> None:
     now = datetime(2026, 11, 27, 16, 30, tzinfo=UTC)  # 17:30 in Bottrop: shop still open
-    legs = plan_delivery(
-        POLICY,
-        SHOP,
-        RESIDENT,
-        HUB,
-        hours_9_to_18,
-        SATURDAY,
-        "day-09",
-        purpose=LegPurpose.DELIVER,
-        earliest_day=date(2026, 11, 27),
-        not_before=now,
-    )
+    legs = deliver_on_saturday(date(2026, 11, 27), not_before=now)
     assert legs[0].pickup == (now, local(date(2026, 11, 27), 18))
 
 
