@@ -32,7 +32,6 @@ from louise.demo.seed import demo_day, reset_demo_data, seed_demo
 from louise.fleet.models import District, Shift, Vehicle
 from louise.geo.geocoders import service_area_from_config
 from louise.merchants.models import Merchant, Offer
-from tests.bookings.conftest import now  # noqa: F401
 
 #: Monday 23 November 2026, 10:00 in Bottrop: the demo books Tuesday.
 MONDAY_10 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.bookings.conftest import HOME, MONDAY, local
+from tests.support.bookings import HOME, MONDAY, local
 
 
 @pytest.fixture()

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from louise.fleet.models import District, Shift, Vehicle, VehicleKind
-from tests.bookings.conftest import HOME, MONDAY, local
+from tests.support.bookings import HOME, MONDAY, local
 
 TUESDAY = MONDAY + timedelta(days=1)
 WEDNESDAY = MONDAY + timedelta(days=2)

@@ -13,7 +13,7 @@ from louise.bookings.models import (
     CapacityCounter,
     OutboxMessage,
 )
-from tests.bookings.conftest import HOME, MONDAY, local
+from tests.support.bookings import HOME, MONDAY, local
 
 TUESDAY = MONDAY + timedelta(days=1)
 

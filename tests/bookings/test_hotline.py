@@ -4,7 +4,7 @@ saved addresses."""
 from __future__ import annotations
 
 from louise.auth.models import Role
-from tests.bookings.conftest import HOME, MONDAY
+from tests.support.bookings import HOME, MONDAY
 
 ELSEWHERE = {"lat": 51.5180, "lon": 6.9210}
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from louise.bookings.models import Booking, DeliveryPoint, OutboxMessage
 from louise.bookings.sender import DirectoryTransport, SmsDirectoryTransport, send_pending
-from tests.bookings.conftest import MONDAY_10
+from tests.support.bookings import MONDAY_10
 
 PUBLIC = "https://louise.example"
 LATER = MONDAY_10 + timedelta(minutes=5)

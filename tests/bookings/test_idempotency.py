@@ -14,13 +14,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from louise.bookings.models import Booking, CapacityCounter, IdempotencyKey
-from tests.bookings.conftest import MONDAY, MONDAY_10
 from tests.bookings.server import (
     Live,
     book_call,
     fire_together,
     live,  # noqa: F401  (the session's server fixture)
 )
+from tests.support.bookings import MONDAY, MONDAY_10
 
 WEDNESDAY = MONDAY + timedelta(days=2)
 KEY = "5b0e2c3e-8f1a-4c55-9d0e-3c1f4a7b9e21"

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from louise.bookings.models import Booking, OutboxMessage
 from louise.bookings.sender import DirectoryTransport, build_email, send_pending
-from tests.bookings.conftest import HOME, MONDAY, MONDAY_10
+from tests.support.bookings import HOME, MONDAY, MONDAY_10
 
 FROM = "LOUISE Bottrop <noreply@louise.invalid>"
 

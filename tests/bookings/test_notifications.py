@@ -30,7 +30,7 @@ from louise.bookings.sender import (
     queue_pickup_reminders,
     send_pending,
 )
-from tests.bookings.conftest import MONDAY, MONDAY_10
+from tests.support.bookings import MONDAY, MONDAY_10
 
 FULL_CONTEXT = {
     "code": "L2345678",

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from louise.bookings.models import Booking, DeliveryPoint, DestinationType
-from tests.bookings.conftest import HOME, MONDAY, local
+from tests.support.bookings import HOME, MONDAY, local
 
 
 @pytest.fixture()

@@ -9,18 +9,7 @@ from sqlalchemy import select
 
 from louise.auth.models import User
 from louise.bookings.models import Booking
-from tests.dispatch.conftest import (  # noqa: F401
-    MONDAY,
-    book,
-    day_bookings,
-    fleet,
-    make_address,
-    make_merchant,
-    make_offer,
-    now,
-    offers,
-    shop,
-)
+from tests.support.dispatch import MONDAY
 
 RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 LOOKS_LIKE_A_TIME = re.compile(r"^\d{4}-\d\d-\d\dT")

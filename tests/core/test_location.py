@@ -8,19 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.dispatch.conftest import (  # noqa: F401
-    HOMES,
-    MONDAY,
-    book,
-    fleet,
-    local,
-    make_address,
-    make_merchant,
-    make_offer,
-    now,
-    offers,
-    shop,
-)
+from tests.support.dispatch import HOMES, MONDAY, local
 
 #: (method, OpenAPI path) of every creating endpoint, and the URL its Location names.
 CREATING = {

@@ -22,7 +22,7 @@ from louise.bookings.models import (
 from louise.dispatch import proofs
 from louise.dispatch.models import PlanStop
 from louise.errors import BadRequest
-from tests.dispatch.conftest import HOMES, MONDAY, local
+from tests.support.dispatch import HOMES, MONDAY, local
 
 TUESDAY = date(2026, 11, 24)
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 200

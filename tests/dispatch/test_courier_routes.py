@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from louise.auth.models import User
-from tests.dispatch.conftest import HOMES, MONDAY, local
+from tests.support.dispatch import HOMES, MONDAY, local
 
 SATURDAY = date(2026, 11, 21)
 

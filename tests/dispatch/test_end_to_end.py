@@ -19,7 +19,7 @@ from louise.bookings.models import (
     OutboxMessage,
 )
 from louise.fleet.models import Shift
-from tests.dispatch.conftest import MONDAY, local
+from tests.support.dispatch import MONDAY, local
 
 THURSDAY = date(2026, 11, 26)  # Monday + the service's 3 turnaround days
 

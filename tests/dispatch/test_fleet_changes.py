@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from louise.fleet.models import District, Vehicle, VehicleKind
-from tests.dispatch.conftest import MONDAY, local
+from tests.support.dispatch import MONDAY, local
 
 TUESDAY = MONDAY + timedelta(days=1)
 FELDHAUSEN = {"lat": 51.615, "lon": 6.98}

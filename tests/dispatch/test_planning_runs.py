@@ -48,7 +48,7 @@ from tests.bookings.server import (
     live_server,
     plain_user,
 )
-from tests.dispatch.conftest import HOMES, HUB, MONDAY
+from tests.support.dispatch import HOMES, HUB, MONDAY
 
 BERLIN = ZoneInfo("Europe/Berlin")
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379

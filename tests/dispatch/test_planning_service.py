@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from louise.dispatch import service
 from louise.dispatch.models import PlanStatus
-from tests.dispatch.conftest import HUB, MONDAY
+from tests.support.dispatch import HUB, MONDAY
 
 
 def test_plan_day_stores_routes_for_every_leg(db_session, fleet, day_bookings, make_user):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from louise.bookings.models import Leg, OutboxMessage
-from tests.dispatch.conftest import MONDAY
+from tests.support.dispatch import MONDAY
 
 
 def test_dispatcher_plans_and_publishes_a_day(

@@ -16,8 +16,8 @@ from louise.bookings.models import Booking, OutboxMessage
 from louise.bookings.sender import build_email
 from louise.dispatch.models import PlanStop
 from louise.fleet.models import Shift
-from tests.dispatch.conftest import HOMES, MONDAY, local
 from tests.dispatch.test_courier import _picked_up, _post, delivery, kiosks  # noqa: F401
+from tests.support.dispatch import HOMES, MONDAY, local
 
 TUESDAY = date(2026, 11, 24)
 FROM = "LOUISE Bottrop <noreply@louise.invalid>"

@@ -41,7 +41,7 @@ from louise.dispatch.sheets import (
     write_plan_sheets,
 )
 from louise.dispatch.sheets.pdf import plain_text
-from tests.dispatch.conftest import HUB, MONDAY
+from tests.support.dispatch import HUB, MONDAY
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 CHROMIUM = os.environ.get("LOUISE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"

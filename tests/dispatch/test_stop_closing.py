@@ -13,7 +13,6 @@ from sqlalchemy import select
 from louise.auth.models import User
 from louise.bookings.models import Booking, BookingStatus, Leg, LegStatus, StopKind
 from louise.dispatch.models import PlanStop
-from tests.dispatch.conftest import HOMES, MONDAY, local
 from tests.dispatch.test_courier import (  # noqa: F401
     TUESDAY,
     _picked_up,
@@ -21,6 +20,7 @@ from tests.dispatch.test_courier import (  # noqa: F401
     delivery,
     kiosks,
 )
+from tests.support.dispatch import HOMES, MONDAY, local
 
 
 def _publish(client, dispatcher):

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from louise.auth.models import User
 from louise.bookings.models import Booking
-from tests.dispatch.conftest import MONDAY, local
+from tests.support.dispatch import MONDAY, local
 
 
 def _token(db_session, booking_id):

@@ -8,7 +8,7 @@ import pytest
 
 from louise.auth.models import AccountStatus
 from louise.fleet.models import District
-from tests.dispatch.conftest import MONDAY, local
+from tests.support.dispatch import MONDAY, local
 
 TUESDAY = MONDAY + timedelta(days=1)
 

@@ -1,4 +1,5 @@
-"""Booking fixtures: a frozen clock, a shop with offers, residents and a booking helper."""
+"""Booking fixtures (a pytest plugin, see tests/conftest.py): a frozen clock, a shop with
+offers, residents and a booking helper."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import pytest
 
 from louise import clock
 from louise.bookings.models import DeliveryPoint, DestinationType
-from tests.merchants.conftest import make_address, make_merchant, make_offer  # noqa: F401
 
 #: Monday 23 November 2026, 10:00 in Bottrop (09:00 UTC): before the 14:00 cut-off.
 MONDAY = date(2026, 11, 23)

@@ -1,4 +1,5 @@
-"""Dispatch fixtures: a fleet with shifts on Monday and a handful of bookings."""
+"""Dispatch fixtures (a pytest plugin, see tests/conftest.py): a fleet with shifts on Monday
+and a handful of bookings."""
 
 from __future__ import annotations
 
@@ -8,17 +9,7 @@ from typing import Any
 import pytest
 
 from louise.fleet.models import Shift, Vehicle, VehicleKind
-from tests.bookings.conftest import (  # noqa: F401
-    MONDAY,
-    book,
-    local,
-    make_address,
-    make_merchant,
-    make_offer,
-    now,
-    offers,
-    shop,
-)
+from tests.support.bookings import MONDAY, local
 
 HUB = (51.5236, 6.9285)
 
