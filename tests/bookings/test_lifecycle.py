@@ -7,17 +7,41 @@ import itertools
 
 import pytest
 
-from louise.bookings.lifecycle import BOOKING_TRANSITIONS, LEG_TRANSITIONS, check_booking, check_leg
+from louise.bookings.lifecycle import check_booking, check_leg
 from louise.bookings.models import BookingStatus, LegStatus
 from louise.errors import InvalidState
 
 BOOKING_PAIRS = list(itertools.product(BookingStatus, BookingStatus))
 LEG_PAIRS = list(itertools.product(LegStatus, LegStatus))
 
+#: the allowed transitions, written out here (not read from the code's tables): a change to
+#: the state machine has to change this test too
+ALLOWED_BOOKING = {
+    ("requested", "confirmed"),
+    ("requested", "cancelled"),
+    ("confirmed", "at_shop"),
+    ("confirmed", "completed"),
+    ("confirmed", "cancelled"),
+    ("at_shop", "ready"),
+    ("at_shop", "completed"),
+    ("at_shop", "cancelled"),
+    ("ready", "returned"),
+    ("returned", "completed"),
+}
+ALLOWED_LEG = {
+    ("scheduled", "picked_up"),
+    ("scheduled", "failed"),
+    ("scheduled", "cancelled"),
+    ("picked_up", "delivered"),
+    ("picked_up", "failed"),
+    ("failed", "scheduled"),
+    ("failed", "cancelled"),
+}
+
 
 @pytest.mark.parametrize(("current", "target"), BOOKING_PAIRS, ids=lambda s: s.value)
 def test_booking_transition_matrix(current, target):
-    if target in BOOKING_TRANSITIONS[current]:
+    if (current.value, target.value) in ALLOWED_BOOKING:
         check_booking(current, target)
     else:
         with pytest.raises(InvalidState) as info:
@@ -27,7 +51,7 @@ def test_booking_transition_matrix(current, target):
 
 @pytest.mark.parametrize(("current", "target"), LEG_PAIRS, ids=lambda s: s.value)
 def test_leg_transition_matrix(current, target):
-    if target in LEG_TRANSITIONS[current]:
+    if (current.value, target.value) in ALLOWED_LEG:
         check_leg(current, target)
     else:
         with pytest.raises(InvalidState) as info:
@@ -36,9 +60,13 @@ def test_leg_transition_matrix(current, target):
 
 
 def test_terminal_states_have_no_way_out():
-    assert BOOKING_TRANSITIONS[BookingStatus.COMPLETED] == frozenset()
-    assert BOOKING_TRANSITIONS[BookingStatus.CANCELLED] == frozenset()
-    assert LEG_TRANSITIONS[LegStatus.DELIVERED] == frozenset()
+    for status in ("completed", "cancelled"):
+        for target in BookingStatus:
+            with pytest.raises(InvalidState):
+                check_booking(BookingStatus(status), target)
+    for target in LegStatus:
+        with pytest.raises(InvalidState):
+            check_leg(LegStatus.DELIVERED, target)
 
 
 def _history(client, headers, booking_id):
