@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -96,3 +99,24 @@ def make_engine(url: str, echo: bool = False) -> Engine:
 
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, future=True)
+
+
+@contextmanager
+def rollback_on_error(session: Session) -> Iterator[None]:
+    """A use case's unit of work: when the block raises, nothing it wrote stays (the session
+    is rolled back and the error goes on). The block itself commits once, at its end."""
+    try:
+        yield
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def commit_unique(session: Session, conflict: Callable[[], Exception]) -> None:
+    """Commit; a uniqueness race lost to a concurrent writer (``IntegrityError``) rolls back
+    and raises ``conflict()``, the use case's own domain error."""
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise conflict() from exc

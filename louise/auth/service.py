@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from louise.auth import passwords
 from louise.auth.models import AccountStatus, RevokedToken, Role, User
+from louise.db import commit_unique
 from louise.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 
 MIN_PASSWORD_LENGTH = 10
@@ -54,14 +54,14 @@ def _insert_user(session: Session, user: User) -> User:
                 fields={"json": {"email": ["Already registered."]}},
             )
     session.add(user)
-    try:
-        session.commit()
-    except IntegrityError as exc:  # a concurrent registration won the race
-        session.rollback()
-        raise Conflict(
+    # a concurrent registration may win the race
+    commit_unique(
+        session,
+        lambda: Conflict(
             "An account with this e-mail exists already.",
             fields={"json": {"email": ["Already registered."]}},
-        ) from exc
+        ),
+    )
     return user
 
 

@@ -27,6 +27,7 @@ from louise.bookings.reservations import (
 )
 from louise.bookings.serving import check_served
 from louise.bookings.status import record_status, set_booking_status, set_leg_status
+from louise.db import rollback_on_error
 from louise.errors import InvalidState, NotFound, ValidationFailed
 from louise.merchants.models import Offer, OfferKind
 
@@ -100,11 +101,8 @@ def reschedule(
     """Move the outbound legs (``leg_group='outbound'``) or the return legs (``'return'``)
     to another window. The new places are taken before the old ones are freed, in one
     transaction, so a failed move changes nothing; the old legs leave any published route."""
-    try:
+    with rollback_on_error(session):
         return _reschedule(session, ctx, actor, booking_id, leg_group, day, window, now)
-    except Exception:
-        session.rollback()
-        raise
 
 
 def _reschedule(

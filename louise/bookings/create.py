@@ -33,6 +33,7 @@ from louise.bookings.reservations import leg_counter_ids, reserve_point, reserve
 from louise.bookings.serving import check_served
 from louise.bookings.slots import window_of
 from louise.bookings.status import record_status, set_booking_status
+from louise.db import rollback_on_error
 from louise.errors import Conflict, Forbidden, ValidationFailed
 from louise.merchants.models import OfferKind
 
@@ -113,11 +114,8 @@ def create_booking(
     the hub); the window, the merchant's daily capacity, the resident's open-bookings limit
     and the chosen Point or locker all have a free place — taken atomically or not at all.
     """
-    try:
+    with rollback_on_error(session):
         return _create_booking(session, ctx, actor, request, now)
-    except Exception:
-        session.rollback()
-        raise
 
 
 def _create_booking(

@@ -30,6 +30,7 @@ from louise.bookings.reservations import (
 from louise.bookings.serving import first_unserved, needs_of
 from louise.bookings.slots import window_capacity, window_of
 from louise.bookings.status import set_booking_status, set_leg_status
+from louise.db import rollback_on_error
 from louise.errors import Forbidden, InvalidState, NotFound
 from louise.merchants.models import Merchant, Offer, OfferKind
 
@@ -106,11 +107,8 @@ def mark_ready(
 ) -> Booking:
     """The repair is done: the return is scheduled for real (capacity taken) on the
     tentative date or the first bookable window after it, and the resident is told."""
-    try:
+    with rollback_on_error(session):
         return _mark_ready(session, ctx, actor, booking_id, now)
-    except Exception:
-        session.rollback()
-        raise
 
 
 def _mark_ready(

@@ -26,7 +26,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from louise.auth.models import STAFF, AccountStatus, User
@@ -39,6 +38,7 @@ from louise.bookings.models import (
     StopKind,
 )
 from louise.bookings.notifications import iso_window, notify
+from louise.db import commit_unique
 from louise.dispatch import adapters
 from louise.dispatch.models import (
     Plan,
@@ -105,14 +105,13 @@ def request_plan(session: Session, actor: User | None, day: date, now: datetime)
         created_at=now,
     )
     session.add(plan)
-    try:
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        raise PlanningInProgress(
+    commit_unique(
+        session,
+        lambda: PlanningInProgress(
             f"A planning run for {day.isoformat()} is already under way.",
             fields={"json": {"date": ["Planning for this day is running."]}},
-        ) from exc
+        ),
+    )
     return plan
 
 

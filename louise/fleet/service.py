@@ -19,10 +19,10 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from louise.auth.models import STAFF, AccountStatus, Role, User
+from louise.db import commit_unique, rollback_on_error
 from louise.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from louise.fleet import on_plan
 from louise.fleet.models import District, Shift, Vehicle, VehicleKind
@@ -81,14 +81,13 @@ def _check_vehicle(session: Session, vehicle: Vehicle) -> None:
 
 
 def _commit_vehicle(session: Session, vehicle: Vehicle) -> Vehicle:
-    try:
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        raise VehicleNameTaken(
+    commit_unique(
+        session,
+        lambda: VehicleNameTaken(
             f"A vehicle named {vehicle.name!r} exists already.",
             fields={"json": {"name": ["Already taken."]}},
-        ) from exc
+        ),
+    )
     return vehicle
 
 
@@ -220,11 +219,8 @@ def update_shift(session: Session, actor: User, shift_id: int, data: Mapping[str
         for key in SHIFT_FIELDS:
             if key in data:
                 setattr(shift, key, data[key])
-        try:
+        with rollback_on_error(session):
             _check_shift(session, shift)
-        except Exception:
-            session.rollback()
-            raise
     session.commit()
     return shift
 

@@ -11,10 +11,10 @@ plain data; they own the single commit and raise domain errors. They never impor
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from louise.auth.models import Role, User
+from louise.db import commit_unique
 from louise.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from louise.merchants.models import Merchant, Offer
 
@@ -56,8 +56,5 @@ def offer_for_write(session: Session, actor: User, offer_id: int) -> Offer:
 
 
 def commit(session: Session, conflict_message: str) -> None:
-    try:
-        session.commit()
-    except IntegrityError as exc:  # a concurrent write won a uniqueness race
-        session.rollback()
-        raise Conflict(conflict_message) from exc
+    """Commit; a concurrent write that won a uniqueness race is a ``Conflict``."""
+    commit_unique(session, lambda: Conflict(conflict_message))

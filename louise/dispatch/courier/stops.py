@@ -15,6 +15,7 @@ from louise.bookings.models import BookingStatus, Leg, LegPurpose, LegStatus, St
 from louise.bookings.notifications import notify
 from louise.bookings.reservations import release_booking
 from louise.bookings.status import set_booking_status, set_leg_status
+from louise.db import rollback_on_error
 from louise.dispatch import proofs
 from louise.dispatch.courier.cards import StopCard, stop_card
 from louise.dispatch.courier.common import (
@@ -117,13 +118,10 @@ def _close_if_changed(session: Session, stop: PlanStop, leg: Leg | None, now: da
     changed = _changed_underneath(stop, leg)
     if changed is None:
         return
-    try:
+    with rollback_on_error(session):
         skip_stop(stop, *changed)
         reflow(stop.route, now)
         session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     raise _withdrawn(stop)
 
 
@@ -313,13 +311,10 @@ def fail_stop(
     if leg is None or stop.type not in LEG_STOPS:
         raise InvalidState(f"Only pickup and delivery stops can fail; stop {stop.id} cannot.")
     _close_if_changed(session, stop, leg, now)
-    try:
+    with rollback_on_error(session):
         fallback = _fail(session, settings, actor, stop, leg, reason, note, now)
         recompute_etas(stop.route, stop, now)
         session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return FailureOutcome(stop=stop_card(session, stop), fallback=fallback)
 
 
