@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.exc import IntegrityError
@@ -102,14 +103,34 @@ def make_engine(url: str, echo: bool = False) -> Engine:
 
 
 @contextmanager
-def rollback_on_error(session: Session) -> Iterator[None]:
+def rollback_on_error(session: Session, undo: Callable[[], None] | None = None) -> Iterator[None]:
     """A use case's unit of work: when the block raises, nothing it wrote stays (the session
-    is rolled back and the error goes on). The block itself commits once, at its end."""
+    is rolled back, ``undo`` removes what it wrote outside the database, e.g. an uploaded
+    file, and the error goes on). The block itself commits once, at its end."""
     try:
         yield
     except BaseException:
         session.rollback()
+        if undo is not None:
+            undo()
         raise
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def unit_of_work(
+    use_case: Callable[Concatenate[Session, P], R],
+) -> Callable[Concatenate[Session, P], R]:
+    """:func:`rollback_on_error` around a whole use case whose first argument is the session."""
+
+    @functools.wraps(use_case)
+    def wrapper(session: Session, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with rollback_on_error(session):
+            return use_case(session, *args, **kwargs)
+
+    return wrapper
 
 
 def commit_unique(session: Session, conflict: Callable[[], Exception]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from http import HTTPStatus
 from typing import Any, TypeVar
@@ -15,7 +15,7 @@ from flask_smorest import Api
 from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import HTTPException
 
-from louise.errors import DomainError
+from louise.errors import DomainError, ValidationFailed
 
 log = logging.getLogger(__name__)
 
@@ -188,6 +188,16 @@ def page_schema(item_schema: type[Schema]) -> type[Schema]:
     name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
     items = fields.List(fields.Nested(item_schema), required=True)
     return type(name, (PageSchema,), {"items": items})
+
+
+def path_date(value: str, name: str) -> date:
+    """A ``YYYY-MM-DD`` taken from the URL path, or a 422 naming the path parameter."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed(
+            "Not a date.", fields={"path": {name: ["Use YYYY-MM-DD."]}}
+        ) from None
 
 
 def page(items: Sequence[Any], total: int, args: dict[str, Any]) -> dict[str, Any]:

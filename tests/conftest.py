@@ -31,7 +31,12 @@ TEST_PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = passwords.hash_password(TEST_PASSWORD)  # hashing once keeps the suite fast
 
 # the domain fixtures live in one place, tests/support, and every test package may use them
-pytest_plugins = ["tests.support.merchants", "tests.support.bookings", "tests.support.dispatch"]
+pytest_plugins = [
+    "tests.support.merchants",
+    "tests.support.bookings",
+    "tests.support.dispatch",
+    "tests.support.courier",
+]
 
 
 def postgres_base_url() -> str | None:

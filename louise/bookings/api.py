@@ -19,13 +19,13 @@ from louise.bookings import (
     customers,
     hotline,
     ics,
-    idempotency,
     places,
     reading,
     serving,
     shop,
     slots,
 )
+from louise.bookings.idempotent import idempotent
 from louise.bookings.models import Booking, BookingStatus, DestinationType
 from louise.bookings.notifications import tracking_link
 from louise.bookings.runtime import get_context
@@ -55,9 +55,7 @@ from louise.bookings.schemas import (
     UnservedLegSchema,
     UnservedQueryArgsSchema,
 )
-from louise.errors import DomainError, NotFound
 from louise.extensions import db
-from louise.geo.models import Address
 from louise.web import (
     LOCATION,
     PaginationArgsSchema,
@@ -66,6 +64,7 @@ from louise.web import (
     page,
     page_of,
     page_schema,
+    path_date,
 )
 
 blp = Blueprint("bookings", __name__, description="Bookings, slots, Points and lockers")
@@ -88,19 +87,13 @@ class Slots(MethodView):
     @document_errors(blp, 422)
     def get(self, args: dict[str, Any]) -> Any:
         """Windows of a day at a place that can still be booked, with a live promise."""
-        lat, lon = args.get("lat"), args.get("lon")
-        if args.get("address_id") is not None:
-            address = db.session.get(Address, args["address_id"])
-            if address is None:
-                raise NotFound(f"Address {args['address_id']} not found.")
-            lat, lon = address.lat, address.lon
-        assert lat is not None and lon is not None
         return slots.list_slots(
             db.session(),
             get_context(),
             day=args["date"],
-            lat=lat,
-            lon=lon,
+            address_id=args.get("address_id"),
+            lat=args.get("lat"),
+            lon=args.get("lon"),
             offer_id=args.get("offer_id"),
             now=clock.now(),
             lang=args["lang"],
@@ -128,53 +121,17 @@ def _request_from(data: dict[str, Any]) -> common.BookingRequest:
 @blp.route("/bookings")
 class Bookings(MethodView):
     @auth_required(blp, Role.CUSTOMER, Role.DISPATCHER, Role.ADMIN)
+    @idempotent(blp, location=lambda body: url_for(_BY_ID, booking_id=body["id"]))
     @blp.arguments(BookingCreateSchema)
     @blp.response(201, BookingSchema, headers=LOCATION)
-    @blp.doc(
-        parameters=[
-            {
-                "in": "header",
-                "name": "Idempotency-Key",
-                "required": False,
-                "schema": {"type": "string", "maxLength": 255},
-                "description": "Repeat a POST safely: the same key and body replay the first "
-                "answer; another body with the key gets 422. Kept 24 hours, per user.",
-            }
-        ]
-    )
     @document_errors(blp, 400, 404, 409, 503)
     def post(self, data: dict[str, Any]) -> Any:
         """Book an offer in a window (residents; dispatchers for hotline customers)."""
         actor = current_user()
-        key = request.headers.get("Idempotency-Key")
-        if key is None:
-            booking = create.create_booking(
-                db.session(), get_context(), actor, _request_from(data), clock.now()
-            )
-            return created(_mark_private(actor, booking), _BY_ID, booking_id=booking.id)
-        idempotency.check_key(key)
-        fingerprint = idempotency.fingerprint("POST", request.path, request.get_json())
-        claim = idempotency.begin(db.session(), actor.id, key, fingerprint, clock.now())
-        if isinstance(claim, idempotency.Replay):
-            response = Response(_json(claim.body), status=claim.status, mimetype="application/json")
-            response.headers["Idempotent-Replayed"] = "true"
-            if claim.status == 201 and isinstance(claim.body, dict) and "id" in claim.body:
-                response.headers["Location"] = url_for(_BY_ID, booking_id=claim.body["id"])
-            return response
-        try:
-            booking = create.create_booking(
-                db.session(), get_context(), actor, _request_from(data), clock.now()
-            )
-        except DomainError:
-            idempotency.abandon(db.session(), claim)
-            raise
-        except Exception:
-            idempotency.abandon(db.session(), claim)
-            raise
-        booking = _mark_private(actor, booking)
-        idempotency.complete(db.session(), claim, 201, BookingSchema().dump(booking))
-        # dumped by @blp.response; returning the dump would dump it twice
-        return created(booking, _BY_ID, booking_id=booking.id)
+        booking = create.create_booking(
+            db.session(), get_context(), actor, _request_from(data), clock.now()
+        )
+        return created(_mark_private(actor, booking), _BY_ID, booking_id=booking.id)
 
     @auth_required(blp)
     @blp.arguments(BookingQueryArgsSchema, location="query")
@@ -195,12 +152,6 @@ class Bookings(MethodView):
 
 
 _BY_ID = "bookings.BookingById"
-
-
-def _json(body: Any) -> str:
-    import json
-
-    return json.dumps(body)
 
 
 @blp.route("/bookings/<int:booking_id>")
@@ -447,18 +398,13 @@ class WindowCapacity(MethodView):
     @document_errors(blp, 409)
     def put(self, data: dict[str, Any], day: str, window: str) -> Any:
         """Set a window's capacity in stops for one day (never below what is booked)."""
-        from datetime import date as date_cls
-
-        from louise.errors import ValidationFailed
-
-        try:
-            parsed = date_cls.fromisoformat(day)
-        except ValueError:
-            raise ValidationFailed(
-                "Not a date.", fields={"path": {"day": ["Use YYYY-MM-DD."]}}
-            ) from None
         return slots.set_window_capacity(
-            db.session(), get_context(), current_user(), parsed, window, data["capacity"]
+            db.session(),
+            get_context(),
+            current_user(),
+            path_date(day, "day"),
+            window,
+            data["capacity"],
         )
 
 

@@ -26,8 +26,8 @@ from louise.bookings.reservations import (
     reserve_window,
 )
 from louise.bookings.serving import check_served
-from louise.bookings.status import record_status, set_booking_status, set_leg_status
-from louise.db import rollback_on_error
+from louise.bookings.status import record_note, set_booking_status, set_leg_status
+from louise.db import unit_of_work
 from louise.errors import InvalidState, NotFound, ValidationFailed
 from louise.merchants.models import Offer, OfferKind
 
@@ -87,6 +87,7 @@ def cancel_booking(
     return booking
 
 
+@unit_of_work
 def reschedule(
     session: Session,
     ctx: BookingContext,
@@ -101,20 +102,6 @@ def reschedule(
     """Move the outbound legs (``leg_group='outbound'``) or the return legs (``'return'``)
     to another window. The new places are taken before the old ones are freed, in one
     transaction, so a failed move changes nothing; the old legs leave any published route."""
-    with rollback_on_error(session):
-        return _reschedule(session, ctx, actor, booking_id, leg_group, day, window, now)
-
-
-def _reschedule(
-    session: Session,
-    ctx: BookingContext,
-    actor: User,
-    booking_id: int,
-    leg_group: str,
-    day: date,
-    window: str,
-    now: datetime,
-) -> Booking:
     booking = session.get(Booking, booking_id)
     if booking is None or not can_see(session, actor, booking):
         raise NotFound(f"Booking {booking_id} not found.")
@@ -184,14 +171,7 @@ def _reschedule(
     )
     if is_return:
         booking.return_due = day
-    record_status(
-        session,
-        booking,
-        booking.status.value,
-        actor,
-        from_status=booking.status.value,
-        note=f"{leg_group} moved to {_when(ctx, day, spec.code)}",
-    )
+    record_note(session, booking, actor, f"{leg_group} moved to {_when(ctx, day, spec.code)}")
     session.commit()
     return booking
 

@@ -33,7 +33,7 @@ from louise.bookings.reservations import leg_counter_ids, reserve_point, reserve
 from louise.bookings.serving import check_served
 from louise.bookings.slots import window_of
 from louise.bookings.status import record_status, set_booking_status
-from louise.db import rollback_on_error
+from louise.db import unit_of_work
 from louise.errors import Conflict, Forbidden, ValidationFailed
 from louise.merchants.models import OfferKind
 
@@ -104,6 +104,7 @@ def _destination_point(
     return point
 
 
+@unit_of_work
 def create_booking(
     session: Session, ctx: BookingContext, actor: User, request: BookingRequest, now: datetime
 ) -> Booking:
@@ -114,13 +115,6 @@ def create_booking(
     the hub); the window, the merchant's daily capacity, the resident's open-bookings limit
     and the chosen Point or locker all have a free place — taken atomically or not at all.
     """
-    with rollback_on_error(session):
-        return _create_booking(session, ctx, actor, request, now)
-
-
-def _create_booking(
-    session: Session, ctx: BookingContext, actor: User, request: BookingRequest, now: datetime
-) -> Booking:
     offer = load_offer(session, request.offer_id)
     spec = check_window(ctx, request.day, request.window, now, "")
     customer, channel = _customer_for(session, actor, request)

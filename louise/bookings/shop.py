@@ -30,7 +30,7 @@ from louise.bookings.reservations import (
 from louise.bookings.serving import first_unserved, needs_of
 from louise.bookings.slots import window_capacity, window_of
 from louise.bookings.status import set_booking_status, set_leg_status
-from louise.db import rollback_on_error
+from louise.db import unit_of_work
 from louise.errors import Forbidden, InvalidState, NotFound
 from louise.merchants.models import Merchant, Offer, OfferKind
 
@@ -102,18 +102,12 @@ def confirm_receipt(session: Session, actor: User, booking_id: int, now: datetim
     return booking
 
 
+@unit_of_work
 def mark_ready(
     session: Session, ctx: BookingContext, actor: User, booking_id: int, now: datetime
 ) -> Booking:
     """The repair is done: the return is scheduled for real (capacity taken) on the
     tentative date or the first bookable window after it, and the resident is told."""
-    with rollback_on_error(session):
-        return _mark_ready(session, ctx, actor, booking_id, now)
-
-
-def _mark_ready(
-    session: Session, ctx: BookingContext, actor: User, booking_id: int, now: datetime
-) -> Booking:
     booking = _merchant_booking(session, actor, booking_id)
     if booking.kind != OfferKind.SERVICE.value:
         raise InvalidState("Only services are marked ready.")

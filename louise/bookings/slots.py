@@ -20,8 +20,9 @@ from louise.bookings.models import CapacityCounter, Leg, StopKind
 from louise.bookings.notifications import iso_window
 from louise.bookings.policy import WindowSpec
 from louise.bookings.serving import first_unserved, needs_of, window_needs
-from louise.errors import Conflict, Forbidden, ValidationFailed
+from louise.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from louise.fleet.models import Shift, Vehicle
+from louise.geo.models import Address
 from louise.merchants.models import OfferKind
 
 
@@ -61,13 +62,25 @@ def list_slots(
     ctx: BookingContext,
     *,
     day: date,
-    lat: float,
-    lon: float,
     offer_id: int | None,
     now: datetime,
     lang: str = "en",
+    address_id: int | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
 ) -> dict[str, Any]:
-    """The windows of ``day`` at a place, with remaining capacity and a live promise."""
+    """The windows of ``day`` at a place (a stored address, or a position), with remaining
+    capacity and a live promise."""
+    if address_id is not None:
+        address = session.get(Address, address_id)
+        if address is None:
+            raise NotFound(f"Address {address_id} not found.")
+        lat, lon = address.lat, address.lon
+    if lat is None or lon is None:
+        raise ValidationFailed(
+            "Give address_id, or lat and lon.",
+            fields=field_error("address_id", "Give address_id, or lat and lon.", "query"),
+        )
     if not ctx.area.contains(lat, lon):
         raise ValidationFailed(
             "This place lies outside the service area.",

@@ -38,6 +38,14 @@ def record_status(
     )
 
 
+def record_note(
+    session: Session, booking: Booking, actor: User | None, note: str, leg: Leg | None = None
+) -> None:
+    """A history row that changes nothing but says what happened (a move, a fallback)."""
+    status = booking.status.value
+    record_status(session, booking, status, actor, from_status=status, leg=leg, note=note)
+
+
 def set_booking_status(
     session: Session,
     booking: Booking,

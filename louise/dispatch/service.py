@@ -140,7 +140,19 @@ def run_plan(
     *,
     stop_writer: StopWriter = write_stops,
 ) -> Plan:
-    """Solve, validate and store the plan ``plan_id`` (queued by :func:`request_plan`)."""
+    """Solve, validate and store the plan ``plan_id`` (queued by :func:`request_plan`).
+
+    This use case commits in stages, on purpose:
+
+    1. ``running`` is committed at once, so the API shows the run and no second worker
+       takes the same plan;
+    2. the read transaction ends before the search (``_solve_and_store``): on SQLite it holds
+       the write lock, and bookings would wait seconds for the solver;
+    3. the routes, stops and unassigned legs are written and the plan becomes ``draft`` in
+       one commit;
+    4. when anything in 2–3 fails, the partial writes are rolled back and ``failed`` with the
+       error is committed in a transaction of its own, so the day is never left ``running``.
+    """
     plan = session.get(Plan, plan_id)
     if plan is None:
         raise NotFound(f"Plan {plan_id} not found.")
@@ -148,10 +160,10 @@ def run_plan(
         raise InvalidState(f"Plan {plan_id} is {plan.status.value}, not queued.")
     plan.status = PlanStatus.RUNNING
     plan.started_at = now()
-    session.commit()
+    session.commit()  # stage 1
     try:
         _solve_and_store(session, plan, settings, now, stop_writer)
-    except Exception as exc:
+    except Exception as exc:  # stage 4
         session.rollback()
         failed = session.get(Plan, plan_id)
         assert failed is not None
@@ -191,7 +203,7 @@ def _solve_and_store(
         )
         # End the read transaction before the search: on SQLite it holds the write lock, and
         # every booking would wait for the solver. The results are written in a new one.
-        session.commit()
+        session.commit()  # stage 2
         started = walltime.monotonic()
         solution = solve(
             day_problem.problem,
@@ -237,7 +249,7 @@ def _solve_and_store(
     plan.status = PlanStatus.DRAFT
     plan.running_day = None
     plan.finished_at = now()
-    session.commit()
+    session.commit()  # stage 3
 
 
 def unassigned_detail(

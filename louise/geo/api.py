@@ -27,6 +27,4 @@ class Geocode(MethodView):
         Public, for sign-up forms; bodies are size-limited (MAX_BODY_BYTES). Each distinct
         address is geocoded once and stored; the answer is the stored address.
         """
-        return service.resolve_address(
-            db.session(), get_geocoder(), get_service_area(), **data, commit=True
-        )
+        return service.check_address(db.session(), get_geocoder(), get_service_area(), **data)

@@ -1,8 +1,8 @@
 """Resolving addresses: geocode each distinct address once, inside the service area.
 
-``resolve_address`` is meant to run *inside* another service's transaction (a merchant's
-sign-up, a booking): by default it only flushes, and the calling service owns the commit.
-Pass ``commit=True`` when resolving an address is the whole use case (``POST /geocode``).
+``resolve_address`` runs *inside* another service's transaction (a merchant's sign-up, a
+booking): it only flushes, and the calling use case owns the commit. ``check_address`` is the
+use case of its own (``POST /geocode``): resolve, then commit once.
 
 Note: with a remote geocoder the lookup happens while the caller's transaction is open. On
 SQLite (``BEGIN IMMEDIATE``) that holds the write lock for up to ``NOMINATIM_TIMEOUT``; the
@@ -11,10 +11,13 @@ offline gazetteer, the default, answers in microseconds.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from louise.db import rollback_on_error
 from louise.errors import ValidationFailed
 from louise.geo.geocoders import (
     AddressQuery,
@@ -49,7 +52,6 @@ def resolve_address(
     lat: float | None = None,
     lon: float | None = None,
     field: str = "address",
-    commit: bool = False,
 ) -> Address:
     """Return the stored :class:`Address` for a typed address or for coordinates.
 
@@ -59,7 +61,7 @@ def resolve_address(
     in ``errors.json``: :class:`~louise.geo.geocoders.AddressNotFound` and
     :class:`~louise.geo.geocoders.OutsideServiceArea` (422),
     :class:`~louise.geo.geocoders.GeocoderUnavailable` (503).
-    Flushes only, unless ``commit=True``.
+    Flushes only.
     """
     street, house_number = _clean(street), _clean(house_number)
     postcode, city = _clean(postcode), _clean(city)
@@ -81,7 +83,16 @@ def resolve_address(
         address = _geocoded_address(
             session, geocoder, area, AddressQuery(street, house_number, postcode, city), field
         )
-    if commit:
+    return address
+
+
+def check_address(
+    session: Session, geocoder: Geocoder, area: ServiceArea, **fields: Any
+) -> Address:
+    """Resolve an address as a use case of its own (``POST /geocode``): one commit, and
+    nothing stays when it fails. ``fields`` are :func:`resolve_address`'s keywords."""
+    with rollback_on_error(session):
+        address = resolve_address(session, geocoder, area, **fields)
         session.commit()
     return address
 

@@ -11,6 +11,7 @@ plain data; they own the single commit and raise domain errors. They never impor
 
 from __future__ import annotations
 
+from sqlalchemy import ColumnElement, or_, true
 from sqlalchemy.orm import Session
 
 from louise.auth.models import Role, User
@@ -26,6 +27,18 @@ def can_manage(actor: User | None, merchant: Merchant) -> bool:
     if actor.role == Role.ADMIN:
         return True
     return actor.role == Role.MERCHANT and merchant.owner_id == actor.id
+
+
+def visible_to(viewer: User | None, public: ColumnElement[bool]) -> ColumnElement[bool]:
+    """A filter on shops (or their offers) a viewer may see: everyone what is ``public``,
+    merchants also their own shops, admins everything."""
+    if viewer is None:
+        return public
+    if viewer.role == Role.ADMIN:
+        return true()
+    if viewer.role == Role.MERCHANT:
+        return or_(public, Merchant.owner_id == viewer.id)
+    return public
 
 
 def require_manager(actor: User, merchant: Merchant) -> None:

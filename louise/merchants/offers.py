@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, true
+from sqlalchemy import ColumnElement, and_
 from sqlalchemy.orm import Session
 
-from louise.auth.models import Role, User
+from louise.auth.models import User
 from louise.errors import NotFound, ValidationFailed
-from louise.merchants.access import can_manage, merchant_for_write, offer_for_write
+from louise.merchants.access import can_manage, merchant_for_write, offer_for_write, visible_to
 from louise.merchants.models import (
     PARCEL_SIZES,
-    Merchant,
     Offer,
     OfferKind,
     ParcelSize,
@@ -131,14 +130,7 @@ def deactivate_offer(session: Session, actor: User, offer_id: int) -> Offer:
 
 
 def offer_visible_to(viewer: User | None) -> ColumnElement[bool]:
-    public = and_(Offer.active.is_(True), merchant_visible_to(None))
-    if viewer is None:
-        return public
-    if viewer.role == Role.ADMIN:
-        return true()
-    if viewer.role == Role.MERCHANT:
-        return or_(public, Merchant.owner_id == viewer.id)
-    return public
+    return visible_to(viewer, and_(Offer.active.is_(True), merchant_visible_to(None)))
 
 
 def get_offer(session: Session, viewer: User | None, offer_id: int) -> Offer:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from louise.auth.models import AccountStatus, Role, User
@@ -17,7 +17,7 @@ from louise.merchants.models import Category, Merchant
 if TYPE_CHECKING:
     from louise.geo.geocoders import Geocoder, ServiceArea
 
-from louise.merchants.access import can_manage, commit, invalid, merchant_for_write
+from louise.merchants.access import can_manage, commit, invalid, merchant_for_write, visible_to
 from louise.merchants.opening import set_weekly
 
 MERCHANT_PROFILE_FIELDS = ("name", "category", "description", "phone", "email", "active")
@@ -146,14 +146,7 @@ def update_merchant(
 def merchant_visible_to(viewer: User | None) -> ColumnElement[bool]:
     """What a viewer may see of shops: everyone the public ones, owners their own, admins all."""
     owner_active = Merchant.owner_id.in_(select(User.id).where(User.status == AccountStatus.ACTIVE))
-    public = and_(Merchant.active.is_(True), owner_active)
-    if viewer is None:
-        return public
-    if viewer.role == Role.ADMIN:
-        return true()
-    if viewer.role == Role.MERCHANT:
-        return or_(public, Merchant.owner_id == viewer.id)
-    return public
+    return visible_to(viewer, and_(Merchant.active.is_(True), owner_active))
 
 
 def get_merchant(session: Session, viewer: User | None, merchant_id: int) -> Merchant:

@@ -3,7 +3,7 @@ uploads and who may see and change which stop."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +12,6 @@ from louise.auth.models import User
 from louise.bookings.models import (
     Booking,
     CapacityCounter,
-    DeliveryPoint,
     DestinationType,
     Leg,
     LegStatus,
@@ -22,81 +21,11 @@ from louise.bookings.models import (
 from louise.dispatch import proofs
 from louise.dispatch.models import PlanStop
 from louise.errors import BadRequest
-from tests.support.dispatch import HOMES, MONDAY, local
+from tests.support.courier import TUESDAY, picked_up, stop_action
+from tests.support.dispatch import MONDAY, local
 
-TUESDAY = date(2026, 11, 24)
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 200
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
-
-
-def _kiosk(db_session, name, lat, lon, shelves):
-    point = DeliveryPoint(
-        kind=DestinationType.POINT,
-        name=name,
-        address_label=f"{name}, 46236 Bottrop",
-        lat=lat,
-        lon=lon,
-        shelf_capacity=shelves,
-        opening_hours={d: [["07:00", "21:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat")},
-    )
-    db_session.add(point)
-    db_session.commit()
-    return point
-
-
-@pytest.fixture()
-def kiosks(db_session):
-    """A full kiosk right next to the first home, and one with space a little further."""
-    home = HOMES[0]
-    return {
-        "full": _kiosk(db_session, "Kiosk Eck", home[0] + 0.0005, home[1], shelves=0),
-        "free": _kiosk(db_session, "Trinkhalle Süd", home[0] + 0.003, home[1] + 0.002, shelves=2),
-        "far": _kiosk(db_session, "Tankstelle Nord", home[0] + 0.02, home[1], shelves=5),
-    }
-
-
-@pytest.fixture()
-def delivery(client, auth_headers, fleet, book, offers, make_user, db_session):
-    """A product delivery to the first home, planned and published; the courier's stops."""
-    home = HOMES[0]
-    booked = book(
-        make_user("customer"), offers["product"], address={"lat": home[0], "lon": home[1]}
-    )
-    assert booked.status_code == 201, booked.json
-    dispatcher = auth_headers("dispatcher")
-    plan_id = client.post(
-        "/api/v1/plans", json={"date": MONDAY.isoformat()}, headers=dispatcher
-    ).json["id"]
-    plan = client.post(f"/api/v1/plans/{plan_id}/publish", headers=dispatcher).json
-    leg_id = booked.json["legs"][0]["id"]
-    route = next(r for r in plan["routes"] if any(s["leg_id"] == leg_id for s in r["stops"]))
-    stops = {s["type"]: s for s in route["stops"] if s["leg_id"] == leg_id}
-    courier = db_session.get(User, route["courier_id"])
-    other = next(db_session.get(User, s.courier_id) for s in fleet if s.courier_id != courier.id)
-    return {
-        "booking": booked.json,
-        "route": route,
-        "pickup": stops["pickup"],
-        "delivery": stops["delivery"],
-        "headers": auth_headers(courier),
-        "other": auth_headers(other),
-    }
-
-
-def _post(client, stop_id, action, headers, **kw):
-    return client.post(f"/api/v1/courier/stops/{stop_id}/{action}", headers=headers, **kw)
-
-
-def _picked_up(client, delivery):
-    r = _post(
-        client,
-        delivery["pickup"]["id"],
-        "complete",
-        delivery["headers"],
-        json={"booking_code": delivery["booking"]["code"]},
-    )
-    assert r.status_code == 200, r.json
-    return r
 
 
 def _messages(db_session, booking_id, template):
@@ -115,12 +44,12 @@ def test_pickup_then_delivery_with_the_booking_code_completes_the_booking(
 ):
     now(local(MONDAY, 17, 40))
     headers = delivery["headers"]
-    r = _post(client, delivery["pickup"]["id"], "arrived", headers)
+    r = stop_action(client, delivery["pickup"]["id"], "arrived", headers)
     assert r.status_code == 200 and r.json["status"] == "arrived"
-    _picked_up(client, delivery)
+    picked_up(client, delivery)
     booking = db_session.get(Booking, delivery["booking"]["id"])
     assert booking.legs[0].status == LegStatus.PICKED_UP and booking.status.value == "confirmed"
-    r = _post(
+    r = stop_action(
         client,
         delivery["delivery"]["id"],
         "complete",
@@ -137,24 +66,26 @@ def test_pickup_then_delivery_with_the_booking_code_completes_the_booking(
 
 def test_wrong_code_missing_proof_and_misplaced_pin_are_422(client, delivery):
     headers, pickup = delivery["headers"], delivery["pickup"]["id"]
-    assert _post(client, pickup, "complete", headers, json={"booking_code": "L2222222"}).json[
+    assert stop_action(client, pickup, "complete", headers, json={"booking_code": "L2222222"}).json[
         "errors"
     ] == {"json": {"booking_code": ["Does not match."]}}
-    assert _post(client, pickup, "complete", headers, json={}).status_code == 422
-    assert _post(client, pickup, "complete", headers).status_code == 422
-    assert _post(client, pickup, "complete", headers, json={"pin": "123456"}).status_code == 422
-    assert _post(client, pickup, "complete", headers, json={"pin": "12"}).status_code == 422
+    assert stop_action(client, pickup, "complete", headers, json={}).status_code == 422
+    assert stop_action(client, pickup, "complete", headers).status_code == 422
+    assert (
+        stop_action(client, pickup, "complete", headers, json={"pin": "123456"}).status_code == 422
+    )
+    assert stop_action(client, pickup, "complete", headers, json={"pin": "12"}).status_code == 422
 
 
 def test_a_delivery_before_its_pickup_and_a_stop_done_twice_are_409(client, delivery):
     headers, code = delivery["headers"], {"booking_code": delivery["booking"]["code"]}
-    assert _post(
+    assert stop_action(
         client, delivery["delivery"]["id"], "complete", headers, json=code
     ).status_code == (409)
-    _picked_up(client, delivery)
-    again = _post(client, delivery["pickup"]["id"], "complete", headers, json=code)
+    picked_up(client, delivery)
+    again = stop_action(client, delivery["pickup"]["id"], "complete", headers, json=code)
     assert again.status_code == 409
-    assert _post(client, delivery["pickup"]["id"], "arrived", headers).status_code == 409
+    assert stop_action(client, delivery["pickup"]["id"], "arrived", headers).status_code == 409
 
 
 def test_completing_a_stop_late_moves_the_later_etas(client, delivery, now):
@@ -163,7 +94,7 @@ def test_completing_a_stop_late_moves_the_later_etas(client, delivery, now):
     route = delivery["route"]
     first = route["stops"][0]
     assert first["type"] == "start"
-    r = _post(client, first["id"], "complete", delivery["headers"], json={})
+    r = stop_action(client, first["id"], "complete", delivery["headers"], json={})
     assert r.status_code == 200, r.json
     after = client.get("/api/v1/courier/today", headers=delivery["headers"]).json
     stops = next(x for x in after["routes"] if x["id"] == route["id"])["stops"]
@@ -184,8 +115,8 @@ def test_failed_door_delivery_falls_back_to_the_nearest_point_with_space(
     client, delivery, kiosks, db_session, now
 ):
     now(local(MONDAY, 18, 0))
-    _picked_up(client, delivery)
-    r = _post(
+    picked_up(client, delivery)
+    r = stop_action(
         client,
         delivery["delivery"]["id"],
         "fail",
@@ -227,9 +158,9 @@ def test_failed_door_delivery_falls_back_to_the_nearest_point_with_space(
     assert [s["seq"] for s in stops] == sorted(s["seq"] for s in stops)
 
     wrong = "000000" if pin != "000000" else "111111"
-    r = _post(client, new_stop["id"], "complete", delivery["headers"], json={"pin": wrong})
+    r = stop_action(client, new_stop["id"], "complete", delivery["headers"], json={"pin": wrong})
     assert r.status_code == 422 and r.json["errors"] == {"json": {"pin": ["Does not match."]}}
-    r = _post(client, new_stop["id"], "complete", delivery["headers"], json={"pin": pin})
+    r = stop_action(client, new_stop["id"], "complete", delivery["headers"], json={"pin": pin})
     assert r.status_code == 200, r.json
     db_session.refresh(booking)
     assert booking.status.value == "completed"
@@ -241,8 +172,8 @@ def test_too_late_in_the_wave_the_fallback_goes_out_from_the_hub_next_service_da
     client, delivery, kiosks, db_session, now
 ):
     now(local(MONDAY, 19, 45))
-    _picked_up(client, delivery)
-    r = _post(
+    picked_up(client, delivery)
+    r = stop_action(
         client,
         delivery["delivery"]["id"],
         "fail",
@@ -269,8 +200,8 @@ def test_without_fallback_the_resident_is_told_we_will_call(
     app, client, delivery, kiosks, db_session, monkeypatch
 ):
     monkeypatch.setitem(app.config, "FAILED_DELIVERY_FALLBACK", False)
-    _picked_up(client, delivery)
-    r = _post(
+    picked_up(client, delivery)
+    r = stop_action(
         client,
         delivery["delivery"]["id"],
         "fail",
@@ -285,8 +216,8 @@ def test_without_fallback_the_resident_is_told_we_will_call(
 
 
 def test_a_refused_parcel_does_not_go_to_a_point(client, delivery, kiosks, db_session):
-    _picked_up(client, delivery)
-    r = _post(
+    picked_up(client, delivery)
+    r = stop_action(
         client, delivery["delivery"]["id"], "fail", delivery["headers"], json={"reason": "refused"}
     )
     assert r.status_code == 200 and r.json["fallback"] is None
@@ -294,14 +225,14 @@ def test_a_refused_parcel_does_not_go_to_a_point(client, delivery, kiosks, db_se
 
 
 def test_a_failed_pickup_fails_the_leg_and_skips_its_delivery(client, delivery, db_session):
-    r = _post(
+    r = stop_action(
         client, delivery["pickup"]["id"], "fail", delivery["headers"], json={"reason": "damaged"}
     )
     assert r.status_code == 200, r.json
     booking = db_session.get(Booking, delivery["booking"]["id"])
     assert booking.status.value == "confirmed" and booking.legs[0].status == LegStatus.FAILED
     assert db_session.get(PlanStop, delivery["delivery"]["id"]).status.value == "skipped"
-    bad = _post(
+    bad = stop_action(
         client, delivery["delivery"]["id"], "fail", delivery["headers"], json={"reason": "x"}
     )
     assert bad.status_code == 422
@@ -309,7 +240,9 @@ def test_a_failed_pickup_fails_the_leg_and_skips_its_delivery(client, delivery, 
 
 def test_start_and_end_stops_cannot_fail(client, delivery):
     start = delivery["route"]["stops"][0]
-    r = _post(client, start["id"], "fail", delivery["headers"], json={"reason": "not_at_home"})
+    r = stop_action(
+        client, start["id"], "fail", delivery["headers"], json={"reason": "not_at_home"}
+    )
     assert r.status_code == 409
 
 
@@ -344,7 +277,7 @@ def _multipart(*files):
 
 def _upload(client, delivery, field, data, filename, *more):
     body, content_type = _multipart((field, filename, data), *more)
-    return _post(
+    return stop_action(
         client,
         delivery["pickup"]["id"],
         "complete",
@@ -420,13 +353,13 @@ def test_a_courier_sees_only_their_own_routes(client, delivery, fleet):
 def test_a_courier_cannot_read_or_change_another_couriers_stops(client, delivery, db_session):
     other, code = delivery["other"], {"booking_code": delivery["booking"]["code"]}
     for stop in (delivery["pickup"], delivery["delivery"]):
-        assert _post(client, stop["id"], "arrived", other).status_code == 404
-        assert _post(client, stop["id"], "complete", other, json=code).status_code == 404
-        assert _post(client, stop["id"], "fail", other, json={"reason": "refused"}).status_code == (
-            404
-        )
+        assert stop_action(client, stop["id"], "arrived", other).status_code == 404
+        assert stop_action(client, stop["id"], "complete", other, json=code).status_code == 404
+        assert stop_action(
+            client, stop["id"], "fail", other, json={"reason": "refused"}
+        ).status_code == (404)
         assert db_session.get(PlanStop, stop["id"]).status.value == "pending"
-    assert _post(client, 999_999, "arrived", other).status_code == 404
+    assert stop_action(client, 999_999, "arrived", other).status_code == 404
 
 
 def test_residents_merchants_and_dispatchers_are_not_couriers(client, auth_headers, delivery):
@@ -434,7 +367,7 @@ def test_residents_merchants_and_dispatchers_are_not_couriers(client, auth_heade
     for role in ("customer", "merchant", "dispatcher"):
         headers = auth_headers(role)
         assert client.get("/api/v1/courier/today", headers=headers).status_code == 403
-        assert _post(client, stop, "arrived", headers).status_code == 403
+        assert stop_action(client, stop, "arrived", headers).status_code == 403
     assert client.get("/api/v1/courier/today").status_code == 401
 
 
@@ -449,7 +382,7 @@ def test_stops_of_a_draft_plan_are_not_the_couriers_yet(
     route = client.get(f"/api/v1/plans/{plan_id}", headers=dispatcher).json["routes"][0]
     courier = auth_headers(db_session.get(User, route["courier_id"]))
     assert client.get("/api/v1/courier/today", headers=courier).json["routes"] == []
-    assert _post(client, route["stops"][0]["id"], "arrived", courier).status_code == 404
+    assert stop_action(client, route["stops"][0]["id"], "arrived", courier).status_code == 404
 
 
 def test_the_pin_shows_only_on_point_and_locker_handovers(client, delivery):

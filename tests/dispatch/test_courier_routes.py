@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from louise.auth.models import User
+from tests.support.courier import publish_monday, route_of
 from tests.support.dispatch import HOMES, MONDAY, local
 
 SATURDAY = date(2026, 11, 21)
@@ -23,17 +24,13 @@ def monday_route(client, auth_headers, fleet, book, offers, make_user, db_sessio
     )
     assert booked.status_code == 201, booked.json
     dispatcher = auth_headers("dispatcher")
-    plan_id = client.post(
-        "/api/v1/plans", json={"date": MONDAY.isoformat()}, headers=dispatcher
-    ).json["id"]
-    plan = client.post(f"/api/v1/plans/{plan_id}/publish", headers=dispatcher).json
-    assert plan["status"] == "published"
+    plan = publish_monday(client, dispatcher)
     leg_id = booked.json["legs"][0]["id"]
-    route = next(r for r in plan["routes"] if any(s["leg_id"] == leg_id for s in r["stops"]))
+    route = route_of(plan, leg_id)
     courier = db_session.get(User, route["courier_id"])
     other = next(db_session.get(User, s.courier_id) for s in fleet if s.courier_id != courier.id)
     return {
-        "plan_id": plan_id,
+        "plan_id": plan["id"],
         "route": route,
         "leg_id": leg_id,
         "mine": auth_headers(courier),

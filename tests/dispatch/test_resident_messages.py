@@ -16,10 +16,9 @@ from louise.bookings.models import Booking, OutboxMessage
 from louise.bookings.sender import build_email
 from louise.dispatch.models import PlanStop
 from louise.fleet.models import Shift
-from tests.dispatch.test_courier import _picked_up, _post, delivery, kiosks  # noqa: F401
+from tests.support.courier import TUESDAY, picked_up, stop_action
 from tests.support.dispatch import HOMES, MONDAY, local
 
-TUESDAY = date(2026, 11, 24)
 FROM = "LOUISE Bottrop <noreply@louise.invalid>"
 BERLIN_TIME = "%H:%M"
 
@@ -232,8 +231,8 @@ def test_the_fallback_mail_gives_the_window_of_the_tracking_link_and_the_sheet(
     # day_bookings first: the failed delivery is followed by other stops on the route.
     failed_at = local(MONDAY, 17, 40)
     now(failed_at)
-    _picked_up(client, delivery)
-    r = _post(
+    picked_up(client, delivery)
+    r = stop_action(
         client,
         delivery["delivery"]["id"],
         "fail",

@@ -13,27 +13,8 @@ from sqlalchemy import select
 from louise.auth.models import User
 from louise.bookings.models import Booking, BookingStatus, Leg, LegStatus, StopKind
 from louise.dispatch.models import PlanStop
-from tests.dispatch.test_courier import (  # noqa: F401
-    TUESDAY,
-    _picked_up,
-    _post,
-    delivery,
-    kiosks,
-)
+from tests.support.courier import TUESDAY, picked_up, publish_monday, route_of, stop_action
 from tests.support.dispatch import HOMES, MONDAY, local
-
-
-def _publish(client, dispatcher):
-    plan_id = client.post(
-        "/api/v1/plans", json={"date": MONDAY.isoformat()}, headers=dispatcher
-    ).json["id"]
-    r = client.post(f"/api/v1/plans/{plan_id}/publish", headers=dispatcher)
-    assert r.status_code == 200, r.json
-    return r.json
-
-
-def _route_of(plan, leg_id):
-    return next(r for r in plan["routes"] if any(s["leg_id"] == leg_id for s in r["stops"]))
 
 
 @pytest.fixture()
@@ -46,7 +27,7 @@ def repair(client, auth_headers, fleet, book, offers, shop, make_user, db_sessio
     assert booked.status_code == 201, booked.json
     collect = next(leg for leg in booked.json["legs"] if leg["purpose"] == "collect")
     dispatcher = auth_headers("dispatcher")
-    route = _route_of(_publish(client, dispatcher), collect["id"])
+    route = route_of(publish_monday(client, dispatcher), collect["id"])
     stops = {s["type"]: s for s in route["stops"] if s["leg_id"] == collect["id"]}
     return {
         "booking": booked.json,
@@ -92,7 +73,7 @@ def test_receiving_an_item_early_takes_its_stops_off_the_route(client, repair, d
 
     # Recording anything there answers why, and the stop stays closed.
     for action, body in (("complete", _code(repair)), ("fail", {"reason": "not_at_home"})):
-        r = _post(client, repair["pickup"]["id"], action, repair["headers"], json=body)
+        r = stop_action(client, repair["pickup"]["id"], action, repair["headers"], json=body)
         assert r.status_code == 409
         assert r.json["error"] == "stop_withdrawn"
         assert r.json["message"] == (
@@ -104,7 +85,9 @@ def test_receiving_an_item_early_takes_its_stops_off_the_route(client, repair, d
 
 def test_an_item_on_the_bike_cannot_be_received_by_the_shop(client, repair, db_session, now):
     now(local(MONDAY, 17, 40))
-    r = _post(client, repair["pickup"]["id"], "complete", repair["headers"], json=_code(repair))
+    r = stop_action(
+        client, repair["pickup"]["id"], "complete", repair["headers"], json=_code(repair)
+    )
     assert r.status_code == 200, r.json
 
     r = client.post(f"/api/v1/bookings/{repair['booking']['id']}/receive", headers=repair["shop"])
@@ -118,7 +101,7 @@ def test_an_item_on_the_bike_cannot_be_received_by_the_shop(client, repair, db_s
     db_session.refresh(booking)
     assert booking.status == BookingStatus.CONFIRMED
 
-    r = _post(client, stop_id, "complete", repair["headers"], json=_code(repair))
+    r = stop_action(client, stop_id, "complete", repair["headers"], json=_code(repair))
     assert r.status_code == 200, r.json
     db_session.refresh(booking)
     assert booking.status == BookingStatus.AT_SHOP
@@ -141,7 +124,7 @@ def test_a_stop_whose_leg_was_received_before_the_plan_was_published_closes_when
     r = client.post(f"/api/v1/bookings/{booked['id']}/receive", headers=auth_headers(shop.owner))
     assert r.status_code == 200, r.json
     plan = client.post(f"/api/v1/plans/{plan_id}/publish", headers=dispatcher).json
-    route = _route_of(plan, collect["id"])
+    route = route_of(plan, collect["id"])
     pickup, delivery_ = (s for s in route["stops"] if s["leg_id"] == collect["id"])
     headers = auth_headers(db_session.get(User, route["courier_id"]))
 
@@ -150,22 +133,24 @@ def test_a_stop_whose_leg_was_received_before_the_plan_was_published_closes_when
         f"Stop {pickup['id']} is off your route: booking {booked['code']} was received at the "
         "shop already. Nothing to do here; go on with your next stop."
     )
-    r = _post(client, pickup["id"], "arrived", headers)
+    r = stop_action(client, pickup["id"], "arrived", headers)
     assert r.status_code == 409
     assert r.json["error"] == "stop_withdrawn" and r.json["message"] == message
-    r = _post(client, pickup["id"], "complete", headers, json={"booking_code": booked["code"]})
+    r = stop_action(
+        client, pickup["id"], "complete", headers, json={"booking_code": booked["code"]}
+    )
     assert r.status_code == 409 and r.json["message"] == message
     stop = db_session.get(PlanStop, pickup["id"])
     db_session.refresh(stop)
     assert stop.status.value == "skipped" and stop.failure_reason == "received_at_shop"
 
-    r = _post(client, delivery_["id"], "fail", headers, json={"reason": "no_access"})
+    r = stop_action(client, delivery_["id"], "fail", headers, json={"reason": "no_access"})
     assert r.status_code == 409 and r.json["error"] == "stop_withdrawn"
     stop = db_session.get(PlanStop, delivery_["id"])
     db_session.refresh(stop)
     assert stop.status.value == "skipped"
     end = route["stops"][-1]
-    assert _post(client, end["id"], "complete", headers, json={}).status_code == 200
+    assert stop_action(client, end["id"], "complete", headers, json={}).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -206,7 +191,7 @@ def test_a_booking_changed_after_publishing_takes_its_stops_off_the_route(
         assert stops[stop_id]["status"] == "skipped"
         assert stops[stop_id]["failure_reason"] == reason
         assert stops[stop_id]["note"] == note.format(code=repair["booking"]["code"])
-    r = _post(client, repair["pickup"]["id"], "arrived", repair["headers"])
+    r = stop_action(client, repair["pickup"]["id"], "arrived", repair["headers"])
     assert r.status_code == 409 and r.json["error"] == "stop_withdrawn"
 
 
@@ -216,7 +201,7 @@ def test_a_booking_changed_after_publishing_takes_its_stops_off_the_route(
 def test_a_break_stop_carries_no_leg_and_completes_without_proof(client, delivery):
     (pause,) = (s for s in delivery["route"]["stops"] if s["type"] == "break")
     assert pause["leg_id"] is None
-    r = _post(client, pause["id"], "complete", delivery["headers"], json={})
+    r = stop_action(client, pause["id"], "complete", delivery["headers"], json={})
     assert r.status_code == 200, r.json
 
 
@@ -224,18 +209,18 @@ def test_the_end_stop_waits_for_the_open_pickups_and_deliveries(client, delivery
     now(local(MONDAY, 17, 40))
     end = delivery["route"]["stops"][-1]
     assert end["type"] == "end"
-    r = _post(client, end["id"], "complete", delivery["headers"], json={})
+    r = stop_action(client, end["id"], "complete", delivery["headers"], json={})
     assert r.status_code == 409
     assert r.json["error"] == "stops_still_open"
     assert r.json["message"] == (
         "2 pickup or delivery stops of this route are still open: complete or fail them "
         "before the end stop."
     )
-    _picked_up(client, delivery)
-    r = _post(client, end["id"], "complete", delivery["headers"], json={})
+    picked_up(client, delivery)
+    r = stop_action(client, end["id"], "complete", delivery["headers"], json={})
     assert r.status_code == 409
     assert r.json["message"].startswith("1 pickup or delivery stop of this route is still open")
-    r = _post(
+    r = stop_action(
         client,
         delivery["delivery"]["id"],
         "complete",
@@ -243,7 +228,7 @@ def test_the_end_stop_waits_for_the_open_pickups_and_deliveries(client, delivery
         json={"booking_code": delivery["booking"]["code"]},
     )
     assert r.status_code == 200, r.json
-    r = _post(client, end["id"], "complete", delivery["headers"], json={})
+    r = stop_action(client, end["id"], "complete", delivery["headers"], json={})
     assert r.status_code == 200, r.json
     assert r.json["status"] == "completed"
 
@@ -252,8 +237,8 @@ def test_a_next_day_fallback_adds_a_hub_drop_off_before_the_end(
     client, delivery, kiosks, db_session, now
 ):
     now(local(MONDAY, 19, 45))
-    _picked_up(client, delivery)
-    r = _post(
+    picked_up(client, delivery)
+    r = stop_action(
         client,
         delivery["delivery"]["id"],
         "fail",
@@ -280,11 +265,13 @@ def test_a_next_day_fallback_adds_a_hub_drop_off_before_the_end(
     assert [s["seq"] for s in stops] == sorted(s["seq"] for s in stops)
 
     end = stops[-1]
-    r = _post(client, end["id"], "complete", delivery["headers"], json={})
+    r = stop_action(client, end["id"], "complete", delivery["headers"], json={})
     assert r.status_code == 409 and r.json["error"] == "stops_still_open"
-    r = _post(client, hub["id"], "complete", delivery["headers"], json={"booking_code": code})
+    r = stop_action(client, hub["id"], "complete", delivery["headers"], json={"booking_code": code})
     assert r.status_code == 200, r.json
-    assert _post(client, end["id"], "complete", delivery["headers"], json={}).status_code == 200
+    assert (
+        stop_action(client, end["id"], "complete", delivery["headers"], json={}).status_code == 200
+    )
 
     booking = db_session.get(Booking, delivery["booking"]["id"])
     db_session.refresh(booking)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from louise.auth.models import User
 from louise.bookings.models import Booking
+from tests.support.courier import publish_monday, route_of
 from tests.support.dispatch import MONDAY, local
 
 
@@ -51,12 +52,9 @@ def test_tracking_follows_a_booking_from_booked_to_delivered(
 
     # Published: the ETA of the delivery stop ± 15 minutes.
     dispatcher = auth_headers("dispatcher")
-    plan_id = client.post(
-        "/api/v1/plans", json={"date": MONDAY.isoformat()}, headers=dispatcher
-    ).json["id"]
-    plan = client.post(f"/api/v1/plans/{plan_id}/publish", headers=dispatcher).json
+    plan = publish_monday(client, dispatcher)
     leg_id = booked.json["legs"][0]["id"]
-    route = next(r for r in plan["routes"] if any(s["leg_id"] == leg_id for s in r["stops"]))
+    route = route_of(plan, leg_id)
     stops = {s["type"]: s for s in route["stops"] if s["leg_id"] == leg_id}
     eta = datetime.fromisoformat(stops["delivery"]["eta"])
     r = client.get(f"/api/v1/track/{token}")

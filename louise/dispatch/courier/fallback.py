@@ -25,7 +25,7 @@ from louise.bookings.models import Booking, DeliveryPoint, DestinationType, Leg,
 from louise.bookings.notifications import iso_window, notify
 from louise.bookings.points import new_pin, point_remaining, stop_for_point
 from louise.bookings.reservations import reserve_point
-from louise.bookings.status import record_status, set_leg_status
+from louise.bookings.status import record_note, set_leg_status
 from louise.dispatch.adapters import SERVICE_SECONDS
 from louise.dispatch.courier.common import OPEN, CourierSettings, stops_in_order
 from louise.dispatch.courier.etas import (
@@ -185,15 +185,8 @@ def fall_back(
     booking.point = chosen
     booking.pickup_pin = new_pin()
     session.flush()
-    record_status(
-        session,
-        booking,
-        booking.status.value,
-        actor,
-        from_status=booking.status.value,
-        leg=new_leg,
-        note=f"failed attempt ({reason}): to {chosen.name} on {day.isoformat()}"[:300],
-    )
+    note = f"failed attempt ({reason}): to {chosen.name} on {day.isoformat()}"
+    record_note(session, booking, actor, note[:300], leg=new_leg)
     new_stop: PlanStop | None = None
     hub_stop: PlanStop | None = None
     if same_wave:

@@ -169,7 +169,12 @@ def complete_stop(
             proof.data,
             settings.max_upload_bytes,
         )
-    try:
+
+    def remove_upload() -> None:
+        if stored is not None:
+            proofs.remove(settings.upload_dir, stored.ref)
+
+    with rollback_on_error(session, undo=remove_upload):
         stop.status = StopStatus.COMPLETED
         stop.arrived_at = stop.arrived_at or now
         stop.done_at = now
@@ -181,11 +186,6 @@ def complete_stop(
             _complete_leg(session, actor, stop, leg)
         recompute_etas(stop.route, stop, now)
         session.commit()
-    except BaseException:
-        session.rollback()
-        if stored is not None:
-            proofs.remove(settings.upload_dir, stored.ref)
-        raise
     return stop_card(session, stop)
 
 

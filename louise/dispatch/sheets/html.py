@@ -96,15 +96,7 @@ def render_html(sheet: RouteSheet) -> str:
     svg = route_svg(
         points, marks, MAP_WIDTH, MAP_HEIGHT, hub=sheet.hub, title=f"{t['map']} {sheet.route_id}"
     )
-    facts = [
-        (t["courier"], sheet.courier_name),
-        (t["vehicle"], sheet.vehicle_name),
-        (t["date"], sheet.day_text),
-        (f"{t['start']} – {t['end']}", f"{sheet.starts_at} – {sheet.ends_at}"),
-        (t["distance"], sheet.km_text),
-        (t["stops"], str(sheet.stop_count)),
-        (t["plan"], f"#{sheet.plan_id} v{sheet.plan_version} · Route {sheet.route_id}"),
-    ]
+    facts = sheet.facts(t)
     facts_html = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts)
     heads = ("seq", "time", "task", "address", "contact", "parcel", "locker", "signature")
     head_html = "".join(f"<th>{_e(t[h])}</th>" for h in heads)

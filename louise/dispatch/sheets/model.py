@@ -97,6 +97,18 @@ class RouteSheet:
     def title(self) -> str:
         return f"{label(self.lang, 'title')} – {self.courier_name} – {self.day:%d.%m.%Y}"
 
+    def facts(self, t: dict[str, str]) -> list[tuple[str, str]]:
+        """The sheet's header, as (label, value) pairs in the labels ``t`` of its language."""
+        return [
+            (t["courier"], self.courier_name),
+            (t["vehicle"], self.vehicle_name),
+            (t["date"], self.day_text),
+            (f"{t['start']} – {t['end']}", f"{self.starts_at} – {self.ends_at}"),
+            (t["distance"], self.km_text),
+            (t["stops"], str(self.stop_count)),
+            (t["plan"], f"#{self.plan_id} v{self.plan_version} · Route {self.route_id}"),
+        ]
+
     def map_points(self) -> tuple[list[tuple[float, float]], list[str]]:
         """The places in driving order and their labels (stop numbers; the hub is '')."""
         points: list[tuple[float, float]] = []

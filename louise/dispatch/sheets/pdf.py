@@ -210,15 +210,7 @@ def render_pdf(sheet: RouteSheet) -> bytes:
         lang=sheet.lang,
         initialFontName=FONT,  # else every page starts in Helvetica
     )
-    facts = [
-        (t["courier"], sheet.courier_name),
-        (t["vehicle"], sheet.vehicle_name),
-        (t["date"], sheet.day_text),
-        (f"{t['start']} – {t['end']}", f"{sheet.starts_at} – {sheet.ends_at}"),
-        (t["distance"], sheet.km_text),
-        (t["stops"], str(sheet.stop_count)),
-        (t["plan"], f"#{sheet.plan_id} v{sheet.plan_version} · Route {sheet.route_id}"),
-    ]
+    facts = sheet.facts(t)
     left: list[object] = [Paragraph(pdf_text(t["title"]), _TITLE)]
     left += [Paragraph(f"<b>{pdf_text(k)}:</b> {pdf_text(v)}", _FACT) for k, v in facts]
     right = [map_drawing(sheet), Paragraph(pdf_text(t["map_note"]), _SMALL)]
