@@ -64,6 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from louise.fleet.api import blp as fleet_blp
     from louise.geo.api import blp as geo_blp
     from louise.merchants.api import blp as merchants_blp
+    from louise.privacy.api import blp as privacy_blp
 
     register_jwt_callbacks(jwt)
     from louise.bookings import on_route
@@ -82,6 +83,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         plans_blp,
         courier_blp,
         sheets_blp,
+        privacy_blp,
     ):
         api.register_blueprint(blp, url_prefix=API_PREFIX)
 

@@ -13,6 +13,7 @@ MODEL_MODULES = (
     "louise.fleet.models",
     "louise.bookings.models",
     "louise.dispatch.models",
+    "louise.privacy.models",
 )
 
 

@@ -1,0 +1,259 @@
+"""GDPR: a person's data export and erasure. A unique marker is planted in every personal
+field through the API, as people use it; after the erasure no column of any table and no
+file in the proof folder holds it, while the anonymised bookings are still counted."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import MetaData, Text, cast, select
+
+from louise.auth.models import User
+from louise.privacy.models import Erasure
+from tests.support.courier import publish_monday, route_of, stop_action
+from tests.support.dispatch import HOMES, MONDAY
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+PASSWORD = "a long resident password"
+
+
+@pytest.fixture()
+def uploads(app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture()
+def marker() -> str:
+    return f"ZQX-{uuid.uuid4().hex[:12]}"
+
+
+def marked_columns(connection: Any, marker: str) -> set[tuple[str, str]]:
+    """Every (table, column) of the database whose text holds the marker (any case)."""
+    meta = MetaData()
+    meta.reflect(bind=connection)
+    needle = marker.lower()
+    found = set()
+    for table in meta.sorted_tables:
+        for column in table.columns:
+            for value in connection.execute(select(cast(column, Text))).scalars():
+                if value is not None and needle in value.lower():
+                    found.add((table.name, column.name))
+    return found
+
+
+def marked_files(folder: Path, marker: str) -> list[str]:
+    needle = marker.lower().encode()
+    return [
+        str(path)
+        for path in folder.rglob("*")
+        if needle in path.name.lower().encode()
+        or (path.is_file() and needle in path.read_bytes().lower())
+    ]
+
+
+def _multipart(field: str, filename: str, data: bytes) -> tuple[bytes, str]:
+    boundary = "louise-gdpr-boundary"
+    body = (
+        (
+            f"--{boundary}\r\nContent-Disposition: form-data; "
+            f'name="{field}"; filename="{filename}"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def _complete_with_photo(client: Any, stop_id: int, headers: Any, marker: str) -> None:
+    body, content_type = _multipart(
+        "photo", f"{marker}.jpg", JPEG + f"Haustür von {marker}".encode()
+    )
+    r = stop_action(client, stop_id, "complete", headers, data=body, content_type=content_type)
+    assert r.status_code == 200, r.json
+
+
+def _bookings_on_monday(client: Any, dispatcher: Any) -> int:
+    r = client.get(f"/api/v1/bookings?date={MONDAY.isoformat()}&limit=1", headers=dispatcher)
+    assert r.status_code == 200, r.json
+    return int(r.json["total"])
+
+
+def _login(client: Any, email: str, password: str) -> Any:
+    return client.post("/api/v1/auth/login", json={"email": email, "password": password})
+
+
+def _resident(client: Any, marker: str) -> tuple[str, dict[str, Any]]:
+    email = f"{marker.lower()}@example.test"
+    r = client.post(
+        "/api/v1/auth/register",
+        json={
+            "email": email,
+            "password": PASSWORD,
+            "name": f"Anna {marker}",
+            "phone": f"0171 {marker}",
+        },
+    )
+    assert r.status_code == 201, r.json
+    login = _login(client, email, PASSWORD)
+    assert login.status_code == 200, login.json
+    return email, dict(login.json)
+
+
+@pytest.fixture()
+def delivered(
+    client: Any,
+    auth_headers: Any,
+    now: Any,
+    fleet: Any,
+    offers: Any,
+    db_session: Any,
+    uploads: Path,
+    marker: str,
+) -> dict[str, Any]:
+    """A resident with a marker in every personal field: a delivered booking with proof
+    photos at both ends, a cancelled booking with a reason, and the messages about both."""
+    email, tokens = _resident(client, marker)
+    resident = {"Authorization": f"Bearer {tokens['access_token']}"}
+    home = HOMES[0]
+    booked = client.post(
+        "/api/v1/bookings",
+        json={
+            "offer_id": offers["product"].id,
+            "date": MONDAY.isoformat(),
+            "window": "evening",
+            "address": {
+                "street": f"{marker}weg",
+                "house_number": "7",
+                "lat": home[0],
+                "lon": home[1],
+            },
+            "notes": f"Klingel {marker}",
+            "contact_phone": f"0171 {marker}",
+        },
+        headers={**resident, "Idempotency-Key": f"key-{marker}"},
+    )
+    assert booked.status_code == 201, booked.json
+    other = client.post(
+        "/api/v1/bookings",
+        json={
+            "offer_id": offers["collection"].id,
+            "date": MONDAY.isoformat(),
+            "window": "evening",
+            "address": {
+                "street": f"{marker}weg",
+                "house_number": "7",
+                "lat": home[0],
+                "lon": home[1],
+            },
+        },
+        headers=resident,
+    )
+    assert other.status_code == 201, other.json
+    cancelled = client.post(
+        f"/api/v1/bookings/{other.json['id']}/cancel",
+        json={"reason": f"Urlaub bei {marker}"},
+        headers=resident,
+    )
+    assert cancelled.status_code == 200, cancelled.json
+    dispatcher = auth_headers("dispatcher")
+    plan = publish_monday(client, dispatcher)
+    leg_id = booked.json["legs"][0]["id"]
+    route = route_of(plan, leg_id)
+    stops = {s["type"]: s for s in route["stops"] if s["leg_id"] == leg_id}
+    courier = auth_headers(db_session.get(User, route["courier_id"]))
+    _complete_with_photo(client, stops["pickup"]["id"], courier, marker)
+    _complete_with_photo(client, stops["delivery"]["id"], courier, marker)
+    status = client.get(f"/api/v1/bookings/{booked.json['id']}", headers=resident)
+    assert status.json["status"] == "completed", status.json
+    return {
+        "email": email,
+        "tokens": tokens,
+        "headers": resident,
+        "booking": booked.json,
+        "dispatcher": dispatcher,
+    }
+
+
+def test_the_export_holds_every_personal_field_and_the_proof_photos(client, delivered, marker):
+    r = client.get("/api/v1/me/export", headers=delivered["headers"])
+    assert r.status_code == 200, r.json
+    assert r.headers["Content-Disposition"].startswith("attachment;")
+    data = r.json
+    assert data["account"]["name"] == f"Anna {marker}"
+    assert data["account"]["email"] == delivered["email"]
+    assert data["addresses"][0]["street"] == f"{marker}weg"
+    booking = next(b for b in data["bookings"] if b["id"] == delivered["booking"]["id"])
+    assert booking["notes"] == f"Klingel {marker}"
+    assert booking["contact_phone"] == f"0171 {marker}"
+    assert [p["stop_type"] for p in booking["proofs"]] == ["pickup", "delivery"]
+    photo = base64.b64decode(booking["proofs"][1]["content_base64"])
+    assert photo.endswith(f"Haustür von {marker}".encode())
+    assert booking["proofs"][1]["content_type"] == "image/jpeg"
+    cancelled = next(b for b in data["bookings"] if b["status"] == "cancelled")
+    assert any(marker in (c["note"] or "") for c in cancelled["history"])
+    assert data["messages"], "the confirmations were sent to the resident"
+    assert all(m["recipient"] == delivered["email"] for m in data["messages"])
+    assert any(marker in m["text"] for m in data["messages"])
+
+
+def test_erasure_leaves_no_marker_and_keeps_the_bookings_counted(
+    client, delivered, marker, db_session, uploads
+):
+    connection = db_session.connection()
+    # the scan finds the marker where the resident put it, so it can find leftovers
+    before = marked_columns(connection, marker)
+    assert {
+        ("users", "name"),
+        ("users", "email"),
+        ("users", "phone"),
+        ("addresses", "street"),
+        ("addresses", "label"),
+        ("bookings", "contact_name"),
+        ("bookings", "contact_phone"),
+        ("bookings", "notes"),
+        ("bookings", "address_label"),
+        ("bookings", "cancel_reason"),
+        ("legs", "dest_label"),
+        ("status_changes", "note"),
+        ("outbox_messages", "recipient"),
+        ("outbox_messages", "context"),
+        ("idempotency_keys", "key"),
+        ("idempotency_keys", "response_body"),
+        ("plan_stops", "label"),
+    } <= before, before
+    assert len(marked_files(uploads, marker)) == 2
+    counted = _bookings_on_monday(client, delivered["dispatcher"])
+
+    wrong = client.post(
+        "/api/v1/me/erase", json={"password": "not it at all"}, headers=delivered["headers"]
+    )
+    assert wrong.status_code == 422 and "password" in wrong.json["errors"]["json"]
+    r = client.post("/api/v1/me/erase", json={"password": PASSWORD}, headers=delivered["headers"])
+    assert r.status_code == 200, r.json
+    assert r.json["bookings_kept"] == 2 and r.json["proofs_deleted"] == 2
+    assert r.json["actor_role"] == "customer" and marker not in json.dumps(r.json)
+
+    assert marked_columns(connection, marker) == set()
+    assert marked_files(uploads, marker) == []
+    assert list((uploads / "proofs").iterdir()) == []
+    assert _bookings_on_monday(client, delivered["dispatcher"]) == counted
+    kept = client.get(
+        f"/api/v1/bookings/{delivered['booking']['id']}", headers=delivered["dispatcher"]
+    )
+    assert kept.status_code == 200 and kept.json["status"] == "completed"
+    assert kept.json["price_cents"] == delivered["booking"]["price_cents"]
+    assert kept.json["district"] == delivered["booking"]["district"]
+    assert client.get("/api/v1/me", headers=delivered["headers"]).status_code == 401
+    refresh = {"Authorization": f"Bearer {delivered['tokens']['refresh_token']}"}
+    assert client.post("/api/v1/auth/refresh", headers=refresh).status_code == 401
+    assert _login(client, delivered["email"], PASSWORD).status_code == 401
+    user_id = r.json["user_id"]
+    log = db_session.scalars(select(Erasure).where(Erasure.user_id == user_id)).one()
+    assert (log.actor_id, log.actor_role) == (user_id, "customer")
