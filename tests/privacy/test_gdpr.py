@@ -15,7 +15,7 @@ from sqlalchemy import MetaData, Text, cast, select
 
 from louise.auth.models import User
 from louise.privacy.models import Erasure
-from tests.support.courier import publish_monday, route_of, stop_action
+from tests.support.courier import picked_up, publish_monday, route_of, stop_action
 from tests.support.dispatch import HOMES, MONDAY
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
@@ -257,3 +257,120 @@ def test_erasure_leaves_no_marker_and_keeps_the_bookings_counted(
     user_id = r.json["user_id"]
     log = db_session.scalars(select(Erasure).where(Erasure.user_id == user_id)).one()
     assert (log.actor_id, log.actor_role) == (user_id, "customer")
+
+
+# --- the hotline ---------------------------------------------------------------------------
+
+
+def _hotline_booking(client: Any, dispatcher: Any, offers: Any, marker: str) -> dict[str, Any]:
+    home = HOMES[1]
+    r = client.post(
+        "/api/v1/bookings",
+        json={
+            "offer_id": offers["product"].id,
+            "date": MONDAY.isoformat(),
+            "window": "evening",
+            "address": {"street": f"{marker}gasse", "lat": home[0], "lon": home[1]},
+            "notes": f"Hund {marker}",
+            "customer": {
+                "name": f"Erika {marker}",
+                "phone": f"02041 {marker}",
+                "email": f"{marker.lower()}@example.test",
+            },
+        },
+        headers={**dispatcher, "Idempotency-Key": f"hotline-{marker}"},
+    )
+    assert r.status_code == 201, r.json
+    return dict(r.json)
+
+
+def test_the_hotline_exports_and_erases_its_customer_once_nothing_is_open(
+    client, auth_headers, offers, now, db_session, marker
+):
+    dispatcher = auth_headers("dispatcher")
+    booking = _hotline_booking(client, dispatcher, offers, marker)
+    link = client.post(
+        f"/api/v1/bookings/{booking['id']}/tracking-link",
+        json={"email": f"{marker.lower()}.daughter@example.test"},
+        headers=dispatcher,
+    )
+    assert link.status_code == 202, link.json
+    customer_id = booking["customer_id"]
+
+    exported = client.get(f"/api/v1/customers/{customer_id}/export", headers=dispatcher)
+    assert exported.status_code == 200, exported.json
+    assert exported.headers["Content-Disposition"].startswith("attachment;")
+    assert exported.json["account"]["name"] == f"Erika {marker}"
+    assert exported.json["account"]["has_login"] is False
+    assert {m["recipient"] for m in exported.json["messages"]} >= {
+        f"{marker.lower()}.daughter@example.test"
+    }
+
+    blocked = client.post(f"/api/v1/customers/{customer_id}/erase", headers=dispatcher)
+    assert blocked.status_code == 409 and blocked.json["error"] == "erasure_blocked"
+    assert (
+        booking["code"] in blocked.json["message"] and "cancel it first" in blocked.json["message"]
+    )
+    cancel = client.post(
+        f"/api/v1/bookings/{booking['id']}/cancel",
+        json={"reason": f"Anruf von {marker}"},
+        headers=dispatcher,
+    )
+    assert cancel.status_code == 200, cancel.json
+    counted = _bookings_on_monday(client, dispatcher)
+
+    r = client.post(f"/api/v1/customers/{customer_id}/erase", headers=dispatcher)
+    assert r.status_code == 200, r.json
+    assert r.json["user_id"] == customer_id and r.json["actor_role"] == "dispatcher"
+    assert r.json["bookings_kept"] == 1 and r.json["messages_deleted"] >= 2
+    assert marked_columns(db_session.connection(), marker) == set()
+    assert _bookings_on_monday(client, dispatcher) == counted
+    again = client.post(f"/api/v1/customers/{customer_id}/erase", headers=dispatcher)
+    assert again.status_code == 409 and again.json["error"] == "already_erased"
+    tracking = client.get(f"/api/v1/track/{booking['tracking_token']}")
+    assert tracking.status_code == 404
+
+
+def test_a_parcel_under_way_blocks_the_erasure_and_the_answer_says_why(
+    client, auth_headers, delivery, db_session
+):
+    picked_up(client, delivery)
+    admin = auth_headers("admin")
+    customer_id = delivery["booking"]["customer_id"]
+    r = client.post(f"/api/v1/customers/{customer_id}/erase", headers=admin)
+    assert r.status_code == 409 and r.json["error"] == "erasure_blocked"
+    assert delivery["booking"]["code"] in r.json["message"]
+    assert "under way" in r.json["message"]
+    assert db_session.get(User, customer_id).name != "(erased)"
+
+
+# --- who may ---------------------------------------------------------------------------------
+
+
+def test_who_may_export_and_erase_whom(client, auth_headers, make_user):
+    resident = make_user("customer")
+    hotline = make_user("customer", email=None, password_hash=None)
+    dispatcher = auth_headers("dispatcher")
+    # a dispatcher handles hotline customers only; a resident's account is theirs (or an admin's)
+    assert (
+        client.get(f"/api/v1/customers/{resident.id}/export", headers=dispatcher).status_code == 404
+    )
+    assert (
+        client.post(f"/api/v1/customers/{resident.id}/erase", headers=dispatcher).status_code == 404
+    )
+    admin = auth_headers("admin")
+    assert client.get(f"/api/v1/customers/{resident.id}/export", headers=admin).status_code == 200
+    courier = make_user("courier")
+    assert client.get(f"/api/v1/customers/{courier.id}/export", headers=admin).status_code == 404
+    for role in ("customer", "courier", "merchant"):
+        r = client.post(f"/api/v1/customers/{hotline.id}/erase", headers=auth_headers(role))
+        assert r.status_code == 403, role
+    assert client.get("/api/v1/me/export").status_code == 401
+    assert client.post("/api/v1/me/erase", json={"password": "x"}).status_code == 401
+    staff = client.post("/api/v1/me/erase", json={"password": "x"}, headers=auth_headers("courier"))
+    assert staff.status_code == 403
+    missing = client.post("/api/v1/me/erase", json={}, headers=auth_headers(resident))
+    assert missing.status_code == 422 and "password" in missing.json["errors"]["json"]
+    # everybody downloads their own data, staff included
+    mine = client.get("/api/v1/me/export", headers=auth_headers(courier))
+    assert mine.status_code == 200 and mine.json["account"]["id"] == courier.id
