@@ -3,7 +3,7 @@
 Rules:
 - everybody may export their own data; a resident (customer) may erase their own account,
   after typing their password again; staff, shop and courier accounts are closed by an admin
-  (``PATCH /users/{id}``), not erased here, because plans, routes and shops refer to them;
+  (``PUT /users/{id}/status``), not erased here, because plans, routes and shops refer to them;
 - a dispatcher exports and erases for hotline customers only (customers without a login);
 - an admin does it for any customer (a resident who lost their password, a written request);
 - anything else is not found, so that ids cannot be probed.

@@ -62,7 +62,7 @@ class EraseMe(MethodView):
     @auth_required(blp)
     @blp.arguments(EraseMyselfSchema)
     @blp.response(200, ErasureSchema)
-    @document_errors(blp, 409, 422)
+    @document_errors(blp, 403, 409, 422)
     def post(self, data: dict[str, Any]) -> Any:
         """Erase my account (residents; confirm with the password): bookings stay anonymised."""
         return erasure.erase_myself(
