@@ -48,7 +48,7 @@ from louise.bookings.models import (
     StatusChange,
     StopKind,
 )
-from louise.db import unit_of_work
+from louise.db import commit_unique, unit_of_work
 from louise.dispatch.models import PlanStop, PlanUnassigned, StopType
 from louise.errors import Conflict, Forbidden, ValidationFailed
 from louise.geo.models import Address
@@ -256,7 +256,8 @@ def _erase(
         proofs_deleted=len(refs),
     )
     session.add(record)
-    session.commit()
+    # a concurrent erasure of the same account loses on the log's UNIQUE user_id
+    commit_unique(session, lambda: AlreadyErased(f"Account {person.id} was erased already."))
     return record, refs
 
 

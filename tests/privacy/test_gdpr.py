@@ -374,3 +374,28 @@ def test_who_may_export_and_erase_whom(client, auth_headers, make_user):
     # everybody downloads their own data, staff included
     mine = client.get("/api/v1/me/export", headers=auth_headers(courier))
     assert mine.status_code == 200 and mine.json["account"]["id"] == courier.id
+
+
+def test_the_openapi_document_lists_the_privacy_operations_and_their_errors(client):
+    paths = client.get("/api/openapi.json").json["paths"]
+    expected = {
+        ("/api/v1/me/export", "get"): {"200", "401", "default"},
+        ("/api/v1/me/erase", "post"): {"200", "401", "403", "409", "422", "default"},
+        ("/api/v1/customers/{user_id}/export", "get"): {"200", "401", "403", "404", "default"},
+        ("/api/v1/customers/{user_id}/erase", "post"): {
+            "200",
+            "401",
+            "403",
+            "404",
+            "409",
+            "default",
+        },
+    }
+    for (path, method), codes in expected.items():
+        operation = paths[path][method]
+        assert set(operation["responses"]) == codes, (path, operation["responses"])
+    download = paths["/api/v1/me/export"]["get"]["responses"]["200"]
+    assert "Content-Disposition" in download["headers"]
+    assert download["content"]["application/json"]["schema"]["$ref"].endswith("/PersonalData")
+    body = paths["/api/v1/me/erase"]["post"]["requestBody"]["content"]["application/json"]
+    assert body["schema"]["$ref"].endswith("/EraseMyself")
