@@ -16,6 +16,9 @@ from sqlalchemy.orm import Session
 from louise.auth.models import Role, User
 from louise.errors import Conflict, NotFound
 
+#: ids are INTEGER columns; a larger number names nobody (and PostgreSQL would refuse it)
+MAX_ID = 2**31 - 1
+
 
 class AlreadyErased(Conflict):
     code = "already_erased"
@@ -23,7 +26,7 @@ class AlreadyErased(Conflict):
 
 def customer_for_staff(session: Session, actor: User, user_id: int) -> User:
     """The customer ``user_id`` as a dispatcher (hotline customers) or admin may handle."""
-    person = session.get(User, user_id)
+    person = session.get(User, user_id) if 0 < user_id <= MAX_ID else None
     allowed = (
         person is not None
         and person.role == Role.CUSTOMER

@@ -360,6 +360,8 @@ def test_who_may_export_and_erase_whom(client, auth_headers, make_user):
     )
     admin = auth_headers("admin")
     assert client.get(f"/api/v1/customers/{resident.id}/export", headers=admin).status_code == 200
+    for nobody in (999999, 2**40):
+        assert client.get(f"/api/v1/customers/{nobody}/export", headers=admin).status_code == 404
     courier = make_user("courier")
     assert client.get(f"/api/v1/customers/{courier.id}/export", headers=admin).status_code == 404
     for role in ("customer", "courier", "merchant"):
