@@ -156,12 +156,6 @@ def delivered(
         headers=resident,
     )
     assert other.status_code == 201, other.json
-    cancelled = client.post(
-        f"/api/v1/bookings/{other.json['id']}/cancel",
-        json={"reason": f"Urlaub bei {marker}"},
-        headers=resident,
-    )
-    assert cancelled.status_code == 200, cancelled.json
     dispatcher = auth_headers("dispatcher")
     plan = publish_monday(client, dispatcher)
     leg_id = booked.json["legs"][0]["id"]
@@ -170,6 +164,26 @@ def delivered(
     courier = auth_headers(db_session.get(User, route["courier_id"]))
     _complete_with_photo(client, stops["pickup"]["id"], courier, marker)
     _complete_with_photo(client, stops["delivery"]["id"], courier, marker)
+    # nobody at the door for the collection: the courier notes why, the hotline cancels it
+    collect_leg = other.json["legs"][0]["id"]
+    collect_route = route_of(plan, collect_leg)
+    door = next(
+        s for s in collect_route["stops"] if s["leg_id"] == collect_leg and s["type"] == "pickup"
+    )
+    failed = stop_action(
+        client,
+        door["id"],
+        "fail",
+        auth_headers(db_session.get(User, collect_route["courier_id"])),
+        json={"reason": "not_at_home", "note": f"Nachbar {marker}: verreist"},
+    )
+    assert failed.status_code == 200, failed.json
+    cancelled = client.post(
+        f"/api/v1/bookings/{other.json['id']}/cancel",
+        json={"reason": f"Urlaub bei {marker}"},
+        headers=dispatcher,
+    )
+    assert cancelled.status_code == 200, cancelled.json
     status = client.get(f"/api/v1/bookings/{booked.json['id']}", headers=resident)
     assert status.json["status"] == "completed", status.json
     return {
@@ -227,6 +241,7 @@ def test_erasure_leaves_no_marker_and_keeps_the_bookings_counted(
         ("idempotency_keys", "key"),
         ("idempotency_keys", "response_body"),
         ("plan_stops", "label"),
+        ("plan_stops", "note"),
     } <= before, before
     assert len(marked_files(uploads, marker)) == 2
     counted = _bookings_on_monday(client, delivered["dispatcher"])
