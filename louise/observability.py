@@ -55,14 +55,17 @@ def init_app(app: Flask) -> None:
         metrics.REQUEST_SECONDS.labels(
             route=route, method=method, status=metrics.status_class(response.status_code)
         ).observe(seconds)
+        if not access_log.isEnabledFor(logging.INFO):
+            return response
+        path = _loggable_path()
         access_log.info(
             "%s %s %s",
             method,
-            _loggable_path(),
+            path,
             response.status_code,
             extra={
                 "method": method,
-                "path": _loggable_path(),
+                "path": path,
                 "route": route,
                 "status": response.status_code,
                 "duration_ms": round(seconds * 1000, 1),

@@ -271,3 +271,22 @@ def test_metrics_count_plan_runs_planner_time_and_unassigned_legs(
         service.run_plan(db_session, again.id, settings, _clock, stop_writer=crashing_writer)
     assert sample("louise_plan_runs_total", outcome="failed") == failed + 1
     assert sample("louise_plan_runs_total", outcome="draft") == drafts + 1
+
+
+def test_an_early_refusal_still_answers_the_request_id(client, caplog):
+    caplog.set_level(logging.INFO)
+    r = client.post(
+        "/api/v1/auth/login",
+        data="email=a",
+        headers={"Content-Type": "text/plain", "X-Request-Id": "rid-415"},
+    )
+    assert r.status_code == 415
+    assert r.headers["X-Request-Id"] == "rid-415"
+    [line] = access_records(caplog)
+    assert (line.status, line.request_id) == (415, "rid-415")
+
+
+def test_no_access_line_when_the_level_is_above_info(client, caplog):
+    caplog.set_level(logging.WARNING)
+    assert client.get("/healthz").headers["X-Request-Id"]
+    assert access_records(caplog) == []
