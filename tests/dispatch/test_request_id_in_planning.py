@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from typing import Any
 
 import pytest
@@ -85,3 +86,23 @@ def test_queuing_a_plan_sends_the_request_id_to_celery(
         f"planning run {r.json['id']} finished: draft",
     ]
     assert {x.request_id for x in lines} == {"rid-plan-42"}
+
+
+def test_the_planning_thread_logs_under_the_request_id(app, client, caplog, monkeypatch):
+    from louise import logs
+    from louise.dispatch.runtime import dispatch_plan
+
+    monkeypatch.setitem(app.config, "PLANNING_INLINE", False)
+    monkeypatch.setitem(app.config, "BROKER_URL", None)
+    caplog.set_level(logging.INFO)
+    with app.test_request_context(), logs.request_id_bound("rid-thread"):
+        assert dispatch_plan(525252) == "thread"
+    deadline = time.monotonic() + 20
+    while len(run_lines(caplog, 525252)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    lines = run_lines(caplog, 525252)
+    assert [r.getMessage() for r in lines] == [
+        "planning run 525252 started",
+        "planning run 525252 failed",
+    ]
+    assert {r.request_id for r in lines} == {"rid-thread"}
