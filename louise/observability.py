@@ -84,11 +84,14 @@ def init_app(app: Flask) -> None:
 
 
 def _loggable_path() -> str:
-    """The path without its query string, and with secret path parts masked."""
+    """The path without its query string, secret path parts masked, and control characters
+    escaped (a ``%0A`` in a URL must not start a forged line in a text log)."""
     path = request.path
     for name, value in (request.view_args or {}).items():
         if name in _SECRET_VIEW_ARGS and isinstance(value, str) and value:
             path = path.replace(value, "***")
+    if not path.isprintable():
+        path = path.encode("unicode_escape").decode("ascii")
     return path
 
 

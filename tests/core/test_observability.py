@@ -290,3 +290,10 @@ def test_no_access_line_when_the_level_is_above_info(client, caplog):
     caplog.set_level(logging.WARNING)
     assert client.get("/healthz").headers["X-Request-Id"]
     assert access_records(caplog) == []
+
+
+def test_a_line_break_in_the_path_cannot_forge_a_log_line(client, caplog):
+    caplog.set_level(logging.INFO)
+    client.get("/api/v1/nothing%0A2026-11-30 INFO [admin] louise.access: GET /ok 200")
+    [line] = access_records(caplog)
+    assert "\n" not in line.getMessage() and "\\n" in line.path
