@@ -41,6 +41,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
 
+    from louise import logs, observability
+
+    if not app.testing:  # tests read records through caplog, not a stream
+        logs.configure_logging(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
+    observability.init_app(app)  # first: every later hook and view runs with the request id
+
     from louise.auth import passwords
     from louise.extensions import api, db, jwt
     from louise.models import load_all

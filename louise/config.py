@@ -140,8 +140,20 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "SMS_DIR": _env("SMS_DIR"),
         # Where residents reach the service: the base of the tracking link in every mail.
         "PUBLIC_URL": _env("PUBLIC_URL") or f"http://127.0.0.1:{os.environ.get('PORT') or 5000}",
+        # observability (docs/operations.md): JSON logs in production, text elsewhere
+        "LOG_FORMAT": (_env("LOG_FORMAT") or ("json" if env_name == "production" else "text")),
+        "LOG_LEVEL": (_env("LOG_LEVEL") or "INFO").upper(),
+        # /metrics answers only a scraper with this bearer token; unset, it is a 404
+        "METRICS_TOKEN": _env("METRICS_TOKEN") or None,
     }
     cfg.update(overrides)
+    if cfg["LOG_FORMAT"] not in ("json", "text"):
+        raise ConfigError(f"{ENV_PREFIX}LOG_FORMAT must be json or text, got {cfg['LOG_FORMAT']!r}")
+    if cfg["LOG_LEVEL"] not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ConfigError(
+            f"{ENV_PREFIX}LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, "
+            f"got {cfg['LOG_LEVEL']!r}"
+        )
     cfg["SQLALCHEMY_DATABASE_URI"] = cfg["DATABASE_URL"]
     secret = cfg.get("SECRET_KEY")
     if not secret:

@@ -115,7 +115,8 @@ main() {
   DEMO_PIDS+=($!)
   # no control socket: gunicorn's default one ($HOME/.gunicorn/gunicorn.ctl) is shared by every
   # instance of the user, so two demos on two ports would take it from each other
-  "$BIN/gunicorn" -w 2 -b "127.0.0.1:$PORT" --no-control-socket --access-logfile - wsgi:app &
+  # no --access-logfile: louise writes one access line per request itself, with its request id
+  "$BIN/gunicorn" -w 2 -b "127.0.0.1:$PORT" --no-control-socket wsgi:app &
   DEMO_PIDS+=($!)
   wait "${DEMO_PIDS[1]}"
 }

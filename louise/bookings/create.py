@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from louise import metrics
 from louise.auth.models import AccountStatus, Role, User
 from louise.bookings import capacity, customers, legs
 from louise.bookings.checks import check_window, district_of, load_offer, resolve_booking_address
@@ -252,4 +253,5 @@ def create_booking(
         **window_of(ctx, first.day, first.window_code, collected, first),
     )
     session.commit()
+    metrics.BOOKINGS_CREATED.labels(channel=booking.channel.value).inc()
     return booking

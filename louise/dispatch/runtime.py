@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from louise import clock
+from louise import clock, logs
 from louise.dispatch import service
 from louise.extensions import db
 
@@ -29,11 +29,14 @@ def planning_settings(config: Any) -> service.PlanningSettings:
     )
 
 
-def run_in_app(app: Flask, plan_id: int) -> None:
-    """Run a queued plan with a fresh session of ``app`` (thread or worker)."""
-    with app.app_context():
+def run_in_app(app: Flask, plan_id: int, request_id: str | None = None) -> None:
+    """Run a queued plan with a fresh session of ``app`` (thread or worker); its log lines
+    carry ``request_id``, the id of the request that queued it (a fresh one when None)."""
+    with logs.request_id_bound(request_id), app.app_context():
+        log.info("planning run %s started", plan_id)
         try:
-            service.run_plan(db.session(), plan_id, planning_settings(app.config), clock.now)
+            plan = service.run_plan(db.session(), plan_id, planning_settings(app.config), clock.now)
+            log.info("planning run %s finished: %s", plan_id, plan.status.value)
         except Exception:  # the plan row records the failure; keep the worker alive
             log.exception("planning run %s failed", plan_id)
         finally:
@@ -52,8 +55,11 @@ def dispatch_plan(plan_id: int) -> str:
     if app.config.get("BROKER_URL"):
         from louise.dispatch.tasks import plan_day_task
 
-        plan_day_task.delay(plan_id)
+        plan_day_task.delay(plan_id, request_id=logs.current_request_id())
         return "celery"
-    thread = threading.Thread(target=run_in_app, args=(app, plan_id), daemon=True)
+    # a new thread starts with an empty context: hand the request id over explicitly
+    thread = threading.Thread(
+        target=run_in_app, args=(app, plan_id, logs.current_request_id()), daemon=True
+    )
     thread.start()
     return "thread"

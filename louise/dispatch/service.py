@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from louise import metrics
 from louise.auth.models import STAFF, AccountStatus, User
 from louise.bookings import availability
 from louise.bookings.models import (
@@ -173,7 +174,9 @@ def run_plan(
         plan.running_day = None
         plan.finished_at = now()
         session.commit()
+        metrics.record_plan_run("failed")
         raise
+    metrics.record_plan_run("draft", unassigned=len(plan.unassigned))
     return plan
 
 
@@ -212,6 +215,7 @@ def _solve_and_store(
             ),
         )
         stats["solve_seconds"] = round(walltime.monotonic() - started, 3)
+        metrics.PLANNER_SECONDS.observe(walltime.monotonic() - started)
         report = validate(day_problem.problem, solution)
         stats["validator"] = "ok" if report.ok else str(report)
         if not report.ok:

@@ -15,8 +15,10 @@ import threading
 from typing import Any
 
 from celery import Celery
+from celery.signals import setup_logging
 
 from louise.localtime import TZ_NAME
+from louise.logs import configure_logging
 
 BROKER_ENV = "LOUISE_BROKER_URL"
 QUEUE_ENV = "LOUISE_PLANNING_QUEUE"  # one queue per city when workers serve several
@@ -48,9 +50,20 @@ def flask_app() -> Any:
         return _flask_app
 
 
+@setup_logging.connect
+def _worker_logging(**_kwargs: Any) -> None:
+    """The worker logs like the web app (``LOUISE_LOG_FORMAT``, ``LOUISE_LOG_LEVEL``), each
+    line of a planning run with the id of the request that queued it."""
+    fmt = os.environ.get("LOUISE_LOG_FORMAT") or (
+        "json" if os.environ.get("LOUISE_ENV") == "production" else "text"
+    )
+    configure_logging(fmt, os.environ.get("LOUISE_LOG_LEVEL") or "INFO")
+
+
 @celery_app.task(name="louise.plan_day")
-def plan_day_task(plan_id: int) -> None:
-    """Run the queued plan ``plan_id``; its status and errors go to the plan's row."""
+def plan_day_task(plan_id: int, request_id: str | None = None) -> None:
+    """Run the queued plan ``plan_id``; its status and errors go to the plan's row. Its log
+    lines carry ``request_id`` (the id of the request that queued it)."""
     from louise.dispatch.runtime import run_in_app
 
-    run_in_app(flask_app(), plan_id)
+    run_in_app(flask_app(), plan_id, request_id)

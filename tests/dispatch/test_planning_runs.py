@@ -406,6 +406,7 @@ def test_a_celery_worker_on_redis_runs_the_plan(tmp_path):
             accepted = post_plan_call(live, day)(requests.Session())
             assert accepted.status_code == 202, accepted.text
             assert accepted.json()["runner"] == "celery"
+            request_id = accepted.headers["X-Request-Id"]  # handed to the worker's log lines
             try:
                 plan = wait_for_plan(live, accepted.json()["id"], timeout=120)
             except AssertionError:
@@ -414,6 +415,7 @@ def test_a_celery_worker_on_redis_runs_the_plan(tmp_path):
         assert plan["status"] == "draft", plan
         assert plan["stats"]["validator"] == "ok" and plan["routes"]
         assert "louise.plan_day" in log_path.read_text(errors="replace")
+        assert f"[{request_id}] louise.dispatch.runtime: planning run" in log_path.read_text()
         with Session(live.engine) as session:
             check_stored_plan(session, plan["id"], _hub())
 
