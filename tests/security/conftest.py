@@ -1,8 +1,11 @@
 """Apps with rate limits on (the suite's default app has them off, see config_for_tests),
-sharing the test's database connection so that its rows and rollback apply."""
+sharing the test's database connection so that its rows and rollback apply; a key prefix of
+its own in the real Redis."""
 
 from __future__ import annotations
 
+import socket
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -33,3 +36,30 @@ def make_app(database_url: str, db_connection: Connection) -> Iterator[Callable[
     for application in made:
         db.bind_app_to(application, None)
         db.engine_for(application).dispose()
+
+
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+
+
+def _redis_listening() -> bool:
+    try:
+        with socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture()
+def redis_prefix() -> Iterator[str]:
+    """A key prefix of this test's own in the real Redis; its keys are deleted afterwards."""
+    if not _redis_listening():
+        pytest.skip(f"no Redis on {REDIS_HOST}:{REDIS_PORT}")
+    import redis
+
+    prefix = f"louise-test-{uuid.uuid4().hex[:12]}"
+    yield prefix
+    connection = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=0)
+    keys = list(connection.scan_iter(match=f"*{prefix}*"))
+    if keys:
+        connection.delete(*keys)
+    connection.close()

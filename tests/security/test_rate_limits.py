@@ -4,7 +4,6 @@ answer; limits off; Redis down (fail open) and the real Redis shared by two apps
 from __future__ import annotations
 
 import logging
-import socket
 import uuid
 from typing import Any
 
@@ -14,8 +13,8 @@ from flask.testing import FlaskClient
 
 from louise import create_app
 from louise.config import ConfigError, config_for_tests
+from tests.security.conftest import REDIS_HOST, REDIS_PORT
 
-REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 NOBODY_LISTENS = "redis://127.0.0.1:6390/0"
 WRONG = "not the password at all"
 
@@ -197,30 +196,6 @@ def _headers_for(app: Flask, user: Any) -> dict[str, str]:
     with app.app_context():
         token = create_access_token(identity=user, additional_claims={"role": user.role.value})
     return {"Authorization": f"Bearer {token}"}
-
-
-def _redis_listening() -> bool:
-    try:
-        with socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-@pytest.fixture()
-def redis_prefix() -> Any:
-    """A key prefix of this test's own in the real Redis; its keys are deleted afterwards."""
-    if not _redis_listening():
-        pytest.skip(f"no Redis on {REDIS_HOST}:{REDIS_PORT}")
-    import redis
-
-    prefix = f"louise-test-{uuid.uuid4().hex[:12]}"
-    yield prefix
-    connection = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=0)
-    keys = list(connection.scan_iter(match=f"*{prefix}*"))
-    if keys:
-        connection.delete(*keys)
-    connection.close()
 
 
 def test_two_apps_share_the_counts_in_redis(make_app, make_user, redis_prefix):
