@@ -159,6 +159,11 @@ def init_app(app: Flask) -> Limiter:
     """Give ``app`` its own limiter and wrap every view that declared ``@rate_limited``."""
     _check_limit_settings(app)
     uri = app.config["RATELIMIT_STORAGE_URI"]
+    if app.config["LOUISE_ENV"] == "production" and uri.startswith("memory://"):
+        log.warning(
+            "rate limits count per worker process (memory storage): set "
+            "LOUISE_RATELIMIT_STORAGE_URL=redis://... so that all workers share them"
+        )
     limiter = FailOpenLimiter(
         key_func=client_ip,
         app=app,

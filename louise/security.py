@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 
 from flask import Flask, Response, request
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from louise.config import ConfigError
 
 # JSON, files, PDFs: nothing may be loaded or framed
 API_POLICY = "default-src 'none'; frame-ancestors 'none'"
@@ -31,6 +34,8 @@ DOCS_POLICY = (
 CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key"]
 CORS_EXPOSE_HEADERS = ["Location", "Retry-After", "Idempotent-Replayed"]
 CORS_MAX_AGE = 600
+# an origin is scheme://host[:port], matched exactly; no wildcards, no paths
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 
 
 def sha256_source(text: str) -> str:
@@ -61,6 +66,12 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
     origins = list(app.config["CORS_ORIGINS"])
+    for origin in origins:
+        if not _ORIGIN.match(origin):
+            raise ConfigError(
+                "LOUISE_CORS_ORIGINS lists origins like https://app.example.org "
+                f"(scheme, host, optional port; no wildcard, no path), got {origin!r}"
+            )
     if origins:
         CORS(
             app,

@@ -6,6 +6,11 @@ import re
 from html.parser import HTMLParser
 from typing import Any
 
+import pytest
+
+from louise import create_app
+from louise.config import ConfigError, config_for_tests
+
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 DOCS_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -137,6 +142,7 @@ def test_cors_preflight_and_answers_for_an_allowed_origin(make_app):
     allowed_headers = preflight.headers["Access-Control-Allow-Headers"].lower()
     for name in ("authorization", "content-type", "idempotency-key"):
         assert name in allowed_headers
+    assert preflight.headers["Access-Control-Max-Age"] == "600"
     assert "Access-Control-Allow-Credentials" not in preflight.headers
     assert "Origin" in preflight.headers["Vary"]
 
@@ -161,3 +167,9 @@ def test_cors_says_nothing_to_an_origin_not_on_the_list(make_app):
     # a look-alike of an allowed origin is another origin
     lookalike = client.get("/api/v1/offers", headers={"Origin": ALLOWED + ".evil.example"})
     assert "Access-Control-Allow-Origin" not in lookalike.headers
+
+
+def test_an_origin_that_is_not_an_exact_origin_stops_the_app(database_url):
+    for bad in ("*", "https://*.example", "shop.example", "https://shop.example/path"):
+        with pytest.raises(ConfigError, match="LOUISE_CORS_ORIGINS"):
+            create_app(config_for_tests(database_url) | {"CORS_ORIGINS": [bad]})
