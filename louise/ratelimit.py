@@ -107,6 +107,8 @@ class FailOpenLimiter(Limiter):
 
     Flask-Limiter's own ``swallow_errors`` logs a traceback at ERROR on every request of an
     outage; this logs one line, at most once a minute, and one when the storage is back.
+    ``_check_request_limit`` is where Flask-Limiter 4 checks every limit (its before_request
+    hook and its decorators call it); the Redis-down tests fail if a release renames it.
     """
 
     _last_warning = 0.0
