@@ -4,9 +4,13 @@ its own in the real Redis."""
 
 from __future__ import annotations
 
+import shutil
 import socket
+import subprocess
+import time
 import uuid
 from collections.abc import Callable, Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -63,3 +67,44 @@ def redis_prefix() -> Iterator[str]:
     if keys:
         connection.delete(*keys)
     connection.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture()
+def own_redis(tmp_path: Any) -> Iterator[SimpleNamespace]:
+    """A redis-server of this test's own on a free loopback port, without persistence, that
+    the test may stop and start again (the shared Redis is never touched)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server not installed")
+    port = _free_port()
+    running: list[subprocess.Popen[bytes]] = []
+
+    def start() -> None:
+        command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+        command += ["--appendonly", "no", "--dir", str(tmp_path)]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        running.append(process)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not listen on {port}")
+
+    def stop() -> None:
+        process = running.pop()
+        process.terminate()
+        process.wait(timeout=10)
+
+    start()
+    yield SimpleNamespace(url=f"redis://127.0.0.1:{port}/0", start=start, stop=stop)
+    while running:
+        stop()

@@ -190,6 +190,27 @@ def test_redis_down_lets_requests_through_and_logs_a_warning(make_app, make_user
     assert len(warnings) == 1  # one line per outage, not one per request
 
 
+def test_limits_fail_open_while_redis_is_down_and_apply_again_when_it_is_back(
+    make_app, make_user, own_redis, caplog
+):
+    app = make_app(RATELIMIT_STORAGE_URI=own_redis.url, RATELIMIT_LOGIN_ACCOUNT="2/minute")
+    user = make_user("customer")
+    client = client_from(app)
+    assert [login(client, user.email).status_code for _ in range(2)] == [401, 401]
+    assert_rate_limited(login(client, user.email), 60)
+    with caplog.at_level(logging.WARNING, logger="louise.ratelimit"):
+        own_redis.stop()
+        down = [login(client, user.email).status_code for _ in range(3)]
+        own_redis.start()  # empty: the counts went with it
+        back = [login(client, user.email).status_code for _ in range(3)]
+    assert down == [401, 401, 401]
+    assert back == [401, 401, 429]
+    messages = [r.getMessage() for r in caplog.records if r.name == "louise.ratelimit"]
+    assert len(messages) == 2, messages
+    assert messages[0].startswith("rate limit storage unreachable, requests are let through")
+    assert messages[1] == "rate limit storage reachable again, limits apply"
+
+
 def _headers_for(app: Flask, user: Any) -> dict[str, str]:
     from flask_jwt_extended import create_access_token
 
