@@ -98,6 +98,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     _register_ops_routes(app)
 
+    from louise import ratelimit, security
+
+    security.init_app(app)  # headers on every answer, CORS, ProxyFix
+    ratelimit.init_app(app)  # after the blueprints: it wraps their @rate_limited views
+
     from louise.cli import register_cli
 
     register_cli(app)

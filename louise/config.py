@@ -51,6 +51,11 @@ def _env_float(name: str, default: float) -> float:
         raise ConfigError(f"{ENV_PREFIX}{name} must be a number, got {raw!r}") from exc
 
 
+def _env_list(name: str) -> list[str]:
+    """A comma-separated list; empty entries dropped."""
+    return [item.strip() for item in (_env(name) or "").split(",") if item.strip()]
+
+
 CLOCK_EXAMPLE = "2026-12-01T10:00:00+01:00"
 
 
@@ -145,6 +150,20 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "LOG_LEVEL": (_env("LOG_LEVEL") or "INFO").upper(),
         # /metrics answers only a scraper with this bearer token; unset, it is a 404
         "METRICS_TOKEN": _env("METRICS_TOKEN") or None,
+        # rate limits (louise/ratelimit.py, docs/operations.md "Rate limits")
+        "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URL", "memory://"),
+        "RATELIMIT_STRATEGY": _env("RATELIMIT_STRATEGY", "moving-window"),
+        "RATELIMIT_KEY_PREFIX": _env("RATELIMIT_KEY_PREFIX", "louise"),
+        "RATELIMIT_LOGIN_ACCOUNT": _env("RATELIMIT_LOGIN_ACCOUNT", "10/minute;50/hour"),
+        "RATELIMIT_LOGIN_IP": _env("RATELIMIT_LOGIN_IP", "30/minute"),
+        "RATELIMIT_REGISTER_IP": _env("RATELIMIT_REGISTER_IP", "10/hour"),
+        "RATELIMIT_BOOKING_CREATE": _env("RATELIMIT_BOOKING_CREATE", "30/minute"),
+        # security headers, proxies, CORS (louise/security.py)
+        "PROXY_COUNT": _env_int("PROXY_COUNT", 0),
+        "HSTS": _env_bool("HSTS", False),
+        "HSTS_MAX_AGE": _env_int("HSTS_MAX_AGE", 31536000),
+        "CORS_ORIGINS": _env_list("CORS_ORIGINS"),
     }
     cfg.update(overrides)
     if cfg["LOG_FORMAT"] not in ("json", "text"):
@@ -181,4 +200,7 @@ def config_for_tests(database_url: str) -> dict[str, Any]:
         "SECRET_KEY": "test-secret-key-" + "x" * 40,
         "PLANNING_INLINE": True,
         "PLANNING_TIME_LIMIT": 1.0,
+        # off for the suite; tests/security builds apps with limits on (other tests log in often)
+        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
     }

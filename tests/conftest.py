@@ -36,6 +36,7 @@ pytest_plugins = [
     "tests.support.bookings",
     "tests.support.dispatch",
     "tests.support.courier",
+    "tests.support.browser",
 ]
 
 

@@ -31,6 +31,7 @@ from louise.auth.schemas import (
     UserSchema,
 )
 from louise.extensions import db
+from louise.ratelimit import rate_limited
 from louise.web import LOCATION, created, document_errors, page
 
 blp = Blueprint("auth", __name__, description="Accounts, roles and tokens")
@@ -52,6 +53,7 @@ class Register(MethodView):
     @blp.arguments(RegisterSchema)
     @blp.response(201, UserSchema, headers=LOCATION)
     @document_errors(blp, 403, 409)
+    @rate_limited(blp, "register_ip")
     def post(self, data: dict[str, Any]) -> Any:
         """Register a resident (active at once) or a shop (waits for an admin's approval)."""
         role = Role(data.pop("role"))
@@ -64,6 +66,7 @@ class Login(MethodView):
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenPairSchema)
     @document_errors(blp, 401, 403)
+    @rate_limited(blp, "login_account", "login_ip")
     def post(self, data: dict[str, Any]) -> Any:
         """Log in with e-mail and password; returns an access and a refresh token."""
         user = service.authenticate(db.session(), data["email"], data["password"])

@@ -56,6 +56,7 @@ from louise.bookings.schemas import (
     UnservedQueryArgsSchema,
 )
 from louise.extensions import db
+from louise.ratelimit import rate_limited
 from louise.web import (
     LOCATION,
     PaginationArgsSchema,
@@ -125,6 +126,7 @@ class Bookings(MethodView):
     @blp.arguments(BookingCreateSchema)
     @blp.response(201, BookingSchema, headers=LOCATION)
     @document_errors(blp, 400, 404, 409, 503)
+    @rate_limited(blp, "booking_create")
     def post(self, data: dict[str, Any]) -> Any:
         """Book an offer in a window (residents; dispatchers for hotline customers)."""
         actor = current_user()

@@ -14,9 +14,11 @@ from louise.auth.guards import auth_required, current_user
 from louise.auth.models import STAFF, Role
 from louise.dispatch.models import PlanRoute
 from louise.dispatch.sheets import build_sheet, render_html, render_pdf, sheet_filename
+from louise.dispatch.sheets.html import INLINE_STYLES
 from louise.dispatch.sheets.i18n import DEFAULT_LANG, LANGS, language
 from louise.dispatch.sheets.service import route_for_courier, route_for_dispatcher
 from louise.extensions import db
+from louise.security import html_policy, sha256_source
 from louise.web import document_errors
 
 blp = Blueprint("sheets", __name__, description="Printable route sheets (HTML and PDF)")
@@ -37,6 +39,9 @@ def _sheet_response(route: PlanRoute, kind: str, *, show_pins: bool) -> Response
         response = Response(render_pdf(sheet), mimetype="application/pdf")
     else:
         response = Response(render_html(sheet), mimetype="text/html")  # charset=utf-8 added
+        # inline CSS and SVG only: the one <style> by its hash, no script, nothing loaded
+        styles = tuple(sha256_source(css) for css in INLINE_STYLES)
+        response.headers["Content-Security-Policy"] = html_policy(style_hashes=styles)
     response.headers["Content-Disposition"] = f'inline; filename="{sheet_filename(sheet, kind)}"'
     response.headers["Content-Language"] = sheet.lang
     response.headers["Vary"] = "Accept-Language, Authorization"

@@ -110,6 +110,8 @@ def gunicorn(
         "LOUISE_SECRET_KEY": SECRET,
         "LOUISE_ENV": "testing",
         "PYTHONPATH": str(ROOT),
+        # these servers test the booking rules; rate limits have their own (tests/security)
+        "LOUISE_RATELIMIT_ENABLED": "false",
         **(env or {}),
     }
     command = [

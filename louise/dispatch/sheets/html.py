@@ -48,6 +48,10 @@ tr.break td,tr.start td,tr.end td{background:#f3f4f6}
 """
 
 
+# the page's only inline content besides SVG: served with a CSP that allows exactly this hash
+INLINE_STYLES = (_CSS,)
+
+
 def _e(value: object | None) -> str:
     return escape("" if value is None else str(value))
 
