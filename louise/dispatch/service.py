@@ -2,6 +2,10 @@
 
 Rules:
 - one planning run per day at a time (a UNIQUE ``plans.running_day``; a second run is 409);
+- a run holds its day for a lease (``PLANNING_LEASE_SECONDS``, from ``started_at``, or from
+  ``created_at`` while queued): a run whose worker died is failed ("worker lost (lease
+  expired)") by the next request for the day or the next read of the plans, which frees
+  the day; a worker that comes back after its lease cannot store its result;
 - a plan is stored only after the independent validator accepted the solver's answer;
 - routes, stops and unassigned legs are written in one transaction: a crash while saving
   leaves the previous plan as it was and no half plan visible;
@@ -25,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from louise.auth.models import STAFF, AccountStatus, User
@@ -68,6 +72,48 @@ class PlanStale(Conflict):
     code = "plan_stale"
 
 
+class PlanLost(InvalidState):
+    """The run's lease ran out while it worked (its result is not stored)."""
+
+    code = "plan_lost"
+
+
+LEASE = timedelta(minutes=2)
+WORKER_LOST = "worker lost (lease expired)"
+
+
+def expire_lost_runs(
+    session: Session, now: datetime, lease: timedelta = LEASE, day: date | None = None
+) -> list[int]:
+    """Fail the queued or running plans whose lease ran out, and free their days.
+
+    A worker that dies (SIGKILL, OOM, a lost machine) never writes ``failed``; without this
+    its day would stay blocked (``running_day``) until an operator edited the database.
+    Returns the ids of the plans failed. Its own unit of work.
+    """
+    cutoff = now - lease
+    lost = (
+        Plan.running_day.is_not(None),
+        or_(
+            (Plan.status == PlanStatus.RUNNING) & (Plan.started_at < cutoff),
+            (Plan.status == PlanStatus.QUEUED) & (Plan.created_at < cutoff),
+        ),
+        *((Plan.day == day,) if day is not None else ()),
+    )
+    ids = list(session.scalars(select(Plan.id).where(*lost)).all())
+    if ids:
+        # the conditions again in the UPDATE: a run that finished meanwhile stays finished
+        session.execute(
+            update(Plan)
+            .where(Plan.id.in_(ids), *lost)
+            .values(status=PlanStatus.FAILED, error=WORKER_LOST, running_day=None, finished_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+        session.expire_all()
+    return ids
+
+
 @dataclass(frozen=True)
 class PlanningSettings:
     hub: tuple[float, float]  # lat, lon
@@ -91,10 +137,14 @@ def _require_dispatcher(actor: User) -> None:
         raise Forbidden("Only dispatchers plan and publish days.")
 
 
-def request_plan(session: Session, actor: User | None, day: date, now: datetime) -> Plan:
-    """Queue a planning run for ``day``; 409 while another run for that day is unfinished."""
+def request_plan(
+    session: Session, actor: User | None, day: date, now: datetime, lease: timedelta = LEASE
+) -> Plan:
+    """Queue a planning run for ``day``; 409 while another run for that day is unfinished
+    (a run whose lease ran out is failed first: see :func:`expire_lost_runs`)."""
     if actor is not None:
         _require_dispatcher(actor)
+    expire_lost_runs(session, now, lease, day)
     version = (session.scalar(select(func.max(Plan.version)).where(Plan.day == day)) or 0) + 1
     plan = Plan(
         day=day,
@@ -168,10 +218,11 @@ def run_plan(
         failed = session.get(Plan, plan_id)
         assert failed is not None
         plan = failed
-        plan.status = PlanStatus.FAILED
-        plan.error = f"{type(exc).__name__}: {exc}"[:1000]
-        plan.running_day = None
-        plan.finished_at = now()
+        if plan.status == PlanStatus.RUNNING:  # a lost run was failed already: keep its error
+            plan.status = PlanStatus.FAILED
+            plan.error = f"{type(exc).__name__}: {exc}"[:1000]
+            plan.running_day = None
+            plan.finished_at = now()
         session.commit()
         raise
     return plan
@@ -246,6 +297,10 @@ def _solve_and_store(
     # one number for the dispatcher, in legs (the solver counts pickups and deliveries)
     stats.setdefault("summary", {"routes": 0})["unassigned"] = len(seen)
     plan.stats = stats
+    # still ours? (a run past its lease was failed, and its day may be planned anew)
+    status = session.scalar(select(Plan.status).where(Plan.id == plan.id).with_for_update())
+    if status != PlanStatus.RUNNING:
+        raise PlanLost(f"Plan {plan.id} lost its lease while it ran; its result is not stored.")
     plan.status = PlanStatus.DRAFT
     plan.running_day = None
     plan.finished_at = now()
@@ -342,16 +397,33 @@ def _write_routes(
         stop_writer(session, row, stops)
 
 
-def get_plan(session: Session, actor: User, plan_id: int) -> Plan:
+def get_plan(
+    session: Session,
+    actor: User,
+    plan_id: int,
+    now: datetime | None = None,
+    lease: timedelta = LEASE,
+) -> Plan:
+    """A plan (with ``now``: runs past their lease are failed first, so they read so)."""
     _require_dispatcher(actor)
+    if now is not None:
+        expire_lost_runs(session, now, lease)
     plan = session.get(Plan, plan_id)
     if plan is None:
         raise NotFound(f"Plan {plan_id} not found.")
     return plan
 
 
-def list_plans(session: Session, actor: User, day: date | None) -> Sequence[Plan]:
+def list_plans(
+    session: Session,
+    actor: User,
+    day: date | None,
+    now: datetime | None = None,
+    lease: timedelta = LEASE,
+) -> Sequence[Plan]:
     _require_dispatcher(actor)
+    if now is not None:
+        expire_lost_runs(session, now, lease, day)
     query = select(Plan).order_by(Plan.day.desc(), Plan.version.desc())
     if day is not None:
         query = query.where(Plan.day == day)
