@@ -32,11 +32,12 @@ def planning_settings(config: Any) -> service.PlanningSettings:
         time_limit=config["PLANNING_TIME_LIMIT"],
         seed=config["PLANNING_SEED"],
         threads=config["PLANNING_THREADS"],
+        lease=config["PLANNING_LEASE_SECONDS"],
     )
 
 
 def planning_lease(config: Any) -> timedelta:
-    """How long a planning run holds its day before it counts as lost."""
+    """How long a queued run holds its day, and a running one beyond its time limit."""
     return timedelta(seconds=config["PLANNING_LEASE_SECONDS"])
 
 

@@ -2,10 +2,11 @@
 
 Rules:
 - one planning run per day at a time (a UNIQUE ``plans.running_day``; a second run is 409);
-- a run holds its day for a lease (``PLANNING_LEASE_SECONDS``, from ``started_at``, or from
-  ``created_at`` while queued): a run whose worker died is failed ("worker lost (lease
-  expired)") by the next request for the day or the next read of the plans, which frees
-  the day; a worker that comes back after its lease cannot store its result;
+- a run holds its day for a lease: while queued ``PLANNING_LEASE_SECONDS`` from its
+  request, while running the search's time limit plus ``PLANNING_LEASE_SECONDS`` from its
+  start (recorded in ``stats.lease_until``). A run whose worker died is failed ("worker lost
+  (lease expired)") by the next request for the day or the next read of the plans, which
+  frees the day; a worker that comes back after its lease cannot store its result;
 - a plan is stored only after the independent validator accepted the solver's answer;
 - routes, stops and unassigned legs are written in one transaction: a crash while saving
   leaves the previous plan as it was and no half plan visible;
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from louise.auth.models import STAFF, AccountStatus, User
@@ -88,30 +89,44 @@ def expire_lost_runs(
     """Fail the queued or running plans whose lease ran out, and free their days.
 
     A worker that dies (SIGKILL, OOM, a lost machine) never writes ``failed``; without this
-    its day would stay blocked (``running_day``) until an operator edited the database.
-    Returns the ids of the plans failed. Its own unit of work.
+    its day would stay blocked (``running_day``) until an operator edited the database. A
+    running plan's lease is the one its run recorded (``stats.lease_until``: start + search
+    time limit + ``lease``), a queued plan's is ``created_at + lease``. Returns the ids of
+    the plans failed. Its own unit of work.
     """
-    cutoff = now - lease
-    lost = (
+    query = select(Plan).where(
         Plan.running_day.is_not(None),
-        or_(
-            (Plan.status == PlanStatus.RUNNING) & (Plan.started_at < cutoff),
-            (Plan.status == PlanStatus.QUEUED) & (Plan.created_at < cutoff),
-        ),
+        Plan.status.in_((PlanStatus.QUEUED, PlanStatus.RUNNING)),
         *((Plan.day == day,) if day is not None else ()),
     )
-    ids = list(session.scalars(select(Plan.id).where(*lost)).all())
-    if ids:
-        # the conditions again in the UPDATE: a run that finished meanwhile stays finished
-        session.execute(
-            update(Plan)
-            .where(Plan.id.in_(ids), *lost)
-            .values(status=PlanStatus.FAILED, error=WORKER_LOST, running_day=None, finished_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        session.commit()
-        session.expire_all()
-    return ids
+    lost: dict[PlanStatus, list[int]] = {PlanStatus.QUEUED: [], PlanStatus.RUNNING: []}
+    for plan in session.scalars(query):
+        if lease_until(plan, lease) < now:
+            lost[plan.status].append(plan.id)
+    for status, ids in lost.items():
+        if ids:
+            # the status again in the UPDATE: a run that moved on meanwhile is left alone
+            session.execute(
+                update(Plan)
+                .where(Plan.id.in_(ids), Plan.status == status, Plan.running_day.is_not(None))
+                .values(
+                    status=PlanStatus.FAILED, error=WORKER_LOST, running_day=None, finished_at=now
+                )
+                .execution_options(synchronize_session=False)
+            )
+    session.commit()
+    session.expire_all()
+    return lost[PlanStatus.QUEUED] + lost[PlanStatus.RUNNING]
+
+
+def lease_until(plan: Plan, lease: timedelta = LEASE) -> datetime:
+    """Until when ``plan`` (queued or running) holds its day."""
+    if plan.status == PlanStatus.RUNNING:
+        recorded = (plan.stats or {}).get("lease_until")
+        if recorded:
+            return datetime.fromisoformat(recorded)
+        return (plan.started_at or plan.created_at) + lease
+    return plan.created_at + lease
 
 
 @dataclass(frozen=True)
@@ -120,6 +135,7 @@ class PlanningSettings:
     time_limit: float = 5.0
     seed: int = 0
     threads: int = 1
+    lease: float = LEASE.total_seconds()  # seconds a run may take beyond time_limit
 
 
 #: Tests replace this to make the stop writer fail halfway.
@@ -210,6 +226,8 @@ def run_plan(
         raise InvalidState(f"Plan {plan_id} is {plan.status.value}, not queued.")
     plan.status = PlanStatus.RUNNING
     plan.started_at = now()
+    until = plan.started_at + timedelta(seconds=settings.time_limit + settings.lease)
+    plan.stats = {**(plan.stats or {}), "lease_until": until.isoformat()}
     session.commit()  # stage 1
     try:
         _solve_and_store(session, plan, settings, now, stop_writer)

@@ -114,3 +114,20 @@ def test_a_worker_back_after_its_lease_cannot_store_its_plan(
     db_session.expire_all()
     stored = db_session.get(Plan, plan.id)
     assert stored.status == PlanStatus.FAILED and stored.routes == []
+
+
+def test_a_running_plan_holds_its_day_for_its_time_limit_plus_the_lease(
+    fleet: Any, day_bookings: Any, db_session: Session, make_user: Any
+) -> None:
+    dispatcher = make_user("dispatcher")
+    plan = service.request_plan(db_session, dispatcher, MONDAY, MONDAY_10)
+    settings = service.PlanningSettings(hub=(51.5236, 6.9285), time_limit=1.0, lease=60)
+    seen: dict[str, Any] = {}
+
+    def watching_writer(session: Session, route: Any, stops: Any) -> None:
+        seen["lease_until"] = service.lease_until(session.get(Plan, plan.id))
+        service.write_stops(session, route, stops)
+
+    service.run_plan(db_session, plan.id, settings, lambda: MONDAY_10, stop_writer=watching_writer)
+
+    assert seen["lease_until"] == MONDAY_10 + timedelta(seconds=61)
