@@ -99,6 +99,7 @@ def celery_worker_killed(lease: float) -> None:
             while requests.get(plan_url, headers=headers, timeout=10).json()["status"] != "running":
                 time.sleep(0.1)
             time.sleep(1)  # inside the solver
+            solver_children = _children(worker.pid)  # the solver's process pool
             os.kill(worker.pid, signal.SIGKILL)
             killed_at = time.monotonic()
             worker.wait(timeout=10)
@@ -109,6 +110,9 @@ def celery_worker_killed(lease: float) -> None:
                 break
             time.sleep(0.2)
         failed_after = time.monotonic() - killed_at
+        orphans = [pid for pid in solver_children if _alive(pid)]
+        for pid in orphans:  # they outlive their worker; ours to clean up
+            os.kill(pid, signal.SIGKILL)
         lease_span = (
             datetime.fromisoformat(plan["stats"]["lease_until"])
             - datetime.fromisoformat(plan["started_at"].replace("Z", "+00:00"))
@@ -121,8 +125,25 @@ def celery_worker_killed(lease: float) -> None:
     print(f"POST /plans right after kill   {blocked.status_code} {blocked.json().get('error')}")
     print(f"plan failed after kill         {failed_after:.1f} s, error: {plan['error']!r}")
     print(f"lease_until - started_at       {lease_span:.1f} s")
+    print(f"solver processes orphaned      {len(orphans)} of {len(solver_children)} (killed here)")
     print(f"POST /plans after the lease    {again.status_code}")
     print(f"new plan                       v{replanned['version']} {replanned['status']}")
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(child) for child in text.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def main(argv: list[str] | None = None) -> int:
