@@ -130,6 +130,11 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "PLANNING_SEED": _env_int("PLANNING_SEED", 0),
         "PLANNING_THREADS": _env_int("PLANNING_THREADS", os.cpu_count() or 1),
         "PLANNING_INLINE": _env_bool("PLANNING_INLINE", False),
+        # faults: a run whose lease ran out is failed and frees its day (docs/operations.md)
+        "PLANNING_LEASE_SECONDS": _env_float("PLANNING_LEASE_SECONDS", 120.0),
+        "BROKER_TIMEOUT": _env_float("BROKER_TIMEOUT", 2.0),
+        "IDEMPOTENCY_STALE_SECONDS": _env_float("IDEMPOTENCY_STALE_SECONDS", 30.0),
+        "DATABASE_RETRY_AFTER": _env_int("DATABASE_RETRY_AFTER", 2),
         "FAILED_DELIVERY_FALLBACK": _env_bool("FAILED_DELIVERY_FALLBACK", True),
         "UPLOAD_DIR": _env("UPLOAD_DIR"),
         "MAX_UPLOAD_BYTES": _env_int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024),

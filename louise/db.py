@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -141,3 +141,42 @@ def commit_unique(session: Session, conflict: Callable[[], Exception]) -> None:
     except IntegrityError as exc:
         session.rollback()
         raise conflict() from exc
+
+
+@contextmanager
+def one_transaction(session: Session) -> Iterator[None]:
+    """Run a block whose use case commits (``session.commit()``) inside ONE outer database
+    transaction that this context manager commits at its end, or rolls back when it raises.
+
+    Inside the block every ``commit()`` of ``session`` only releases a savepoint, so work done
+    after the use case's commit (e.g. storing its answer under an ``Idempotency-Key``) becomes
+    durable together with it, or not at all. The session keeps its identity map (the acting
+    user stays attached). A session already joined to a test's outer transaction gets a
+    savepoint as its "outer" transaction.
+    """
+    if session.in_transaction():
+        session.commit()
+    bind = session.get_bind()
+    own_connection = not isinstance(bind, Connection)
+    connection = bind.connect() if isinstance(bind, Engine) else bind
+    assert isinstance(connection, Connection)
+    outer = connection.begin() if own_connection else connection.begin_nested()
+    saved_bind, saved_mode = session.bind, session.join_transaction_mode
+    session.bind = connection
+    session.join_transaction_mode = "create_savepoint"
+    try:
+        try:
+            yield
+            if session.in_transaction():
+                session.commit()
+        except BaseException:
+            session.rollback()
+            if outer.is_active:
+                outer.rollback()
+            raise
+        outer.commit()
+    finally:
+        session.bind = saved_bind
+        session.join_transaction_mode = saved_mode
+        if own_connection:
+            connection.close()

@@ -10,9 +10,10 @@ from functools import cache
 from http import HTTPStatus
 from typing import Any, TypeVar
 
-from flask import Flask, Response, jsonify, request, url_for
+from flask import Flask, Response, current_app, jsonify, request, url_for
 from flask_smorest import Api
 from marshmallow import Schema, fields, validate
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from louise.errors import DomainError, ValidationFailed
@@ -118,8 +119,28 @@ def handle_domain_error(error: DomainError) -> Response:
     return response
 
 
+#: Driver errors that mean "the database cannot be reached right now" (a restart, a dropped
+#: connection, SQLite's lock timeout): the request may be repeated, so they answer 503.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, DisconnectionError)
+
+
+def handle_database_unavailable(error: Exception) -> Response:
+    log.warning("database unavailable: %s", str(error).splitlines()[0] if str(error) else error)
+    payload = error_payload(
+        503,
+        "The database is unavailable for a moment; retry after the time in Retry-After.",
+        slug="database_unavailable",
+    )
+    response = jsonify(payload)
+    response.status_code = 503
+    response.headers["Retry-After"] = str(current_app.config.get("DATABASE_RETRY_AFTER", 2))
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
+    for error in DATABASE_UNAVAILABLE:
+        app.register_error_handler(error, handle_database_unavailable)
 
     @app.before_request
     def _require_json_bodies() -> Any:

@@ -5,7 +5,15 @@
 - the same key with a different body is refused (422);
 - a duplicate that arrives while the first is still running waits for it, then replays;
 - keys are scoped to the user and kept at least 24 hours;
-- a request that failed (validation or a rule) is not stored under its key.
+- a request that failed (validation or a rule) is not stored under its key;
+- the answer is stored in the same transaction as the request's own writes
+  (:func:`complete` inside :func:`louise.db.one_transaction`), so a booking committed is a
+  booking whose answer is stored: a worker killed at any moment leaves either both or neither;
+- a claim left unfinished by a process that died (older than ``STALE_AFTER``, still not
+  completed) is taken over by the next request with the key: its writes were never
+  committed (see the previous rule), so running the request again books once. Should the
+  first request still be alive after all, its completion finds the claim gone and it rolls
+  back (409) instead of booking twice.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,6 +36,7 @@ from louise.errors import BadRequest, Conflict, ValidationFailed
 KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
 RETENTION = timedelta(hours=24)
 WAIT_SECONDS = 10.0
+STALE_AFTER = timedelta(seconds=30)  # longer than any request may run (gunicorn --timeout)
 
 
 @dataclass(frozen=True)
@@ -51,13 +60,20 @@ def fingerprint(method: str, path: str, body: Any) -> str:
 
 
 def begin(
-    session: Session, user_id: int, key: str, request_hash: str, now: datetime
+    session: Session,
+    user_id: int,
+    key: str,
+    request_hash: str,
+    now: datetime,
+    *,
+    stale_after: timedelta = STALE_AFTER,
 ) -> int | Replay:
     """Claim ``key`` for this request (returns the row id), or return the stored response.
 
     The claim is committed at once, so a concurrent duplicate sees it and waits.
     """
-    deadline = time.monotonic() + WAIT_SECONDS
+    started = time.monotonic()
+    deadline = started + WAIT_SECONDS
     while True:
         session.rollback()  # see other transactions' work on every round
         row = session.scalar(
@@ -65,9 +81,28 @@ def begin(
                 IdempotencyKey.user_id == user_id, IdempotencyKey.key == key
             )
         )
+        elapsed = timedelta(seconds=time.monotonic() - started)  # the clock may be frozen
+        stale = (
+            row is not None
+            and not row.completed
+            and row.request_hash == request_hash
+            and row.created_at <= now + elapsed - stale_after
+        )
         if row is not None and row.expires_at <= now:
             session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == row.id))
             session.commit()
+            row = None
+        elif row is not None and stale:
+            # "still open" is checked again by the DELETE itself: a first request that
+            # completes meanwhile keeps its claim (PostgreSQL re-reads the locked row).
+            taken = session.execute(
+                delete(IdempotencyKey).where(
+                    IdempotencyKey.id == row.id, IdempotencyKey.completed.is_(False)
+                )
+            )
+            session.commit()
+            if taken.rowcount != 1:  # type: ignore[attr-defined]
+                continue
             row = None
         if row is None:
             claim = IdempotencyKey(
@@ -104,12 +139,19 @@ def begin(
 
 
 def complete(session: Session, claim_id: int, status: int, body: Any) -> None:
-    row = session.get(IdempotencyKey, claim_id)
-    if row is None:
-        return
-    row.completed = True
-    row.response_status = status
-    row.response_body = body
+    """Store the answer under the claim, in the caller's transaction (the one that holds
+    the request's writes). A claim that is gone or no longer open was taken over as stale
+    by a retry: raise, so the caller rolls its writes back instead of doing them twice."""
+    result = session.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.id == claim_id, IdempotencyKey.completed.is_(False))
+        .values(completed=True, response_status=status, response_body=body)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(
+            "This request took too long; a retry with the same Idempotency-Key replaced it.",
+            headers={"Retry-After": "1"},
+        )
     session.commit()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -11,7 +12,7 @@ from louise import clock
 from louise.auth.guards import auth_required, current_user
 from louise.auth.models import STAFF
 from louise.dispatch import service
-from louise.dispatch.runtime import dispatch_plan
+from louise.dispatch.runtime import dispatch_plan, planning_lease
 from louise.dispatch.schemas import (
     PlanAcceptedSchema,
     PlanCreateSchema,
@@ -33,7 +34,8 @@ class Plans(MethodView):
     @document_errors(blp, 409)
     def post(self, data: dict[str, Any]) -> Any:
         """Plan a day in the background; answers 202 with the plan's id (409 if one runs)."""
-        plan = service.request_plan(db.session(), current_user(), data["date"], clock.now())
+        lease = planning_lease(current_app.config)
+        plan = service.request_plan(db.session(), current_user(), data["date"], clock.now(), lease)
         runner = dispatch_plan(plan.id)
         db.session.refresh(plan)
         accepted = {
@@ -50,7 +52,11 @@ class Plans(MethodView):
     @blp.response(200, page_schema(PlanSummarySchema))
     def get(self, args: dict[str, Any]) -> Any:
         """Plans, newest first (filter by date)."""
-        return page_of(service.list_plans(db.session(), current_user(), args.get("date")), args)
+        lease = planning_lease(current_app.config)
+        plans = service.list_plans(
+            db.session(), current_user(), args.get("date"), clock.now(), lease
+        )
+        return page_of(plans, args)
 
 
 @blp.route("/plans/<int:plan_id>")
@@ -60,7 +66,8 @@ class PlanById(MethodView):
     @document_errors(blp, 404)
     def get(self, plan_id: int) -> Any:
         """A plan: its status while it runs, then routes, stops with ETAs and unassigned legs."""
-        return service.get_plan(db.session(), current_user(), plan_id)
+        lease = planning_lease(current_app.config)
+        return service.get_plan(db.session(), current_user(), plan_id, clock.now(), lease)
 
 
 @blp.route("/plans/<int:plan_id>/publish")

@@ -3,12 +3,18 @@
 With ``LOUISE_BROKER_URL`` set, a Celery worker on Redis runs it (``louise.dispatch.tasks``);
 without it, a thread in this process does (the embedded default). ``LOUISE_PLANNING_INLINE``
 runs it inside the request (tests, scripts).
+
+When the broker cannot be reached (Redis down), the run is not lost and the request does not
+hang: queuing gives up after ``LOUISE_BROKER_TIMEOUT`` seconds, the run goes to a thread of
+this process instead (``runner: "thread"``) and a warning is logged. A run whose process dies
+is failed after its lease (``LOUISE_PLANNING_LEASE_SECONDS``, see ``service.expire_lost_runs``).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask, current_app
@@ -26,7 +32,13 @@ def planning_settings(config: Any) -> service.PlanningSettings:
         time_limit=config["PLANNING_TIME_LIMIT"],
         seed=config["PLANNING_SEED"],
         threads=config["PLANNING_THREADS"],
+        lease=config["PLANNING_LEASE_SECONDS"],
     )
+
+
+def planning_lease(config: Any) -> timedelta:
+    """How long a queued run holds its day, and a running one beyond its time limit."""
+    return timedelta(seconds=config["PLANNING_LEASE_SECONDS"])
 
 
 def run_in_app(app: Flask, plan_id: int, request_id: str | None = None) -> None:
@@ -53,13 +65,39 @@ def dispatch_plan(plan_id: int) -> str:
             log.exception("planning run %s failed", plan_id)
         return "inline"
     if app.config.get("BROKER_URL"):
-        from louise.dispatch.tasks import plan_day_task
+        from kombu.exceptions import OperationalError
 
-        plan_day_task.delay(plan_id, request_id=logs.current_request_id())
-        return "celery"
+        try:
+            _queue(
+                app.config["BROKER_URL"],
+                app.config["BROKER_TIMEOUT"],
+                plan_id,
+                logs.current_request_id(),
+            )
+            return "celery"
+        except OperationalError as exc:
+            log.warning(
+                "broker unreachable (%s): planning run %s runs in this process instead",
+                exc,
+                plan_id,
+            )
     # a new thread starts with an empty context: hand the request id over explicitly
     thread = threading.Thread(
         target=run_in_app, args=(app, plan_id, logs.current_request_id()), daemon=True
     )
     thread.start()
     return "thread"
+
+
+def _queue(broker_url: str, timeout: float, plan_id: int, request_id: str | None) -> None:
+    """Queue the run on the broker, or raise kombu's ``OperationalError`` within about
+    ``timeout`` seconds (no retries: the caller has a fallback)."""
+    from louise.dispatch.tasks import celery_app, plan_day_task
+
+    options = {"socket_connect_timeout": timeout, "socket_timeout": timeout}
+    with celery_app.connection_for_write(
+        broker_url, connect_timeout=timeout, transport_options=options
+    ) as connection:
+        plan_day_task.apply_async(
+            (plan_id,), {"request_id": request_id}, connection=connection, retry=False
+        )

@@ -2,6 +2,11 @@
 
 Rules:
 - one planning run per day at a time (a UNIQUE ``plans.running_day``; a second run is 409);
+- a run holds its day for a lease: while queued ``PLANNING_LEASE_SECONDS`` from its
+  request, while running the search's time limit plus ``PLANNING_LEASE_SECONDS`` from its
+  start (recorded in ``stats.lease_until``). A run whose worker died is failed ("worker lost
+  (lease expired)") by the next request for the day or the next read of the plans, which
+  frees the day; a worker that comes back after its lease cannot store its result;
 - a plan is stored only after the independent validator accepted the solver's answer;
 - routes, stops and unassigned legs are written in one transaction: a crash while saving
   leaves the previous plan as it was and no half plan visible;
@@ -25,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from louise import metrics
@@ -69,12 +74,69 @@ class PlanStale(Conflict):
     code = "plan_stale"
 
 
+class PlanLost(InvalidState):
+    """The run's lease ran out while it worked (its result is not stored)."""
+
+    code = "plan_lost"
+
+
+LEASE = timedelta(minutes=2)
+WORKER_LOST = "worker lost (lease expired)"
+
+
+def expire_lost_runs(
+    session: Session, now: datetime, lease: timedelta = LEASE, day: date | None = None
+) -> list[int]:
+    """Fail the queued or running plans whose lease ran out, and free their days.
+
+    A worker that dies (SIGKILL, OOM, a lost machine) never writes ``failed``; without this
+    its day would stay blocked (``running_day``) until an operator edited the database. A
+    running plan's lease is the one its run recorded (``stats.lease_until``: start + search
+    time limit + ``lease``), a queued plan's is ``created_at + lease``. Returns the ids of
+    the plans failed. Its own unit of work.
+    """
+    query = select(Plan).where(
+        Plan.running_day.is_not(None),
+        Plan.status.in_((PlanStatus.QUEUED, PlanStatus.RUNNING)),
+        *((Plan.day == day,) if day is not None else ()),
+    )
+    lost: dict[PlanStatus, list[int]] = {PlanStatus.QUEUED: [], PlanStatus.RUNNING: []}
+    for plan in session.scalars(query):
+        if lease_until(plan, lease) < now:
+            lost[plan.status].append(plan.id)
+    for status, ids in lost.items():
+        if ids:
+            # the status again in the UPDATE: a run that moved on meanwhile is left alone
+            session.execute(
+                update(Plan)
+                .where(Plan.id.in_(ids), Plan.status == status, Plan.running_day.is_not(None))
+                .values(
+                    status=PlanStatus.FAILED, error=WORKER_LOST, running_day=None, finished_at=now
+                )
+                .execution_options(synchronize_session=False)
+            )
+    session.commit()
+    session.expire_all()
+    return lost[PlanStatus.QUEUED] + lost[PlanStatus.RUNNING]
+
+
+def lease_until(plan: Plan, lease: timedelta = LEASE) -> datetime:
+    """Until when ``plan`` (queued or running) holds its day."""
+    if plan.status == PlanStatus.RUNNING:
+        recorded = (plan.stats or {}).get("lease_until")
+        if recorded:
+            return datetime.fromisoformat(recorded)
+        return (plan.started_at or plan.created_at) + lease
+    return plan.created_at + lease
+
+
 @dataclass(frozen=True)
 class PlanningSettings:
     hub: tuple[float, float]  # lat, lon
     time_limit: float = 5.0
     seed: int = 0
     threads: int = 1
+    lease: float = LEASE.total_seconds()  # seconds a run may take beyond time_limit
 
 
 #: Tests replace this to make the stop writer fail halfway.
@@ -92,10 +154,14 @@ def _require_dispatcher(actor: User) -> None:
         raise Forbidden("Only dispatchers plan and publish days.")
 
 
-def request_plan(session: Session, actor: User | None, day: date, now: datetime) -> Plan:
-    """Queue a planning run for ``day``; 409 while another run for that day is unfinished."""
+def request_plan(
+    session: Session, actor: User | None, day: date, now: datetime, lease: timedelta = LEASE
+) -> Plan:
+    """Queue a planning run for ``day``; 409 while another run for that day is unfinished
+    (a run whose lease ran out is failed first: see :func:`expire_lost_runs`)."""
     if actor is not None:
         _require_dispatcher(actor)
+    expire_lost_runs(session, now, lease, day)
     version = (session.scalar(select(func.max(Plan.version)).where(Plan.day == day)) or 0) + 1
     plan = Plan(
         day=day,
@@ -161,6 +227,8 @@ def run_plan(
         raise InvalidState(f"Plan {plan_id} is {plan.status.value}, not queued.")
     plan.status = PlanStatus.RUNNING
     plan.started_at = now()
+    until = plan.started_at + timedelta(seconds=settings.time_limit + settings.lease)
+    plan.stats = {**(plan.stats or {}), "lease_until": until.isoformat()}
     session.commit()  # stage 1
     try:
         _solve_and_store(session, plan, settings, now, stop_writer)
@@ -169,10 +237,11 @@ def run_plan(
         failed = session.get(Plan, plan_id)
         assert failed is not None
         plan = failed
-        plan.status = PlanStatus.FAILED
-        plan.error = f"{type(exc).__name__}: {exc}"[:1000]
-        plan.running_day = None
-        plan.finished_at = now()
+        if plan.status == PlanStatus.RUNNING:  # a lost run was failed already: keep its error
+            plan.status = PlanStatus.FAILED
+            plan.error = f"{type(exc).__name__}: {exc}"[:1000]
+            plan.running_day = None
+            plan.finished_at = now()
         session.commit()
         metrics.record_plan_run("failed")
         raise
@@ -250,6 +319,10 @@ def _solve_and_store(
     # one number for the dispatcher, in legs (the solver counts pickups and deliveries)
     stats.setdefault("summary", {"routes": 0})["unassigned"] = len(seen)
     plan.stats = stats
+    # still ours? (a run past its lease was failed, and its day may be planned anew)
+    status = session.scalar(select(Plan.status).where(Plan.id == plan.id).with_for_update())
+    if status != PlanStatus.RUNNING:
+        raise PlanLost(f"Plan {plan.id} lost its lease while it ran; its result is not stored.")
     plan.status = PlanStatus.DRAFT
     plan.running_day = None
     plan.finished_at = now()
@@ -346,16 +419,33 @@ def _write_routes(
         stop_writer(session, row, stops)
 
 
-def get_plan(session: Session, actor: User, plan_id: int) -> Plan:
+def get_plan(
+    session: Session,
+    actor: User,
+    plan_id: int,
+    now: datetime | None = None,
+    lease: timedelta = LEASE,
+) -> Plan:
+    """A plan (with ``now``: runs past their lease are failed first, so they read so)."""
     _require_dispatcher(actor)
+    if now is not None:
+        expire_lost_runs(session, now, lease)
     plan = session.get(Plan, plan_id)
     if plan is None:
         raise NotFound(f"Plan {plan_id} not found.")
     return plan
 
 
-def list_plans(session: Session, actor: User, day: date | None) -> Sequence[Plan]:
+def list_plans(
+    session: Session,
+    actor: User,
+    day: date | None,
+    now: datetime | None = None,
+    lease: timedelta = LEASE,
+) -> Sequence[Plan]:
     _require_dispatcher(actor)
+    if now is not None:
+        expire_lost_runs(session, now, lease, day)
     query = select(Plan).order_by(Plan.day.desc(), Plan.version.desc())
     if day is not None:
         query = query.where(Plan.day == day)

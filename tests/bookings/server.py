@@ -99,7 +99,12 @@ def _tail(path: Path, lines: int = 40) -> str:
 
 @contextmanager
 def gunicorn(
-    database_url: str, log_path: Path, *, workers: int = 4, env: dict[str, str] | None = None
+    database_url: str,
+    log_path: Path,
+    *,
+    workers: int = 4,
+    env: dict[str, str] | None = None,
+    app_module: str = "wsgi:app",
 ) -> Iterator[str]:
     """Start ``gunicorn -w 4 wsgi:app`` on 127.0.0.1, wait for ``/healthz``, yield its base
     URL; stop it (SIGTERM, then SIGKILL) whatever happens."""
@@ -128,7 +133,7 @@ def gunicorn(
         "2",
         "--chdir",
         str(ROOT),
-        "wsgi:app",
+        app_module,
     ]
     base = f"http://127.0.0.1:{port}"
     with open(log_path, "wb") as log:
@@ -340,22 +345,39 @@ _running: list[Live] = []
 
 
 @contextmanager
-def live_server(tmp_dir: Path, *, env: dict[str, str] | None = None) -> Iterator[Live]:
+def live_server(
+    tmp_dir: Path,
+    *,
+    env: dict[str, str] | None = None,
+    app_module: str = "wsgi:app",
+    database_url: str | None = None,
+) -> Iterator[Live]:
     """A fresh database, seeded with a shop and a dispatcher, behind gunicorn -w 4."""
     from louise.extensions import db
 
-    with fresh_database(tmp_dir) as url:
+    with _database(tmp_dir, database_url) as url:
         engine = make_engine(url)
         app, sign = _signer(url)
         try:
             offer_id, dispatcher_id = _seed_shop(engine)
-            with gunicorn(url, tmp_dir / "gunicorn.log", env=env) as base:
+            log_path = tmp_dir / "gunicorn.log"
+            with gunicorn(url, log_path, env=env, app_module=app_module) as base:
                 live = Live(base, url, engine, offer_id, dispatcher_id, _sign=sign)
                 live.tokens.update(sign([(dispatcher_id, Role.DISPATCHER.value)]))
                 yield live
         finally:
             db.engine_for(app).dispose()
             engine.dispose()
+
+
+@contextmanager
+def _database(tmp_dir: Path, url: str | None) -> Iterator[str]:
+    """``url`` as given (a database of the caller's, already migrated), or a fresh one."""
+    if url is not None:
+        yield url
+        return
+    with fresh_database(tmp_dir) as fresh:
+        yield fresh
 
 
 # --- slots the real clock allows ----------------------------------------------------------------

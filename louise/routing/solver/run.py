@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
@@ -289,6 +290,26 @@ def _worker(args: tuple[Problem, SolveOptions, float]) -> Solution:
     return _solve_single(problem, replace(options, time_limit=budget, threads=1), t0, 0.0)
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent(parent: int) -> None:
+    """A pool process ends with the process that started it. Without this, a planning
+    worker killed mid-search (SIGKILL, OOM) left its solver processes running, orphaned
+    (Linux only: elsewhere the process pool's own shutdown is all there is)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+
 def _rank(problem: Problem, solution: Solution) -> tuple[float, float]:
     prio = {("job", j.id): j.priority for j in problem.jobs}
     for s in problem.shipments:
@@ -336,7 +357,12 @@ def solve(
         (problem, replace(options, seed=options.seed + k, threads=1, engine=e), deadline)
         for k, e in enumerate(engines)
     ]
-    with ProcessPoolExecutor(max_workers=threads, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(
+        max_workers=threads,
+        mp_context=ctx,
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         results = list(pool.map(_worker, jobs))
     ranks = [_rank(problem, sol) for sol in results]
     win = min(range(len(results)), key=lambda k: ranks[k])
