@@ -64,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--html", type=Path, default=None)
     parser.add_argument("--no-profile", action="store_true", help="only count and time")
+    parser.add_argument("--only", nargs="*", default=None, help="profile only these endpoints")
     parser.add_argument("--show-sql", action="store_true", help="print each statement")
     args = parser.parse_args(argv)
     url = args.db or "sqlite:///" + str(Path(tempfile.mkdtemp()) / "profile.sqlite3")
@@ -96,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     from pyinstrument import Profiler
 
     for name, path in endpoints.items():
+        if args.only and name not in args.only:
+            continue
         profiler = Profiler(interval=0.0005)
         with profiler:
             for _ in range(args.requests):
