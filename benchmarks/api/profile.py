@@ -47,7 +47,16 @@ def counting(app: Flask) -> Iterator[list[str]]:
 
 def setup(url: str) -> tuple[Flask, dict[str, Any]]:
     migrate_database(url)
-    app = create_app({"DATABASE_URL": url, "LOUISE_ENV": "demo", "PLANNING_INLINE": True})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "LOUISE_ENV": "demo",
+            "PLANNING_INLINE": True,
+            # as in the load benchmark: bookings never meet the business limits
+            "MAX_OPEN_BOOKINGS_PER_DAY": 100000,
+            "STOPS_PER_VEHICLE_HOUR": 500.0,
+        }
+    )
     from louise.clock import now
     from louise.demo.seed import seed_demo
     from louise.extensions import db
@@ -96,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from pyinstrument import Profiler
 
+    if args.only and "book" in args.only:
+        profile_booking(client, day, args.requests)
+
     for name, path in endpoints.items():
         if args.only and name not in args.only:
             continue
@@ -110,6 +122,51 @@ def main(argv: list[str] | None = None) -> int:
             print(f"== {name}: {args.requests} requests")
             print(profiler.output_text(unicode=False, color=False, short_mode=True))
     return 0
+
+
+def profile_booking(client: FlaskClient, day: str, requests: int) -> None:
+    """Booking create as a demo resident, on the days after the demo day, in bookable
+    windows (as the load benchmark books)."""
+    import itertools
+    import uuid
+    from datetime import date, timedelta
+
+    from pyinstrument import Profiler
+
+    token = client.post(
+        "/api/v1/auth/login",
+        json={"email": "anna.becker@louise.test", "password": "louise-demo"},
+    ).json
+    assert token is not None
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    bookable = []
+    for delta in range(1, 10):
+        other = (date.fromisoformat(day) + timedelta(days=delta)).isoformat()
+        answer = client.get(f"/api/v1/slots?date={other}&offer_id=13&lat=51.5247&lon=6.9327")
+        if answer.status_code == 200 and answer.json is not None:
+            bookable += [(other, s["window"]) for s in answer.json["slots"] if s["bookable"]]
+    choices = itertools.cycle(bookable)
+    address = {
+        "street": "Hansastraße",
+        "house_number": "20",
+        "postcode": "46236",
+        "city": "Bottrop",
+    }
+
+    def book() -> int:
+        on, window = next(choices)
+        body = {"offer_id": 13, "date": on, "window": window, "address": address}
+        key = {"Idempotency-Key": uuid.uuid4().hex}
+        return client.post("/api/v1/bookings", json=body, headers={**headers, **key}).status_code
+
+    assert book() == 201
+    profiler = Profiler(interval=0.0005)
+    started = time.perf_counter()
+    with profiler:
+        codes = [book() for _ in range(requests)]
+    ms = (time.perf_counter() - started) / requests * 1000
+    print(f"== book: {requests} requests, {ms:.1f} ms each, answers {sorted(set(codes))}")
+    print(profiler.output_text(unicode=False, color=False, short_mode=True))
 
 
 if __name__ == "__main__":
