@@ -226,7 +226,10 @@ def list_offers(session: Session, viewer: User | None, query: CatalogueQuery) ->
     ).unique()
     by_id = {offer.id: offer for offer in loaded}
     return Page(
-        items=[Hit(by_id[hit.item.id], hit.distance_m) for hit in page.items],
+        # an offer deleted between the two statements is left out, never a 500
+        items=[
+            Hit(by_id[hit.item.id], hit.distance_m) for hit in page.items if hit.item.id in by_id
+        ],
         total=page.total,
         limit=page.limit,
         offset=page.offset,
