@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 5000
 DEMO_DB := instance/demo.sqlite3
 
-.PHONY: install demo test lint migration bench-install bench-routing-quick bench-routing bench-dispatch clean
+.PHONY: install demo test lint migration bench-install bench-routing-quick bench-routing bench-dispatch bench-api clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,12 @@ bench-routing: bench-install
 bench-dispatch: install
 	$(BIN)/python -m benchmarks.dispatch.plan_day --demo
 	$(BIN)/python -m benchmarks.dispatch.plan_day --legs 300
+
+# API load figures (benchmarks/api/run.py): gunicorn -w 4, PostgreSQL on 127.0.0.1:5432 (a
+# database louise_bench_api of its own, dropped at the end), locust; about 3 minutes.
+# Writes the table into docs/benchmarks-api.md.
+bench-api: bench-install
+	$(BIN)/python -m benchmarks.api.run --write
 
 clean:
 	rm -rf $(VENV) instance demo-out .pytest_cache .mypy_cache .ruff_cache

@@ -100,3 +100,14 @@ def remaining(
     if row is None:
         return max(0, capacity())
     return max(0, row.capacity - row.used)
+
+
+def remaining_of_day(session: Session, scope: str, day: date) -> dict[str, int]:
+    """Free places of every existing counter of ``scope`` on ``day``, by key, in one
+    statement (a missing key has no counter yet: see :func:`remaining`)."""
+    rows = session.execute(
+        select(CapacityCounter.key, CapacityCounter.capacity, CapacityCounter.used).where(
+            CapacityCounter.scope == scope, CapacityCounter.day == day
+        )
+    )
+    return {row.key: max(0, row.capacity - row.used) for row in rows}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from louise.bookings.common import AddressInput, BookingContext, field_error
 from louise.bookings.policy import WindowSpec
@@ -13,7 +13,7 @@ from louise.errors import ValidationFailed
 from louise.fleet.models import District
 from louise.geo.models import Address
 from louise.geo.service import resolve_address
-from louise.merchants.models import Offer
+from louise.merchants.models import Merchant, Offer
 
 
 def find_district(session: Session, lat: float, lon: float) -> District | None:
@@ -48,7 +48,17 @@ def district_of(session: Session, lat: float, lon: float, field_name: str) -> Di
 
 
 def load_offer(session: Session, offer_id: int) -> Offer:
-    offer = session.get(Offer, offer_id)
+    # one statement: the offer with its shop, the shop's hours and date exceptions (the
+    # windows need them)
+    shop = joinedload(Offer.merchant)
+    offer = session.get(
+        Offer,
+        offer_id,
+        options=[
+            shop.joinedload(Merchant.opening_intervals),
+            shop.joinedload(Merchant.opening_exceptions),
+        ],
+    )
     if offer is None:
         raise ValidationFailed(
             f"Offer {offer_id} does not exist.",

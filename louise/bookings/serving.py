@@ -20,9 +20,14 @@ from louise.fleet.models import District
 
 
 def needs_of(
-    session: Session, plans: Sequence[legs.LegPlan]
+    session: Session,
+    plans: Sequence[legs.LegPlan],
+    districts: Sequence[District] | None = None,
 ) -> list[tuple[date, availability.Need]]:
-    districts = session.scalars(select(District)).all()
+    """What serving each planned leg takes (``districts``: all districts, when the caller has
+    them already)."""
+    if districts is None:
+        districts = session.scalars(select(District)).all()
     return [
         (
             plan.day,
@@ -41,10 +46,14 @@ def needs_of(
 
 
 def first_unserved(
-    session: Session, needs: Sequence[tuple[date, availability.Need]]
+    session: Session,
+    needs: Sequence[tuple[date, availability.Need]],
+    covers: dict[date, list[availability.Cover]] | None = None,
 ) -> tuple[date, availability.Need] | None:
-    """The first leg no working shift can serve (see :mod:`louise.bookings.availability`)."""
-    covers: dict[date, list[availability.Cover]] = {}
+    """The first leg no working shift can serve (see :mod:`louise.bookings.availability`).
+    ``covers`` keeps each day's shifts across calls of one request (the slots of a day)."""
+    if covers is None:
+        covers = {}
     for day, item in needs:
         if day not in covers:
             covers[day] = availability.day_covers(session, day)
@@ -54,11 +63,19 @@ def first_unserved(
 
 
 def window_needs(
-    session: Session, ctx: BookingContext, day: date, spec: WindowSpec, lat: float, lon: float
+    session: Session,
+    ctx: BookingContext,
+    day: date,
+    spec: WindowSpec,
+    lat: float,
+    lon: float,
+    districts: Sequence[District] | None = None,
 ) -> list[tuple[date, availability.Need]]:
     """A window at a place without an offer: someone must be there in the window."""
     window = ctx.policy.window_bounds(day, spec)
-    district = availability.district_at(session.scalars(select(District)).all(), lat, lon)
+    if districts is None:
+        districts = session.scalars(select(District)).all()
+    district = availability.district_at(districts, lat, lon)
     return [(day, availability.Need(district, window, window, at_pickup=True))]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import math
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -21,32 +22,52 @@ from louise.bookings.notifications import iso_window
 from louise.bookings.policy import WindowSpec
 from louise.bookings.serving import first_unserved, needs_of, window_needs
 from louise.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from louise.fleet.models import Shift, Vehicle
+from louise.fleet.models import District, Shift, Vehicle
 from louise.geo.models import Address
 from louise.merchants.models import OfferKind
 
 
-def window_capacity(session: Session, ctx: BookingContext, day: date, spec: WindowSpec) -> int:
+@dataclass(frozen=True)
+class Roster:
+    """Who works on a day, for the window capacity: the working shifts, or (``shifts`` None:
+    nobody is rostered yet) the number of vehicles assumed to work all day."""
+
+    shifts: list[Shift] | None
+    vehicles: int
+
+
+def day_roster(session: Session, ctx: BookingContext, day: date) -> Roster:
+    if session.scalar(select(Shift.id).where(Shift.day == day).limit(1)) is not None:
+        return Roster(availability.working_shifts(session, day), 0)
+    vehicles = session.scalar(
+        select(func.count()).select_from(Vehicle).where(Vehicle.active.is_(True))
+    )
+    return Roster(None, vehicles or ctx.default_fleet_size)
+
+
+def window_capacity(
+    session: Session,
+    ctx: BookingContext,
+    day: date,
+    spec: WindowSpec,
+    roster: Roster | None = None,
+) -> int:
     """Stops a window can take: courier-hours in the window × stops per vehicle-hour.
 
     Courier-hours come from the day's working shifts (active vehicle and courier); a day
     without shifts assumes every active vehicle (or the configured default fleet) works the
-    whole window.
+    whole window. ``roster``: the day's, when the caller has it already.
     """
     start, end = ctx.policy.window_bounds(day, spec)
-    if session.scalar(select(Shift.id).where(Shift.day == day).limit(1)) is not None:
+    if roster is None:
+        roster = day_roster(session, ctx, day)
+    if roster.shifts is not None:
         seconds = 0.0
-        for shift in availability.working_shifts(session, day):
+        for shift in roster.shifts:
             overlap = (min(end, shift.ends_at) - max(start, shift.starts_at)).total_seconds()
             seconds += max(0.0, overlap)
     else:
-        vehicles = (
-            session.scalar(
-                select(func.count()).select_from(Vehicle).where(Vehicle.active.is_(True))
-            )
-            or ctx.default_fleet_size
-        )
-        seconds = vehicles * (end - start).total_seconds()
+        seconds = roster.vehicles * (end - start).total_seconds()
     return math.floor(seconds / 3600 * ctx.policy.stops_per_vehicle_hour)
 
 
@@ -90,29 +111,31 @@ def list_slots(
     offer = load_offer(session, offer_id) if offer_id is not None else None
     # A repair and a collection start at the resident's door: the window is a collection.
     collection = offer is not None and offer.kind in (OfferKind.SERVICE, OfferKind.COLLECTION)
+    # Read once for every window (not once per window): the day's counters, the districts,
+    # who works (only when a counter is missing) and each day's shift covers.
+    left_in = capacity.remaining_of_day(session, "window", day)
+    districts = session.scalars(select(District)).all()
+    roster = functools.cache(functools.partial(day_roster, session, ctx, day))
+    covers: dict[date, list[availability.Cover]] = {}
     slots: list[dict[str, Any]] = []
     for spec in ctx.policy.windows:
         start, end = ctx.policy.window_bounds(day, spec)
         ok, reason = ctx.policy.bookable(day, spec, now)
-        left = capacity.remaining(
-            session,
-            "window",
-            spec.code,
-            day,
-            functools.partial(window_capacity, session, ctx, day, spec),
-        )
+        left = left_in.get(spec.code)
+        if left is None:
+            left = max(0, window_capacity(session, ctx, day, spec, roster()))
         via_hub = False
-        needs = window_needs(session, ctx, day, spec, lat, lon)
+        needs = window_needs(session, ctx, day, spec, lat, lon, districts)
         if ok and offer is not None:
             try:
                 plans = plan_outbound(
                     ctx, offer, day, spec.code, _stop_at(lat, lon, "here"), None, now
                 )
                 via_hub = any(p.via_hub for p in plans)
-                needs = needs_of(session, plans)
+                needs = needs_of(session, plans, districts)
             except legs.ShopUnreachable:
                 ok, reason = False, "shop_closed"
-        if ok and first_unserved(session, needs) is not None:
+        if ok and first_unserved(session, needs, covers) is not None:
             ok, reason = False, "not_served"
         if ok and left <= 0:
             ok, reason = False, "full"

@@ -8,8 +8,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Row, Select, exists, select
+from sqlalchemy.orm import Session, defaultload
 
 from louise.auth.models import User
 from louise.collation import matches, sort_key
@@ -72,9 +72,9 @@ def _bounding_box(stmt: Select[Any], lat: float, lon: float, radius_m: float) ->
 
 def _refine(
     rows: Iterable[T],
-    merchant_of: Callable[[T], Merchant],
+    merchant_of: Callable[[T], Any],
     query: CatalogueQuery,
-    sort_keys: Mapping[str, Callable[[Hit[T]], Any]],
+    sort_keys: Mapping[str, Callable[[Hit[Any]], Any]],
 ) -> Page[T]:
     """Filters SQL cannot express portably (opening hours with exceptions, exact distance),
     then order and page. Catalogues of a town (hundreds of shops) make this cheap."""
@@ -160,7 +160,8 @@ def list_merchants(session: Session, viewer: User | None, query: CatalogueQuery)
     return _refine(rows, lambda m: m, query, _merchant_sort_keys())
 
 
-def _offer_sort_keys() -> dict[str, Callable[[Hit[Offer]], Any]]:
+def _offer_sort_keys() -> dict[str, Callable[[Hit[Any]], Any]]:
+    """Keys of an offer, or of a row with the same names (id, title, price_cents, created_at)."""
     return {
         "name": lambda h: (sort_key(h.item.title), h.item.id),
         "price": lambda h: (h.item.price_cents, h.item.id),
@@ -172,25 +173,67 @@ def _offer_sort_keys() -> dict[str, Callable[[Hit[Offer]], Any]]:
 def list_offers(session: Session, viewer: User | None, query: CatalogueQuery) -> Page[Offer]:
     """The offer catalogue. Inactive offers and offers of hidden shops are public to nobody;
     with ``include_inactive`` an owner also sees their own, an admin sees all. Text and order
-    as in :func:`list_merchants`."""
+    as in :func:`list_merchants`.
+
+    Filtering, ordering and paging read only the columns they need (plain rows); only the
+    page's offers are loaded as objects. Opening-hour filters need the shops' hours: those
+    queries load every candidate."""
     _check_query(query)
-    stmt = (
-        select(Offer)
-        .join(Offer.merchant)
-        .where(offer_visible_to(viewer if query.include_inactive else None))
-    )
+    conditions = [offer_visible_to(viewer if query.include_inactive else None)]
     if query.merchant_id is not None:
-        stmt = stmt.where(Offer.merchant_id == query.merchant_id)
+        conditions.append(Offer.merchant_id == query.merchant_id)
     if query.category is not None:
-        stmt = stmt.where(Merchant.category == query.category)
+        conditions.append(Merchant.category == query.category)
     if query.kind is not None:
-        stmt = stmt.where(Offer.kind == query.kind)
+        conditions.append(Offer.kind == query.kind)
+    if query.open_on is not None or query.open_at is not None:
+        stmt = select(Offer).join(Offer.merchant).where(*conditions)
+        if query.near is not None and query.radius_m is not None:
+            stmt = _bounding_box(stmt, query.near[0], query.near[1], query.radius_m)
+        rows: Iterable[Offer] = session.scalars(stmt).unique()
+        if query.q:
+            rows = (o for o in rows if matches(query.q, (o.title, o.description, o.merchant.name)))
+        return _refine(rows, lambda o: o.merchant, query, _offer_sort_keys())
+    keys = (
+        select(
+            Offer.id,
+            Offer.title,
+            Offer.description,
+            Offer.price_cents,
+            Offer.created_at,
+            Merchant.name.label("merchant_name"),
+            Merchant.lat,
+            Merchant.lon,
+        )
+        .join(Offer.merchant)
+        .where(*conditions)
+    )
     if query.near is not None and query.radius_m is not None:
-        stmt = _bounding_box(stmt, query.near[0], query.near[1], query.radius_m)
-    rows: Iterable[Offer] = session.scalars(stmt).unique()
+        keys = _bounding_box(keys, query.near[0], query.near[1], query.radius_m)
+    found: Iterable[Row[Any]] = session.execute(keys).all()
     if query.q:
-        rows = (o for o in rows if matches(query.q, (o.title, o.description, o.merchant.name)))
-    return _refine(rows, lambda o: o.merchant, query, _offer_sort_keys())
+        found = (r for r in found if matches(query.q, (r.title, r.description, r.merchant_name)))
+    page = _refine(found, lambda r: r, query, _offer_sort_keys())
+    ids = [hit.item.id for hit in page.items]
+    # the offers' shops come joined; their opening hours are not part of an offer's answer
+    loaded = session.scalars(
+        select(Offer)
+        .where(Offer.id.in_(ids))
+        .options(
+            defaultload(Offer.merchant).lazyload(Merchant.opening_intervals),
+            defaultload(Offer.merchant).lazyload(Merchant.opening_exceptions),
+        )
+    ).unique()
+    by_id = {offer.id: offer for offer in loaded}
+    return Page(
+        # an offer deleted between the two statements is left out, never a 500
+        items=[
+            Hit(by_id[hit.item.id], hit.distance_m) for hit in page.items if hit.item.id in by_id
+        ],
+        total=page.total,
+        limit=page.limit,
+        offset=page.offset,
+    )
 
 
 def list_merchant_offers(

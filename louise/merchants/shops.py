@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from louise.auth.models import AccountStatus, Role, User
 from louise.errors import Conflict, Forbidden, NotFound
@@ -151,7 +151,15 @@ def merchant_visible_to(viewer: User | None) -> ColumnElement[bool]:
 
 def get_merchant(session: Session, viewer: User | None, merchant_id: int) -> Merchant:
     """A public shop, or one the viewer manages (hidden shops are 404 for everyone else)."""
-    merchant = session.get(Merchant, merchant_id)
+    # one statement: the shop with its owner, address, weekly hours and date exceptions
+    merchant = session.get(
+        Merchant,
+        merchant_id,
+        options=[
+            joinedload(Merchant.opening_intervals),
+            joinedload(Merchant.opening_exceptions),
+        ],
+    )
     if merchant is None or not (merchant.is_public or can_manage(viewer, merchant)):
         raise NotFound(f"Merchant {merchant_id} not found.")
     return merchant

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from louise.auth.models import User
 from louise.bookings.models import DeliveryPoint, Leg, StopKind
@@ -60,29 +60,66 @@ def routes_of_day(session: Session, actor: User, day: date) -> CourierDay:
     if plan is None:
         return CourierDay(date=day, plan_id=None, routes=[])
     routes = [route for route in plan.routes if route.courier_id == actor.id]
+    rows = _load_stop_rows(session, routes)
     return CourierDay(
-        date=day, plan_id=plan.id, routes=[_route_card(session, route) for route in routes]
+        date=day, plan_id=plan.id, routes=[_route_card(session, route, rows) for route in routes]
     )
 
 
-def _route_card(session: Session, route: PlanRoute) -> RouteCard:
-    vehicle = session.get(Vehicle, route.vehicle_id)
+@dataclass(frozen=True)
+class StopRows:
+    """The rows the cards of some routes show, loaded together (see :func:`_load_stop_rows`)."""
+
+    legs: dict[int, Leg]
+    points: dict[int, DeliveryPoint]
+    vehicles: dict[int, Vehicle]
+
+
+def _load_stop_rows(session: Session, routes: list[PlanRoute]) -> StopRows:
+    """The legs (with their bookings), Points and vehicles of ``routes`` in three statements
+    however many stops there are, instead of a few per stop."""
+    leg_ids = {stop.leg_id for route in routes for stop in route.stops if stop.leg_id is not None}
+    legs = session.scalars(
+        select(Leg).where(Leg.id.in_(leg_ids)).options(joinedload(Leg.booking))
+    ).all()
+    point_ids = {leg.point_id for leg in legs if leg.point_id is not None}
+    points = session.scalars(select(DeliveryPoint).where(DeliveryPoint.id.in_(point_ids))).all()
+    vehicle_ids = {route.vehicle_id for route in routes}
+    vehicles = session.scalars(select(Vehicle).where(Vehicle.id.in_(vehicle_ids))).all()
+    return StopRows(
+        legs={leg.id: leg for leg in legs},
+        points={point.id: point for point in points},
+        vehicles={vehicle.id: vehicle for vehicle in vehicles},
+    )
+
+
+def _route_card(session: Session, route: PlanRoute, rows: StopRows) -> RouteCard:
+    vehicle = rows.vehicles.get(route.vehicle_id)
     return RouteCard(
         route=route,
         vehicle=vehicle.name if vehicle is not None else "",
-        stops=[stop_card(session, stop) for stop in stops_in_order(route)],
+        stops=[stop_card(session, stop, rows) for stop in stops_in_order(route)],
     )
 
 
-def stop_card(session: Session, stop: PlanStop) -> StopCard:
-    leg = session.get(Leg, stop.leg_id) if stop.leg_id is not None else None
+def stop_card(session: Session, stop: PlanStop, rows: StopRows | None = None) -> StopCard:
+    """A stop as its courier sees it (``rows``: its leg and Point, loaded already)."""
+    if stop.leg_id is None:
+        return StopCard(stop=stop)
+    leg = rows.legs.get(stop.leg_id) if rows is not None else session.get(Leg, stop.leg_id)
     if leg is None:
         return StopCard(stop=stop)
     booking = leg.booking
     place = leg.origin_kind if stop.type == StopType.PICKUP else leg.dest_kind
     at_door = place == StopKind.RESIDENT
     at_point = stop.type == StopType.DELIVERY and place in POINT_KINDS
-    point = session.get(DeliveryPoint, leg.point_id) if at_point and leg.point_id else None
+    point = None
+    if at_point and leg.point_id:
+        point = (
+            rows.points.get(leg.point_id)
+            if rows is not None
+            else session.get(DeliveryPoint, leg.point_id)
+        )
     return StopCard(
         stop=stop,
         booking_code=booking.code,
