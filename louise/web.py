@@ -14,6 +14,7 @@ from flask import Flask, Response, jsonify, request, url_for
 from flask_smorest import Api
 from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, Map
 
 from louise.errors import DomainError, ValidationFailed
 
@@ -169,9 +170,58 @@ class UtcDateTime(fields.AwareDateTime):
         return iso_utc(value)
 
 
+#: Every id is a positive 64-bit integer; a larger one names nothing (docs/architecture.md).
+ID_MIN, ID_MAX = 1, 2**63 - 1
+#: The largest list offset (far beyond any list; keeps the SQL OFFSET in range).
+MAX_OFFSET = 1_000_000_000
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every URL: an id from 1 to 2^63 − 1. Anything else (0, 20 digits)
+    matches no route, so it is a 404 like an id that does not exist."""
+
+    def __init__(
+        self,
+        map: Map,
+        fixed_digits: int = 0,
+        min: int | None = ID_MIN,
+        max: int | None = ID_MAX,
+        signed: bool = False,
+    ) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+def id_param_schema(converter: IdConverter) -> dict[str, Any]:
+    """How an id path parameter is documented."""
+    bounds = {"minimum": converter.min, "maximum": converter.max}
+    return {"type": "integer", "format": "int64", **bounds}
+
+
+def install_id_converter(app: Flask, api: Api) -> None:
+    """Make ``<int:...>`` the id converter, before any blueprint adds its routes."""
+    app.url_map.converters["int"] = IdConverter
+    api.register_converter(IdConverter, id_param_schema)
+
+
+class Id(fields.Integer):
+    """An id in a query or a body: 1 … 2^63 − 1 (a 422 naming the field otherwise)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        extra = _as_list(kwargs.get("validate"))
+        kwargs["validate"] = [validate.Range(min=ID_MIN, max=ID_MAX), *extra]
+        metadata = {"format": "int64", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
 class PaginationArgsSchema(Schema):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
 
 
 class PageSchema(Schema):

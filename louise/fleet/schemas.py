@@ -13,7 +13,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from louise.fleet.models import VehicleKind
-from louise.web import PaginationArgsSchema
+from louise.web import Id, PaginationArgsSchema
 from louise.web import iso_utc as _iso
 
 KINDS = [k.value for k in VehicleKind]
@@ -65,22 +65,22 @@ class BreakSchema(Schema):
     end = fields.AwareDateTime(required=True)
     duration_s = fields.Integer(
         required=True,
-        validate=validate.Range(min=1),
+        validate=validate.Range(min=1, max=86400),
         metadata={"description": "length of the break, taken somewhere within [start, end]"},
     )
 
 
 class ShiftCreateSchema(Schema):
-    courier_id = fields.Integer(required=True)
-    vehicle_id = fields.Integer(required=True)
+    courier_id = Id(required=True)
+    vehicle_id = Id(required=True)
     starts_at = fields.AwareDateTime(required=True)
     ends_at = fields.AwareDateTime(required=True)
     breaks = fields.List(fields.Nested(BreakSchema), load_default=list)
 
 
 class ShiftUpdateSchema(Schema):
-    courier_id = fields.Integer()
-    vehicle_id = fields.Integer()
+    courier_id = Id()
+    vehicle_id = Id()
     starts_at = fields.AwareDateTime()
     ends_at = fields.AwareDateTime()
     breaks = fields.List(fields.Nested(BreakSchema))

@@ -23,7 +23,7 @@ from louise.geo.schemas import AddressInputSchema, AddressSchema
 from louise.localtime import WEEKDAYS
 from louise.merchants.hours import interval_problems
 from louise.merchants.models import Category, Merchant, OfferKind, ParcelSize, offer_problems
-from louise.web import PaginationArgsSchema, UtcDateTime, page_schema
+from louise.web import Id, PaginationArgsSchema, UtcDateTime, page_schema
 
 CATEGORIES = [c.value for c in Category]
 KINDS = [k.value for k in OfferKind]
@@ -232,7 +232,7 @@ class MerchantCreateSchema(_MerchantInputFields):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     address = fields.Nested(AddressInputSchema, required=True)
-    owner_id = fields.Integer(
+    owner_id = Id(
         strict=True,
         metadata={"description": "admins only: the merchant account that owns the shop"},
     )
@@ -370,7 +370,7 @@ class MerchantQueryArgsSchema(_CatalogueArgsSchema):
 
 
 class OfferQueryArgsSchema(_CatalogueArgsSchema):
-    merchant_id = fields.Integer(data_key="merchant", metadata={"description": "shop id"})
+    merchant_id = Id(data_key="merchant", metadata={"description": "shop id"})
     sort = fields.String(
         validate=validate.OneOf(_sorts("name", "price", "created", "distance")),
         metadata={"description": "default: distance when near is given, else name (title)"},
