@@ -56,7 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     from louise.web import install_id_converter
 
-    install_id_converter(app, api)  # every <int:...> in a URL is an id: 1 … 2^63 − 1
+    install_id_converter(app, api)  # every <int:...> in a URL is an id: 1 … 2^31 − 1
 
     from louise.auth.api import blp as auth_blp
     from louise.auth.tokens import register_jwt_callbacks

@@ -171,14 +171,15 @@ class UtcDateTime(fields.AwareDateTime):
         return iso_utc(value)
 
 
-#: Every id is a positive 64-bit integer; a larger one names nothing (docs/architecture.md).
-ID_MIN, ID_MAX = 1, 2**63 - 1
+#: Every id is a positive 32-bit integer, the type of the id columns (PostgreSQL ``integer``);
+#: a larger one names nothing (docs/architecture.md).
+ID_MIN, ID_MAX = 1, 2**31 - 1
 #: The largest list offset (far beyond any list; keeps the SQL OFFSET in range).
 MAX_OFFSET = 1_000_000_000
 
 
 class IdConverter(IntegerConverter):
-    """``<int:...>`` in every URL: an id from 1 to 2^63 − 1. Anything else (0, 20 digits)
+    """``<int:...>`` in every URL: an id from 1 to 2^31 − 1. Anything else (0, 20 digits)
     matches no route, so it is a 404 like an id that does not exist."""
 
     def __init__(
@@ -195,7 +196,7 @@ class IdConverter(IntegerConverter):
 def id_param_schema(converter: IdConverter) -> dict[str, Any]:
     """How an id path parameter is documented."""
     bounds = {"minimum": converter.min, "maximum": converter.max}
-    return {"type": "integer", "format": "int64", **bounds}
+    return {"type": "integer", "format": "int32", **bounds}
 
 
 def install_id_converter(app: Flask, api: Api) -> None:
@@ -205,12 +206,12 @@ def install_id_converter(app: Flask, api: Api) -> None:
 
 
 class Id(fields.Integer):
-    """An id in a query or a body: 1 … 2^63 − 1 (a 422 naming the field otherwise)."""
+    """An id in a query or a body: 1 … 2^31 − 1 (a 422 naming the field otherwise)."""
 
     def __init__(self, **kwargs: Any) -> None:
         extra = _as_list(kwargs.get("validate"))
         kwargs["validate"] = [validate.Range(min=ID_MIN, max=ID_MAX), *extra]
-        metadata = {"format": "int64", **kwargs.pop("metadata", {})}
+        metadata = {"format": "int32", **kwargs.pop("metadata", {})}
         super().__init__(metadata=metadata, **kwargs)
 
 
