@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 5000
 DEMO_DB := instance/demo.sqlite3
 
-.PHONY: install demo test lint migration bench-install bench-routing-quick bench-routing bench-dispatch clean
+.PHONY: install demo test lint migration bench-install bench-routing-quick bench-routing bench-dispatch bench-fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ bench-routing: bench-install
 bench-dispatch: install
 	$(BIN)/python -m benchmarks.dispatch.plan_day --demo
 	$(BIN)/python -m benchmarks.dispatch.plan_day --legs 300
+
+# The longer schemathesis run (docs/operations.md, "Fuzzing"): its own demo server, every role.
+bench-fuzz: install
+	$(BIN)/python -m benchmarks.api.fuzz
 
 clean:
 	rm -rf $(VENV) instance demo-out .pytest_cache .mypy_cache .ruff_cache

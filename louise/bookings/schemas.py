@@ -17,10 +17,24 @@ DESTINATIONS = [d.value for d in DestinationType]
 
 
 class SlotQueryArgsSchema(Schema):
-    date = fields.Date(required=True)
-    lat = fields.Float(validate=validate.Range(min=-90, max=90))
+    date = fields.Date(
+        required=True,
+        metadata={
+            "description": "local day within the booking horizon: today up to "
+            "LOUISE_BOOKING_HORIZON_DAYS (14) days ahead; other days are a 422"
+        },
+    )
+    lat = fields.Float(
+        validate=validate.Range(min=-90, max=90),
+        metadata={"description": "with lon, inside the service area; or give address_id"},
+    )
     lon = fields.Float(validate=validate.Range(min=-180, max=180))
-    address_id = Id()
+    address_id = Id(
+        metadata={
+            "description": "a stored address the caller may name: staff any, a customer the "
+            "addresses of their bookings, a merchant their shop's (others: 404)"
+        }
+    )
     offer_id = Id()
     lang = fields.String(
         load_default="de",
