@@ -1,0 +1,30 @@
+"""Ids in URLs and times on the wire, at the edges the fuzzer found (issue 11)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from louise.web import iso_utc
+
+
+def test_iso_utc_writes_four_digit_years_and_utc():
+    assert iso_utc(datetime(389, 6, 4, 9, 0, tzinfo=UTC)) == "0389-06-04T09:00:00Z"
+    assert iso_utc(datetime(2026, 11, 23, 17, 30, 5, 999, tzinfo=UTC)) == "2026-11-23T17:30:05Z"
+    plus_one = timezone(timedelta(hours=1))
+    assert iso_utc(datetime(2026, 11, 23, 18, 30, tzinfo=plus_one)) == "2026-11-23T17:30:00Z"
+    assert iso_utc(None) is None
+
+
+def test_id_path_parameters_are_documented_with_their_range(client):
+    document = client.get("/api/openapi.json").get_json()
+    (param,) = document["paths"]["/api/v1/offers/{offer_id}"]["parameters"]
+    assert param["schema"] == {
+        "type": "integer",
+        "format": "int32",
+        "minimum": 1,
+        "maximum": 2147483647,
+    }
+    slots = document["paths"]["/api/v1/slots"]["get"]["parameters"]
+    address_id = next(p for p in slots if p["name"] == "address_id")
+    assert address_id["schema"]["maximum"] == 2147483647
+    assert address_id["schema"]["minimum"] == 1
