@@ -28,3 +28,16 @@ def test_id_path_parameters_are_documented_with_their_range(client):
     address_id = next(p for p in slots if p["name"] == "address_id")
     assert address_id["schema"]["maximum"] == 2147483647
     assert address_id["schema"]["minimum"] == 1
+
+
+def test_text_with_a_nul_character_is_422_naming_the_field(client):
+    r = client.post(
+        "/api/v1/auth/register",
+        json={"email": "nul@example.test", "name": "A\u0000B", "password": "x" * 20},
+    )
+    assert r.status_code == 422, r.json
+    assert r.json["errors"] == {"json": {"name": ["Must not contain the NUL character (U+0000)."]}}
+    r = client.get("/api/v1/merchants", query_string={"q": "Schuh\u0000"})
+    assert r.status_code == 422
+    assert list(r.json["errors"]["query"]) == ["q"]
+    assert client.get("/api/v1/track/abc%00def").status_code == 404

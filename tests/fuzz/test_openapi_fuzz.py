@@ -38,7 +38,7 @@ pytestmark = pytest.mark.slow
 
 #: cases per operation and role in the fuzzing phase (the examples phase adds the documented
 #: examples); ``LOUISE_FUZZ_EXAMPLES`` raises it for a longer local run.
-MAX_EXAMPLES = int(os.environ.get("LOUISE_FUZZ_EXAMPLES", "4"))
+MAX_EXAMPLES = int(os.environ.get("LOUISE_FUZZ_EXAMPLES", "5"))
 
 CHECKS = [
     schemathesis.checks.not_a_server_error,
