@@ -31,7 +31,7 @@ from sqlalchemy import select
 from louise import clock
 from louise.auth.models import Role, User
 from louise.extensions import db
-from tests.fuzz.setup import fuzz_config, fuzz_database, openapi_document, seed_fuzz_data
+from tests.fuzz.harness import fuzz_config, fuzz_database, openapi_document, seed_fuzz_data
 from tests.support.bookings import MONDAY_10
 
 pytestmark = pytest.mark.slow
