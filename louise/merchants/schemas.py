@@ -58,6 +58,12 @@ class StrictBoolean(fields.Boolean):
         return value
 
 
+#: What LatLon accepts, for the document: degrees, latitude within ±90, longitude within ±180.
+LAT_LON_PATTERN = (
+    r"^-?(90(\.0+)?|[0-8]?[0-9](\.[0-9]+)?),-?(180(\.0+)?|(1[0-7][0-9]|[0-9]?[0-9])(\.[0-9]+)?)$"
+)
+
+
 class LatLon(fields.Field):
     """A point as "lat,lon" in degrees, e.g. near=51.5236,6.9281."""
 
@@ -340,7 +346,14 @@ class _CatalogueArgsSchema(PaginationArgsSchema):
         metadata={"description": "open at this moment (ISO 8601 with time zone)"}
     )
     open_on = fields.Date(metadata={"description": "open at some time on this date"})
-    near = LatLon(metadata={"description": "lat,lon; adds distance_m to each result"})
+    near = LatLon(
+        metadata={
+            "description": "lat,lon; adds distance_m to each result",
+            "type": "string",
+            "pattern": LAT_LON_PATTERN,
+            "example": "51.5236,6.9281",
+        }
+    )
     radius_m = fields.Float(
         validate=validate.Range(min=0, min_inclusive=False, max=MAX_RADIUS_M),
         metadata={"description": "only within this many metres of near"},
