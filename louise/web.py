@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from http import HTTPStatus
 from typing import Any, TypeVar
 
 from flask import Flask, Response, jsonify, request, url_for
 from flask_smorest import Api
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
 
 from louise.errors import DomainError, ValidationFailed
+from louise.localtime import BUSINESS_TZ
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +211,18 @@ def iso_utc(moment: datetime | None) -> str | None:
 
 class UtcDateTime(fields.AwareDateTime):
     """A date-time field written the one API way (see ``iso_utc``); on input it takes any
-    RFC 3339 time with an offset."""
+    RFC 3339 time with an offset that has a UTC and a local (Europe/Berlin) time a day either
+    side (year 1 at +14:00 has none: a 422 naming the field, not an OverflowError)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> datetime:
+        moment: datetime = super()._deserialize(value, attr, data, **kw)
+        try:
+            for zone in (UTC, BUSINESS_TZ):
+                local = moment.astimezone(zone)
+                _ = (local - timedelta(days=1), local + timedelta(days=1))
+        except OverflowError:
+            raise ValidationError("Out of range.") from None
+        return moment
 
     def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kw: Any) -> Any:
         return iso_utc(value)

@@ -342,9 +342,7 @@ class _CatalogueArgsSchema(PaginationArgsSchema):
     category = fields.String(validate=validate.OneOf(CATEGORIES))
     kind = fields.String(validate=validate.OneOf(KINDS))
     q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "text"})
-    open_at = fields.AwareDateTime(
-        metadata={"description": "open at this moment (ISO 8601 with time zone)"}
-    )
+    open_at = UtcDateTime(metadata={"description": "open at this moment (ISO 8601 with time zone)"})
     open_on = fields.Date(metadata={"description": "open at some time on this date"})
     near = LatLon(
         metadata={

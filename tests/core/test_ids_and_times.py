@@ -41,3 +41,12 @@ def test_text_with_a_nul_character_is_422_naming_the_field(client):
     assert r.status_code == 422
     assert list(r.json["errors"]["query"]) == ["q"]
     assert client.get("/api/v1/track/abc%00def").status_code == 404
+
+
+def test_a_time_without_a_local_time_a_day_either_side_is_422_naming_the_field(client):
+    for moment in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"):
+        r = client.get("/api/v1/offers", query_string={"open_at": moment})
+        assert r.status_code == 422, (moment, r.json)
+        assert r.json["errors"] == {"query": {"open_at": ["Out of range."]}}
+    r = client.get("/api/v1/offers", query_string={"open_at": "2026-11-23T10:00:00+01:00"})
+    assert r.status_code == 200
