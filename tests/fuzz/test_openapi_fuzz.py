@@ -108,3 +108,31 @@ def test_every_answer_conforms_to_the_document(
     rolled_back: None,
 ) -> None:
     case.call_and_validate(app=fuzz_app, headers=role_headers[role], checks=CHECKS)
+
+
+def test_the_fuzzer_sees_every_api_route(fuzz_app: Flask) -> None:
+    """Every route under /api/v1 is in the document, so the test above fuzzes it."""
+    documented = {
+        (method.upper(), path)
+        for path, operations in openapi_document()["paths"].items()
+        for method in operations
+        if method in {"get", "post", "put", "patch", "delete"}
+    }
+    routed = set()
+    for rule in fuzz_app.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1/"):
+            for method in rule.methods or ():
+                if method not in {"HEAD", "OPTIONS"}:
+                    routed.add((method, _braced(rule.rule)))
+    assert routed == documented
+    assert len(documented) >= 70
+
+
+def _braced(rule: str) -> str:
+    """/api/v1/offers/<int:offer_id> → /api/v1/offers/{offer_id}"""
+    out, rest = "", rule
+    while "<" in rest:
+        head, _, tail = rest.partition("<")
+        name, _, rest = tail.partition(">")
+        out += head + "{" + name.split(":")[-1] + "}"
+    return out + rest
