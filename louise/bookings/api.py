@@ -84,7 +84,7 @@ def _mark_private(actor: User, booking: Booking) -> Booking:
 class Slots(MethodView):
     @blp.arguments(SlotQueryArgsSchema, location="query")
     @blp.response(200, SlotListSchema)
-    @document_errors(blp, 404, 422)
+    @document_errors(blp, 401, 404, 422)
     def get(self, args: dict[str, Any]) -> Any:
         """Windows of a day at a place that can still be booked, with a live promise."""
         return slots.list_slots(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import hypothesis
@@ -59,7 +60,8 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 @pytest.fixture(scope="module")
 def role_headers(fuzz_app: Flask) -> dict[str, dict[str, str]]:
-    """A bearer token for the first demo account of each role (they own demo data)."""
+    """A bearer token for the first demo account of each role (they own demo data), and an
+    expired one (public views that look at a token then answer 401)."""
     headers: dict[str, dict[str, str]] = {"anonymous": {}}
     with fuzz_app.app_context():
         session = db.session()
@@ -68,6 +70,10 @@ def role_headers(fuzz_app: Flask) -> dict[str, dict[str, str]]:
             assert user is not None, f"the demo has no {role.value}"
             token = create_access_token(identity=user, additional_claims={"role": role.value})
             headers[role.value] = {"Authorization": f"Bearer {token}"}
+        expired = create_access_token(
+            identity=user, additional_claims={"role": "admin"}, expires_delta=timedelta(-1)
+        )
+        headers["expired"] = {"Authorization": f"Bearer {expired}"}
         db.session.remove()
     return headers
 
@@ -91,7 +97,7 @@ def rolled_back(fuzz_app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[No
 schema = schemathesis.openapi.from_dict(openapi_document(), config=fuzz_config(MAX_EXAMPLES))
 
 
-@pytest.mark.parametrize("role", ["anonymous", *(role.value for role in Role)])
+@pytest.mark.parametrize("role", ["anonymous", *(role.value for role in Role), "expired"])
 @schema.parametrize()
 @hypothesis.settings(
     max_examples=MAX_EXAMPLES,
