@@ -160,7 +160,10 @@ def run_role(
     if token is not None:
         command += ["-H", f"Authorization: Bearer {token}"]
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    # schemathesis keeps a cache in .schemathesis/ of its working folder: keep it with the reports
+    done = subprocess.run(
+        command, capture_output=True, text=True, check=False, cwd=report_dir.resolve()
+    )
     seconds = time.perf_counter() - started
     (report_dir / f"fuzz-{role}.txt").write_text(done.stdout + done.stderr)
     operations = failed = 0
@@ -218,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from louise.demo.data import DEMO_PASSWORD
 
+    args.report_dir = args.report_dir.resolve()
     args.report_dir.mkdir(parents=True, exist_ok=True)
     logins = demo_logins()
     with tempfile.TemporaryDirectory(prefix="louise-fuzz-") as tmp:
