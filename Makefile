@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 5000
 DEMO_DB := instance/demo.sqlite3
 
-.PHONY: install demo test lint migration bench-install bench-routing-quick bench-routing bench-dispatch bench-api clean
+.PHONY: install demo test lint migration bench-install bench-routing-quick bench-routing bench-dispatch bench-api bench-fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,10 @@ bench-dispatch: install
 # Writes the table into docs/benchmarks-api.md.
 bench-api: bench-install
 	$(BIN)/python -m benchmarks.api.run --write
+
+# The longer schemathesis run (docs/operations.md, "Fuzzing"): its own demo server, every role.
+bench-fuzz: install
+	$(BIN)/python -m benchmarks.api.fuzz
 
 clean:
 	rm -rf $(VENV) instance demo-out .pytest_cache .mypy_cache .ruff_cache

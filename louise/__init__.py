@@ -60,6 +60,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     jwt.init_app(app)
     api.init_app(app)
+    from louise.web import install_id_converter
+
+    install_id_converter(app, api)  # every <int:...> in a URL is an id: 1 … 2^31 − 1
 
     from louise.auth.api import blp as auth_blp
     from louise.auth.tokens import register_jwt_callbacks

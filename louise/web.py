@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from http import HTTPStatus
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, jsonify, request, url_for
 from flask_smorest import Api
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, Map
 
 from louise.errors import DomainError, ValidationFailed
+from louise.localtime import BUSINESS_TZ
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +160,52 @@ def register_error_handlers(app: Flask) -> None:
                     ),
                     415,
                 )
-        return None
+        return _refuse_nul_characters()
+
+
+NUL_MESSAGE = "Must not contain the NUL character (U+0000)."
+
+
+def _refuse_nul_characters() -> Any:
+    """No text louise stores may hold U+0000: PostgreSQL's text types cannot, so it would be a
+    500 there and a silent difference from SQLite. A 422 names the field; in the path, 404."""
+    if any("\x00" in str(value) for value in (request.view_args or {}).values()):
+        return jsonify(error_payload(404, "Not found.")), 404
+    for name, value in request.args.items(multi=True):
+        if "\x00" in name or "\x00" in value:
+            return _nul_error("query", [name.replace("\x00", "")])
+    if request.is_json and request.content_length:
+        path = _nul_path(request.get_json(silent=True), [])
+        if path is not None:
+            return _nul_error("json", path)
+    return None
+
+
+def _nul_path(node: Any, path: list[str]) -> list[str] | None:
+    if isinstance(node, str):
+        return path if "\x00" in node else None
+    items: Any = ()
+    if isinstance(node, dict):
+        for key in node:
+            if "\x00" in key:
+                return [*path, key.replace("\x00", "")]
+        items = node.items()
+    elif isinstance(node, list):
+        items = enumerate(node)
+    for key, value in items:
+        found = _nul_path(value, [*path, str(key)])
+        if found is not None:
+            return found
+    return None
+
+
+def _nul_error(location: str, path: list[str]) -> Any:
+    node: Any = [NUL_MESSAGE]
+    for part in reversed(path or ["_body"]):
+        node = {part: node}
+    errors = {location: node}
+    payload = error_payload(422, "Invalid input: " + _summarise(errors), errors=errors)
+    return jsonify(payload), 422
 
 
 def document_errors(blp: Any, *codes: int) -> Callable[[F], F]:
@@ -179,20 +226,82 @@ def iso_utc(moment: datetime | None) -> str | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat, not strftime: strftime writes year 389 as "389", which is no RFC 3339
+    return moment.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 class UtcDateTime(fields.AwareDateTime):
     """A date-time field written the one API way (see ``iso_utc``); on input it takes any
-    RFC 3339 time with an offset."""
+    RFC 3339 time with an offset that has a UTC and a local (Europe/Berlin) time a day either
+    side (year 1 at +14:00 has none: a 422 naming the field, not an OverflowError)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> datetime:
+        moment: datetime = super()._deserialize(value, attr, data, **kw)
+        try:
+            for zone in (UTC, BUSINESS_TZ):
+                local = moment.astimezone(zone)
+                _ = (local - timedelta(days=1), local + timedelta(days=1))
+        except OverflowError:
+            raise ValidationError("Out of range.") from None
+        return moment
 
     def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kw: Any) -> Any:
         return iso_utc(value)
 
 
+#: Every id is a positive 32-bit integer, the type of the id columns (PostgreSQL ``integer``);
+#: a larger one names nothing (docs/architecture.md).
+ID_MIN, ID_MAX = 1, 2**31 - 1
+#: The largest list offset (far beyond any list; keeps the SQL OFFSET in range).
+MAX_OFFSET = 1_000_000_000
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every URL: an id from 1 to 2^31 − 1. Anything else (0, 20 digits)
+    matches no route, so it is a 404 like an id that does not exist."""
+
+    def __init__(
+        self,
+        map: Map,
+        fixed_digits: int = 0,
+        min: int | None = ID_MIN,
+        max: int | None = ID_MAX,
+        signed: bool = False,
+    ) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+def id_param_schema(converter: IdConverter) -> dict[str, Any]:
+    """How an id path parameter is documented."""
+    bounds = {"minimum": converter.min, "maximum": converter.max}
+    return {"type": "integer", "format": "int32", **bounds}
+
+
+def install_id_converter(app: Flask, api: Api) -> None:
+    """Make ``<int:...>`` the id converter, before any blueprint adds its routes."""
+    app.url_map.converters["int"] = IdConverter
+    api.register_converter(IdConverter, id_param_schema)
+
+
+class Id(fields.Integer):
+    """An id in a query or a body: 1 … 2^31 − 1 (a 422 naming the field otherwise)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        extra = _as_list(kwargs.get("validate"))
+        kwargs["validate"] = [validate.Range(min=ID_MIN, max=ID_MAX), *extra]
+        metadata = {"format": "int32", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
 class PaginationArgsSchema(Schema):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
 
 
 class PageSchema(Schema):

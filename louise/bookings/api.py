@@ -10,7 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from louise import clock
-from louise.auth.guards import auth_required, current_user
+from louise.auth.guards import auth_required, current_user, optional_user
 from louise.auth.models import STAFF, Role, User
 from louise.bookings import (
     changes,
@@ -85,13 +85,14 @@ def _mark_private(actor: User, booking: Booking) -> Booking:
 class Slots(MethodView):
     @blp.arguments(SlotQueryArgsSchema, location="query")
     @blp.response(200, SlotListSchema)
-    @document_errors(blp, 422)
+    @document_errors(blp, 401, 404, 422)
     def get(self, args: dict[str, Any]) -> Any:
         """Windows of a day at a place that can still be booked, with a live promise."""
         return slots.list_slots(
             db.session(),
             get_context(),
             day=args["date"],
+            actor=optional_user(),
             address_id=args.get("address_id"),
             lat=args.get("lat"),
             lon=args.get("lon"),

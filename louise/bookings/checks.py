@@ -7,9 +7,11 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from louise.auth.models import STAFF, User
 from louise.bookings.common import AddressInput, BookingContext, field_error
-from louise.bookings.policy import WindowSpec
-from louise.errors import ValidationFailed
+from louise.bookings.models import Booking
+from louise.bookings.policy import ServicePolicy, WindowSpec
+from louise.errors import NotFound, ValidationFailed
 from louise.fleet.models import District
 from louise.geo.models import Address
 from louise.geo.service import resolve_address
@@ -72,16 +74,51 @@ def load_offer(session: Session, offer_id: int) -> Offer:
     return offer
 
 
+def named_address(session: Session, actor: User | None, address_id: int) -> Address:
+    """Addresses are private: staff may name any; a customer the addresses of their own
+    bookings; a merchant their shop's. To anyone else (anonymous callers included) an address
+    does not exist: 404, the same answer as for an id that names nothing."""
+    address = session.get(Address, address_id)
+    if address is not None and actor is not None:
+        if actor.role in STAFF:
+            return address
+        own_booking = select(Booking.id).where(
+            Booking.customer_id == actor.id, Booking.address_id == address_id
+        )
+        own_shop = select(Merchant.id).where(
+            Merchant.owner_id == actor.id, Merchant.address_id == address_id
+        )
+        if session.scalar(own_booking.limit(1)) or session.scalar(own_shop.limit(1)):
+            return address
+    raise NotFound(f"Address {address_id} not found.")
+
+
+def check_horizon(policy: ServicePolicy, day: date, now: datetime, location: str) -> None:
+    """A day outside the booking horizon (today … today + horizon_days) is a 422 naming
+    ``date``: nothing can be booked there, and far dates have no sound local time."""
+    first, last = policy.horizon(now)
+    if not first <= day <= last:
+        message = f"Must be from {first.isoformat()} to {last.isoformat()} (the booking horizon)."
+        raise ValidationFailed(f"date: {message}", fields=field_error("date", message, location))
+
+
 def resolve_booking_address(
-    session: Session, ctx: BookingContext, address: AddressInput | None, address_id: int | None
+    session: Session,
+    ctx: BookingContext,
+    actor: User,
+    address: AddressInput | None,
+    address_id: int | None,
 ) -> Address:
+    """The booking's address: a new one, or a stored one ``actor`` may name (see
+    ``named_address``; any other id is unknown)."""
     if address_id is not None:
-        stored = session.get(Address, address_id)
-        if stored is None:
+        try:
+            stored = named_address(session, actor, address_id)
+        except NotFound:
             raise ValidationFailed(
                 f"Address {address_id} does not exist.",
                 fields=field_error("address_id", "Unknown address."),
-            )
+            ) from None
         if not ctx.area.contains(stored.lat, stored.lon):
             raise ValidationFailed(
                 "The address lies outside the service area.",

@@ -119,7 +119,7 @@ def create_booking(
     offer = load_offer(session, request.offer_id)
     spec = check_window(ctx, request.day, request.window, now, "")
     customer, channel = _customer_for(session, actor, request)
-    address = resolve_booking_address(session, ctx, request.address, request.address_id)
+    address = resolve_booking_address(session, ctx, actor, request.address, request.address_id)
     field_name = "address_id" if request.address_id is not None else "address"
     district = district_of(session, address.lat, address.lon, field_name)
     resident = legs.Stop(StopKind.RESIDENT, address.label, address.lat, address.lon)

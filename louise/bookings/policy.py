@@ -101,13 +101,18 @@ class ServicePolicy:
             return datetime.combine(day, self.same_day_cutoff, tzinfo=self.tz)
         return datetime.combine(day, time(0, 0), tzinfo=self.tz)
 
+    def horizon(self, now: datetime) -> tuple[date, date]:
+        """The booking horizon at ``now``: from today up to ``horizon_days`` ahead (local)."""
+        today = self.local(now).date()
+        return today, today + timedelta(days=self.horizon_days)
+
     def bookable(self, day: date, spec: WindowSpec, now: datetime) -> tuple[bool, str]:
         """Whether ``spec`` on ``day`` can still be booked at ``now``, and why not."""
         local_now = self.local(now)
-        today = local_now.date()
-        if day < today:
+        first, last = self.horizon(now)
+        if day < first:
             return False, "in_past"
-        if day > today + timedelta(days=self.horizon_days):
+        if day > last:
             return False, "beyond_horizon"
         if not self.is_service_day(day):
             return False, "closed_day"

@@ -11,17 +11,31 @@ from louise.geo.schemas import AddressInputSchema
 from louise.localtime import WEEKDAYS
 from louise.merchants.models import STANDARD_SIZES
 from louise.merchants.schemas import OpeningHoursSchema
-from louise.web import PaginationArgsSchema, UtcDateTime, iso_utc, page_schema
+from louise.web import Id, PaginationArgsSchema, UtcDateTime, iso_utc, page_schema
 
 DESTINATIONS = [d.value for d in DestinationType]
 
 
 class SlotQueryArgsSchema(Schema):
-    date = fields.Date(required=True)
-    lat = fields.Float(validate=validate.Range(min=-90, max=90))
+    date = fields.Date(
+        required=True,
+        metadata={
+            "description": "local day within the booking horizon: today up to "
+            "LOUISE_BOOKING_HORIZON_DAYS (14) days ahead; other days are a 422"
+        },
+    )
+    lat = fields.Float(
+        validate=validate.Range(min=-90, max=90),
+        metadata={"description": "with lon, inside the service area; or give address_id"},
+    )
     lon = fields.Float(validate=validate.Range(min=-180, max=180))
-    address_id = fields.Integer()
-    offer_id = fields.Integer()
+    address_id = Id(
+        metadata={
+            "description": "a stored address the caller may name: staff any, a customer the "
+            "addresses of their bookings, a merchant their shop's (others: 404)"
+        }
+    )
+    offer_id = Id()
     lang = fields.String(
         load_default="de",
         validate=validate.OneOf(["de", "en"]),
@@ -67,7 +81,7 @@ class HotlineCustomerSchema(Schema):
 
 
 class BookingCreateSchema(Schema):
-    offer_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    offer_id = Id(required=True)
     date = fields.Date(required=True, metadata={"description": "day of the first leg (local)"})
     window = fields.String(
         required=True,
@@ -75,14 +89,12 @@ class BookingCreateSchema(Schema):
         metadata={"example": "evening"},
     )
     address = fields.Nested(AddressInputSchema)
-    address_id = fields.Integer(validate=validate.Range(min=1))
+    address_id = Id()
     destination = fields.String(load_default="door", validate=validate.OneOf(DESTINATIONS))
-    point_id = fields.Integer(validate=validate.Range(min=1))
+    point_id = Id()
     notes = fields.String(validate=validate.Length(max=1000))
     contact_phone = fields.String(validate=validate.Length(max=40))
-    customer_id = fields.Integer(
-        validate=validate.Range(min=1), metadata={"description": "hotline: existing customer"}
-    )
+    customer_id = Id(metadata={"description": "hotline: existing customer"})
     customer = fields.Nested(
         HotlineCustomerSchema, metadata={"description": "hotline: a customer without login"}
     )
@@ -350,7 +362,11 @@ class DistrictSchema(Schema):
         required=True,
         validate=validate.Length(min=1),
     )
-    priority = fields.Integer(load_default=100)
+    priority = fields.Integer(
+        load_default=100,
+        validate=validate.Range(min=0, max=10000),
+        metadata={"description": "where districts overlap the lower number wins"},
+    )
     active = fields.Boolean(load_default=True)
 
 

@@ -14,16 +14,15 @@ from sqlalchemy.orm import Session
 
 from louise.auth.models import STAFF, User
 from louise.bookings import availability, capacity, legs
-from louise.bookings.checks import district_of, load_offer
+from louise.bookings.checks import check_horizon, district_of, load_offer, named_address
 from louise.bookings.common import BookingContext, field_error
 from louise.bookings.leg_planning import plan_outbound
 from louise.bookings.models import CapacityCounter, Leg, StopKind
 from louise.bookings.notifications import iso_window
 from louise.bookings.policy import WindowSpec
 from louise.bookings.serving import first_unserved, needs_of, window_needs
-from louise.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from louise.errors import Conflict, Forbidden, ValidationFailed
 from louise.fleet.models import District, Shift, Vehicle
-from louise.geo.models import Address
 from louise.merchants.models import OfferKind
 
 
@@ -85,17 +84,21 @@ def list_slots(
     day: date,
     offer_id: int | None,
     now: datetime,
+    actor: User | None = None,
     lang: str = "en",
     address_id: int | None = None,
     lat: float | None = None,
     lon: float | None = None,
 ) -> dict[str, Any]:
     """The windows of ``day`` at a place (a stored address, or a position), with remaining
-    capacity and a live promise."""
+    capacity and a live promise.
+
+    Rules: ``day`` lies within the booking horizon (422 naming ``date``); ``address_id``
+    names an address ``actor`` may name (see ``named_address``; anonymous callers give lat
+    and lon)."""
+    check_horizon(ctx.policy, day, now, "query")
     if address_id is not None:
-        address = session.get(Address, address_id)
-        if address is None:
-            raise NotFound(f"Address {address_id} not found.")
+        address = named_address(session, actor, address_id)
         lat, lon = address.lat, address.lon
     if lat is None or lon is None:
         raise ValidationFailed(

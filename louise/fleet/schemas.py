@@ -13,7 +13,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from louise.fleet.models import VehicleKind
-from louise.web import PaginationArgsSchema
+from louise.web import Id, PaginationArgsSchema, UtcDateTime
 from louise.web import iso_utc as _iso
 
 KINDS = [k.value for k in VehicleKind]
@@ -61,28 +61,28 @@ class VehicleUpdateSchema(Schema):
 
 
 class BreakSchema(Schema):
-    start = fields.AwareDateTime(required=True)
-    end = fields.AwareDateTime(required=True)
+    start = UtcDateTime(required=True)
+    end = UtcDateTime(required=True)
     duration_s = fields.Integer(
         required=True,
-        validate=validate.Range(min=1),
+        validate=validate.Range(min=1, max=86400),
         metadata={"description": "length of the break, taken somewhere within [start, end]"},
     )
 
 
 class ShiftCreateSchema(Schema):
-    courier_id = fields.Integer(required=True)
-    vehicle_id = fields.Integer(required=True)
-    starts_at = fields.AwareDateTime(required=True)
-    ends_at = fields.AwareDateTime(required=True)
+    courier_id = Id(required=True)
+    vehicle_id = Id(required=True)
+    starts_at = UtcDateTime(required=True)
+    ends_at = UtcDateTime(required=True)
     breaks = fields.List(fields.Nested(BreakSchema), load_default=list)
 
 
 class ShiftUpdateSchema(Schema):
-    courier_id = fields.Integer()
-    vehicle_id = fields.Integer()
-    starts_at = fields.AwareDateTime()
-    ends_at = fields.AwareDateTime()
+    courier_id = Id()
+    vehicle_id = Id()
+    starts_at = UtcDateTime()
+    ends_at = UtcDateTime()
     breaks = fields.List(fields.Nested(BreakSchema))
 
 

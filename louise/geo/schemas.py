@@ -30,7 +30,13 @@ class AddressInputSchema(Schema):
     )
     house_number = fields.String(
         allow_none=True,
-        validate=validate.Length(max=20),
+        validate=[
+            validate.Length(max=20),
+            # normalize.parse_house_number: a house number starts with a digit (or is empty)
+            validate.Regexp(
+                r"^\s*([0-9][\s\S]*)?$", error="The house number must start with a digit, e.g. 12a."
+            ),
+        ],
         metadata={"description": "house number with optional suffix", "example": "12a"},
     )
     postcode = fields.String(
@@ -48,7 +54,11 @@ class AddressInputSchema(Schema):
     lat = fields.Float(
         allow_none=True,
         validate=validate.Range(min=-90, max=90),
-        metadata={"description": "WGS-84 latitude, degrees", "example": 51.5236},
+        metadata={
+            "description": "WGS-84 latitude, degrees; inside the service area "
+            "(LOUISE_SERVICE_AREA_BBOX). Without lat and lon, street is required.",
+            "example": 51.5236,
+        },
     )
     lon = fields.Float(
         allow_none=True,

@@ -51,6 +51,7 @@ MANAGERS = (Role.MERCHANT, Role.ADMIN)
 class Merchants(MethodView):
     @blp.arguments(MerchantQueryArgsSchema, location="query")
     @blp.response(200, MerchantPageSchema)
+    @document_errors(blp, 401)  # a token, when sent, must be valid
     def get(self, args: dict[str, Any]) -> Any:
         """List public shops: filter by category, kind, text, opening time and distance."""
         return catalogue.list_merchants(db.session(), optional_user(), CatalogueQuery(**args))
@@ -80,7 +81,7 @@ class MyMerchants(MethodView):
 @blp.route("/merchants/<int:merchant_id>")
 class MerchantById(MethodView):
     @blp.response(200, MerchantSchema)
-    @document_errors(blp, 404)
+    @document_errors(blp, 401, 404)
     def get(self, merchant_id: int) -> Any:
         """One public shop (its owner and admins also see it while it is hidden)."""
         return shops.get_merchant(db.session(), optional_user(), merchant_id)
@@ -143,7 +144,7 @@ class MerchantExceptionById(MethodView):
 class MerchantOffers(MethodView):
     @blp.arguments(OfferQueryArgsSchema, location="query")
     @blp.response(200, OfferPageSchema)
-    @document_errors(blp, 404)
+    @document_errors(blp, 401, 404)
     def get(self, args: dict[str, Any], merchant_id: int) -> Any:
         """The public offers of one shop, filtered, sorted and paged like /offers."""
         return catalogue.list_merchant_offers(
@@ -164,6 +165,7 @@ class MerchantOffers(MethodView):
 class Offers(MethodView):
     @blp.arguments(OfferQueryArgsSchema, location="query")
     @blp.response(200, OfferPageSchema)
+    @document_errors(blp, 401)  # a token, when sent, must be valid
     def get(self, args: dict[str, Any]) -> Any:
         """List public offers: filter by shop, category, kind, text, opening time and distance."""
         return catalogue.list_offers(db.session(), optional_user(), CatalogueQuery(**args))
@@ -172,7 +174,7 @@ class Offers(MethodView):
 @blp.route("/offers/<int:offer_id>")
 class OfferById(MethodView):
     @blp.response(200, OfferSchema)
-    @document_errors(blp, 404)
+    @document_errors(blp, 401, 404)
     def get(self, offer_id: int) -> Any:
         """One public offer (its shop's owner and admins also see it while it is inactive)."""
         return offers.get_offer(db.session(), optional_user(), offer_id)

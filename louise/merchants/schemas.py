@@ -23,7 +23,7 @@ from louise.geo.schemas import AddressInputSchema, AddressSchema
 from louise.localtime import WEEKDAYS
 from louise.merchants.hours import interval_problems
 from louise.merchants.models import Category, Merchant, OfferKind, ParcelSize, offer_problems
-from louise.web import PaginationArgsSchema, UtcDateTime, page_schema
+from louise.web import Id, PaginationArgsSchema, UtcDateTime, page_schema
 
 CATEGORIES = [c.value for c in Category]
 KINDS = [k.value for k in OfferKind]
@@ -56,6 +56,12 @@ class StrictBoolean(fields.Boolean):
         if not isinstance(value, bool):
             raise self.make_error("invalid")
         return value
+
+
+#: What LatLon accepts, for the document: degrees, latitude within ±90, longitude within ±180.
+LAT_LON_PATTERN = (
+    r"^-?(90(\.0+)?|[0-8]?[0-9](\.[0-9]+)?),-?(180(\.0+)?|(1[0-7][0-9]|[0-9]?[0-9])(\.[0-9]+)?)$"
+)
 
 
 class LatLon(fields.Field):
@@ -232,7 +238,7 @@ class MerchantCreateSchema(_MerchantInputFields):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     address = fields.Nested(AddressInputSchema, required=True)
-    owner_id = fields.Integer(
+    owner_id = Id(
         strict=True,
         metadata={"description": "admins only: the merchant account that owns the shop"},
     )
@@ -336,11 +342,16 @@ class _CatalogueArgsSchema(PaginationArgsSchema):
     category = fields.String(validate=validate.OneOf(CATEGORIES))
     kind = fields.String(validate=validate.OneOf(KINDS))
     q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "text"})
-    open_at = fields.AwareDateTime(
-        metadata={"description": "open at this moment (ISO 8601 with time zone)"}
-    )
+    open_at = UtcDateTime(metadata={"description": "open at this moment (ISO 8601 with time zone)"})
     open_on = fields.Date(metadata={"description": "open at some time on this date"})
-    near = LatLon(metadata={"description": "lat,lon; adds distance_m to each result"})
+    near = LatLon(
+        metadata={
+            "description": "lat,lon; adds distance_m to each result",
+            "type": "string",
+            "pattern": LAT_LON_PATTERN,
+            "example": "51.5236,6.9281",
+        }
+    )
     radius_m = fields.Float(
         validate=validate.Range(min=0, min_inclusive=False, max=MAX_RADIUS_M),
         metadata={"description": "only within this many metres of near"},
@@ -370,7 +381,7 @@ class MerchantQueryArgsSchema(_CatalogueArgsSchema):
 
 
 class OfferQueryArgsSchema(_CatalogueArgsSchema):
-    merchant_id = fields.Integer(data_key="merchant", metadata={"description": "shop id"})
+    merchant_id = Id(data_key="merchant", metadata={"description": "shop id"})
     sort = fields.String(
         validate=validate.OneOf(_sorts("name", "price", "created", "distance")),
         metadata={"description": "default: distance when near is given, else name (title)"},
