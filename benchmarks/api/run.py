@@ -102,11 +102,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def recreate_database() -> str:
+def recreate_database(name: str = DB_NAME) -> str:
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB_NAME}"
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 
 
 def server_env(database_url: str, out: Path) -> dict[str, str]:
@@ -314,12 +314,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=USERS, help="locust users (connections)")
     parser.add_argument("--write", action="store_true", help="write docs/benchmarks-api.md")
     parser.add_argument("--label", default="", help="a note for the table's heading")
+    parser.add_argument(
+        "--db-name",
+        default=DB_NAME,
+        help="the PostgreSQL database to (re)create and drop (another name for parallel runs)",
+    )
     args = parser.parse_args(argv)
+    if not args.db_name.isidentifier():
+        parser.error("--db-name: letters, digits and _ only")
 
     out = Path(tempfile.mkdtemp(prefix="louise-bench-api-"))
-    database_url = recreate_database()
+    database_url = recreate_database(args.db_name)
     env = server_env(database_url, out)
-    print(f"== database {DB_NAME}: migrate, seed the demo, plan and publish the demo day")
+    print(f"== database {args.db_name}: migrate, seed the demo, plan and publish the demo day")
     flask(env, "migrate")
     flask(env, "seed", "--day-file", str(out / "demo-day"))
     day = date.fromisoformat((out / "demo-day").read_text().strip())
@@ -379,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
         write_doc(text)
     shutil.rmtree(out, ignore_errors=True)
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"DROP DATABASE IF EXISTS {args.db_name} WITH (FORCE)")
     return 0
 
 
