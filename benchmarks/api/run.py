@@ -319,6 +319,14 @@ def main(argv: list[str] | None = None) -> int:
         default=DB_NAME,
         help="the PostgreSQL database to (re)create and drop (another name for parallel runs)",
     )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        default=None,
+        metavar="PHASE",
+        help="run only these phases (Healthz is always run first: the ratios need it): "
+        "MerchantById Catalogue Slots Mix BookingRate",
+    )
     args = parser.parse_args(argv)
     if not args.db_name.isidentifier():
         parser.error("--db-name: letters, digits and _ only")
@@ -364,6 +372,8 @@ def main(argv: list[str] | None = None) -> int:
             Phase("mix", "Mix", args.users, 2 * args.seconds),
             Phase(f"{BOOKING_RATE} req/s", "BookingRate", BOOKING_RATE, args.seconds),
         ]
+        if args.only:
+            phases = [p for p in phases if p.user_class == "Healthz" or p.user_class in args.only]
         rows: list[Row] = []
         for phase in phases:
             print(f"== {phase.user_class}: {phase.users} users, {phase.seconds} s")
