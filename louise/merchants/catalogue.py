@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -282,20 +283,12 @@ _SQL_OFFER_ORDER: dict[str, Any] = {
 }
 
 
-def _offer_page_in_sql(
-    session: Session, conditions: list[Any], query: CatalogueQuery, sort: str
-) -> Page[Any]:
-    """One statement: the page's offers in order, with their shops' summaries and the total
-    (a window count). The same order as :func:`_refine` with :func:`_offer_sort_keys`:
-    ``title_sort`` compares code point by code point (``COLLATE "C"`` on PostgreSQL,
-    SQLite's BINARY), as Python compares :func:`louise.collation.sort_key`."""
+@functools.cache
+def _offer_cards() -> Select[Any]:
+    """The columns of :class:`OfferCard` with the shop and its owner joined (built once: a
+    statement is immutable, each request adds its filters, order and page to a copy)."""
     owner = aliased(User)
-    key = _SQL_OFFER_ORDER[sort.lstrip("-")]
-    if key is Offer.title_sort and session.get_bind().dialect.name == "postgresql":
-        key = key.collate("C")
-    descending = sort.startswith("-")
-    order = [key.desc(), Offer.id.desc()] if descending else [key, Offer.id]
-    stmt = (
+    return (
         select(
             Offer.id,
             Offer.merchant_id,
@@ -321,10 +314,23 @@ def _offer_page_in_sql(
         .select_from(Offer)
         .join(Merchant, Offer.merchant_id == Merchant.id)
         .join(owner, Merchant.owner_id == owner.id)
-        .where(*conditions)
-        .order_by(*order)
-        .limit(query.limit)
-        .offset(query.offset)
+    )
+
+
+def _offer_page_in_sql(
+    session: Session, conditions: list[Any], query: CatalogueQuery, sort: str
+) -> Page[Any]:
+    """One statement: the page's offers in order, with their shops' summaries and the total
+    (a window count). The same order as :func:`_refine` with :func:`_offer_sort_keys`:
+    ``title_sort`` compares code point by code point (``COLLATE "C"`` on PostgreSQL,
+    SQLite's BINARY), as Python compares :func:`louise.collation.sort_key`."""
+    key = _SQL_OFFER_ORDER[sort.lstrip("-")]
+    if key is Offer.title_sort and session.get_bind().dialect.name == "postgresql":
+        key = key.collate("C")
+    descending = sort.startswith("-")
+    order = [key.desc(), Offer.id.desc()] if descending else [key, Offer.id]
+    stmt = (
+        _offer_cards().where(*conditions).order_by(*order).limit(query.limit).offset(query.offset)
     )
     rows = session.execute(stmt).all()
     if rows:

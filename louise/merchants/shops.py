@@ -149,17 +149,14 @@ def merchant_visible_to(viewer: User | None) -> ColumnElement[bool]:
     return visible_to(viewer, and_(Merchant.active.is_(True), owner_active))
 
 
+#: Loader options are immutable: built once, not per request.
+_WITH_HOURS = (joinedload(Merchant.opening_intervals), joinedload(Merchant.opening_exceptions))
+
+
 def get_merchant(session: Session, viewer: User | None, merchant_id: int) -> Merchant:
     """A public shop, or one the viewer manages (hidden shops are 404 for everyone else)."""
     # one statement: the shop with its owner, address, weekly hours and date exceptions
-    merchant = session.get(
-        Merchant,
-        merchant_id,
-        options=[
-            joinedload(Merchant.opening_intervals),
-            joinedload(Merchant.opening_exceptions),
-        ],
-    )
+    merchant = session.get(Merchant, merchant_id, options=_WITH_HOURS)
     if merchant is None or not (merchant.is_public or can_manage(viewer, merchant)):
         raise NotFound(f"Merchant {merchant_id} not found.")
     return merchant
