@@ -287,13 +287,22 @@ def run_phase(phase: Phase, base: str, env: dict[str, str], out: Path) -> list[R
     return rows
 
 
+def round_of(phase: str) -> str:
+    """``"one endpoint (round 2)"`` → ``" (round 2)"``; ``""`` without rounds."""
+    return phase[phase.index(" (round") :] if " (round" in phase else ""
+
+
 def table(rows: list[Row], healthz_rps: float) -> str:
+    """The rows with each throughput as a ratio to ``/healthz`` of the same round (with
+    ``--rounds``) or of the run."""
+    per_round = {round_of(r.phase): r.rps for r in rows if r.endpoint == "GET /healthz"}
     lines = [
         "| phase | endpoint | requests | errors | req/s | × /healthz | p50 ms | p95 ms | p99 ms |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
-        ratio = r.rps / healthz_rps if healthz_rps else 0.0
+        base = per_round.get(round_of(r.phase), healthz_rps)
+        ratio = r.rps / base if base else 0.0
         lines.append(
             f"| {r.phase} | `{r.endpoint}` | {r.requests} | {r.failures} | {r.rps:.0f} | "
             f"{ratio:.2f} | {r.p50:.0f} | {r.p95:.0f} | {r.p99:.0f} |"
@@ -326,6 +335,13 @@ def main(argv: list[str] | None = None) -> int:
         metavar="PHASE",
         help="run only these phases (Healthz is always run first: the ratios need it): "
         "MerchantById Catalogue Slots Mix BookingRate",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="repeat the phases (with /healthz) this many times; each ratio is to the "
+        "/healthz of its own round (the machine's load drifts within a run)",
     )
     args = parser.parse_args(argv)
     if not args.db_name.isidentifier():
@@ -374,6 +390,12 @@ def main(argv: list[str] | None = None) -> int:
         ]
         if args.only:
             phases = [p for p in phases if p.user_class == "Healthz" or p.user_class in args.only]
+        if args.rounds > 1:
+            phases = [
+                Phase(f"{p.name} (round {k})", p.user_class, p.users, p.seconds)
+                for k in range(1, args.rounds + 1)
+                for p in phases
+            ]
         rows: list[Row] = []
         for phase in phases:
             print(f"== {phase.user_class}: {phase.users} users, {phase.seconds} s")
