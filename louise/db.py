@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import enum
 import functools
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Connection, DateTime, Engine, Enum, MetaData, create_engine, event
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.exc import DisconnectionError, IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -99,7 +100,78 @@ def make_engine(url: str, echo: bool = False) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, future=True)
+    engine = create_engine(url, echo=echo, future=True)
+    ping_when_idle(engine, IDLE_PING_SECONDS)
+    return engine
+
+
+#: A pooled connection unused for longer than this is pinged before a request gets it.
+IDLE_PING_SECONDS = 1.0
+
+
+def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Ping a pooled connection on checkout only when it sat idle for ``idle_seconds``.
+
+    Why not ``pool_pre_ping``: it costs every request a round trip (``SELECT 1``) although
+    under load a connection comes back to the pool milliseconds before its next use. A
+    database restart takes longer than that, so a connection that lived through one was idle
+    and is pinged; a dead one is replaced (``DisconnectionError`` makes the pool connect
+    anew). A connection broken within the last second fails its request, which answers 503
+    with ``Retry-After`` (:data:`louise.web.DATABASE_UNAVAILABLE`), and SQLAlchemy then
+    discards the whole pool's connections from before the failure."""
+
+    @event.listens_for(engine, "checkin")
+    def _note_checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["louise_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("louise_idle_since")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return  # new (just connected) or just used
+        try:
+            cursor = dbapi_conn.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+            if not getattr(dbapi_conn, "autocommit", True):
+                dbapi_conn.rollback()  # the ping's own transaction, not the request's
+        except Exception as exc:
+            raise DisconnectionError(f"pooled connection is dead: {exc}") from exc
+
+
+#: The attribute :func:`read_only` sets on a view.
+READ_ONLY_MARK = "louise_read_only"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def read_only(view: F) -> F:
+    """Mark a view that only reads. On PostgreSQL its request session runs in autocommit:
+    no ``BEGIN`` and no ``ROLLBACK`` round trip around its statements. Each statement still
+    sees one consistent snapshot (as under READ COMMITTED, the default, anyway); a view that
+    reads twice must not rely on one snapshot for both. The session refuses to write
+    (:func:`read_only_sessions`). Tests bound to one connection ignore the mark."""
+    setattr(view, READ_ONLY_MARK, True)
+    return view
+
+
+class ReadOnlyViolation(RuntimeError):
+    """A view marked :func:`read_only` tried to write: a programming error."""
+
+
+def read_only_sessions(engine: Engine) -> sessionmaker[Session]:
+    """Sessions in autocommit that refuse to flush (see :func:`read_only`)."""
+    factory = sessionmaker(
+        bind=engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+    )
+
+    @event.listens_for(factory, "before_flush")
+    def _refuse(session: Session, *_args: Any) -> None:
+        if session.new or session.dirty or session.deleted:
+            raise ReadOnlyViolation("a view marked read_only tried to write")
+
+    return factory
 
 
 @contextmanager

@@ -102,11 +102,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def recreate_database() -> str:
+def recreate_database(name: str = DB_NAME) -> str:
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB_NAME}"
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 
 
 def server_env(database_url: str, out: Path) -> dict[str, str]:
@@ -287,13 +287,22 @@ def run_phase(phase: Phase, base: str, env: dict[str, str], out: Path) -> list[R
     return rows
 
 
+def round_of(phase: str) -> str:
+    """``"one endpoint (round 2)"`` → ``" (round 2)"``; ``""`` without rounds."""
+    return phase[phase.index(" (round") :] if " (round" in phase else ""
+
+
 def table(rows: list[Row], healthz_rps: float) -> str:
+    """The rows with each throughput as a ratio to ``/healthz`` of the same round (with
+    ``--rounds``) or of the run."""
+    per_round = {round_of(r.phase): r.rps for r in rows if r.endpoint == "GET /healthz"}
     lines = [
         "| phase | endpoint | requests | errors | req/s | × /healthz | p50 ms | p95 ms | p99 ms |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
-        ratio = r.rps / healthz_rps if healthz_rps else 0.0
+        base = per_round.get(round_of(r.phase), healthz_rps)
+        ratio = r.rps / base if base else 0.0
         lines.append(
             f"| {r.phase} | `{r.endpoint}` | {r.requests} | {r.failures} | {r.rps:.0f} | "
             f"{ratio:.2f} | {r.p50:.0f} | {r.p95:.0f} | {r.p99:.0f} |"
@@ -314,12 +323,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=USERS, help="locust users (connections)")
     parser.add_argument("--write", action="store_true", help="write docs/benchmarks-api.md")
     parser.add_argument("--label", default="", help="a note for the table's heading")
+    parser.add_argument(
+        "--db-name",
+        default=DB_NAME,
+        help="the PostgreSQL database to (re)create and drop (another name for parallel runs)",
+    )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        default=None,
+        metavar="PHASE",
+        help="run only these phases (Healthz is always run first: the ratios need it): "
+        "MerchantById Catalogue Slots Mix BookingRate",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="repeat the phases (with /healthz) this many times; each ratio is to the "
+        "/healthz of its own round (the machine's load drifts within a run)",
+    )
     args = parser.parse_args(argv)
+    if not args.db_name.isidentifier():
+        parser.error("--db-name: letters, digits and _ only")
 
     out = Path(tempfile.mkdtemp(prefix="louise-bench-api-"))
-    database_url = recreate_database()
+    database_url = recreate_database(args.db_name)
     env = server_env(database_url, out)
-    print(f"== database {DB_NAME}: migrate, seed the demo, plan and publish the demo day")
+    print(f"== database {args.db_name}: migrate, seed the demo, plan and publish the demo day")
     flask(env, "migrate")
     flask(env, "seed", "--day-file", str(out / "demo-day"))
     day = date.fromisoformat((out / "demo-day").read_text().strip())
@@ -357,6 +388,14 @@ def main(argv: list[str] | None = None) -> int:
             Phase("mix", "Mix", args.users, 2 * args.seconds),
             Phase(f"{BOOKING_RATE} req/s", "BookingRate", BOOKING_RATE, args.seconds),
         ]
+        if args.only:
+            phases = [p for p in phases if p.user_class == "Healthz" or p.user_class in args.only]
+        if args.rounds > 1:
+            phases = [
+                Phase(f"{p.name} (round {k})", p.user_class, p.users, p.seconds)
+                for k in range(1, args.rounds + 1)
+                for p in phases
+            ]
         rows: list[Row] = []
         for phase in phases:
             print(f"== {phase.user_class}: {phase.users} users, {phase.seconds} s")
@@ -379,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
         write_doc(text)
     shutil.rmtree(out, ignore_errors=True)
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"DROP DATABASE IF EXISTS {args.db_name} WITH (FORCE)")
     return 0
 
 

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 
 from louise.auth.guards import auth_required, current_user, optional_user
 from louise.auth.models import Role
+from louise.db import read_only
 from louise.extensions import db
 from louise.geo.runtime import get_geocoder, get_service_area
 from louise.merchants import catalogue, offers, opening, shops
@@ -52,6 +53,7 @@ class Merchants(MethodView):
     @blp.arguments(MerchantQueryArgsSchema, location="query")
     @blp.response(200, MerchantPageSchema)
     @document_errors(blp, 401)  # a token, when sent, must be valid
+    @read_only
     def get(self, args: dict[str, Any]) -> Any:
         """List public shops: filter by category, kind, text, opening time and distance."""
         return catalogue.list_merchants(db.session(), optional_user(), CatalogueQuery(**args))
@@ -82,6 +84,7 @@ class MyMerchants(MethodView):
 class MerchantById(MethodView):
     @blp.response(200, MerchantSchema)
     @document_errors(blp, 401, 404)
+    @read_only
     def get(self, merchant_id: int) -> Any:
         """One public shop (its owner and admins also see it while it is hidden)."""
         return shops.get_merchant(db.session(), optional_user(), merchant_id)
@@ -145,6 +148,7 @@ class MerchantOffers(MethodView):
     @blp.arguments(OfferQueryArgsSchema, location="query")
     @blp.response(200, OfferPageSchema)
     @document_errors(blp, 401, 404)
+    @read_only
     def get(self, args: dict[str, Any], merchant_id: int) -> Any:
         """The public offers of one shop, filtered, sorted and paged like /offers."""
         return catalogue.list_merchant_offers(
@@ -166,6 +170,7 @@ class Offers(MethodView):
     @blp.arguments(OfferQueryArgsSchema, location="query")
     @blp.response(200, OfferPageSchema)
     @document_errors(blp, 401)  # a token, when sent, must be valid
+    @read_only
     def get(self, args: dict[str, Any]) -> Any:
         """List public offers: filter by shop, category, kind, text, opening time and distance."""
         return catalogue.list_offers(db.session(), optional_user(), CatalogueQuery(**args))
@@ -175,6 +180,7 @@ class Offers(MethodView):
 class OfferById(MethodView):
     @blp.response(200, OfferSchema)
     @document_errors(blp, 401, 404)
+    @read_only
     def get(self, offer_id: int) -> Any:
         """One public offer (its shop's owner and admins also see it while it is inactive)."""
         return offers.get_offer(db.session(), optional_user(), offer_id)

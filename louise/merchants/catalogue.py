@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Row, Select, exists, select
-from sqlalchemy.orm import Session, defaultload
+from sqlalchemy import Row, Select, exists, func, select
+from sqlalchemy.orm import Session, aliased, defaultload
 
-from louise.auth.models import User
+from louise.auth.models import AccountStatus, User
 from louise.collation import matches, sort_key
 from louise.errors import ValidationFailed
 from louise.geo.distance import haversine_m
-from louise.merchants.models import Category, Merchant, Offer, OfferKind
+from louise.merchants.models import Category, Merchant, Offer, OfferKind, ParcelSize
 from louise.merchants.offers import offer_visible_to
 from louise.merchants.shops import get_merchant, merchant_visible_to
 
@@ -170,7 +171,9 @@ def _offer_sort_keys() -> dict[str, Callable[[Hit[Any]], Any]]:
     }
 
 
-def list_offers(session: Session, viewer: User | None, query: CatalogueQuery) -> Page[Offer]:
+def list_offers(
+    session: Session, viewer: User | None, query: CatalogueQuery
+) -> Page[Offer] | Page[OfferCard]:
     """The offer catalogue. Inactive offers and offers of hidden shops are public to nobody;
     with ``include_inactive`` an owner also sees their own, an admin sees all. Text and order
     as in :func:`list_merchants`.
@@ -194,6 +197,9 @@ def list_offers(session: Session, viewer: User | None, query: CatalogueQuery) ->
         if query.q:
             rows = (o for o in rows if matches(query.q, (o.title, o.description, o.merchant.name)))
         return _refine(rows, lambda o: o.merchant, query, _offer_sort_keys())
+    sort = query.sort or ("distance" if query.near is not None else "name")
+    if query.near is None and not query.q and sort.lstrip("-") in _SQL_OFFER_ORDER:
+        return _offer_page_in_sql(session, conditions, query, sort)
     keys = (
         select(
             Offer.id,
@@ -236,9 +242,148 @@ def list_offers(session: Session, viewer: User | None, query: CatalogueQuery) ->
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ShopSummary:
+    """What an offer's answer shows of its shop."""
+
+    id: int
+    name: str
+    slug: str
+    category: Category
+
+
+@dataclass(frozen=True, slots=True)
+class OfferCard:
+    """An offer as the catalogue shows it, read as one row (no ORM objects: building an
+    offer with its shop, the shop's owner and address cost more than the query)."""
+
+    id: int
+    merchant_id: int
+    merchant: ShopSummary
+    kind: OfferKind
+    title: str
+    description: str
+    price_cents: int
+    parcel_size: ParcelSize
+    volume_l: float
+    weight_kg: float
+    turnaround_days: int | None
+    daily_capacity: int | None
+    active: bool
+    is_public: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+#: Orders the database computes (the name by the stored DIN 5007 key ``title_sort``).
+_SQL_OFFER_ORDER: dict[str, Any] = {
+    "name": Offer.title_sort,
+    "price": Offer.price_cents,
+    "created": Offer.created_at,
+}
+
+
+@functools.cache
+def _offer_cards() -> Select[Any]:
+    """The columns of :class:`OfferCard` with the shop and its owner joined (built once: a
+    statement is immutable, each request adds its filters, order and page to a copy)."""
+    owner = aliased(User)
+    return (
+        select(
+            Offer.id,
+            Offer.merchant_id,
+            Offer.kind,
+            Offer.title,
+            Offer.description,
+            Offer.price_cents,
+            Offer.parcel_size,
+            Offer.volume_l,
+            Offer.weight_kg,
+            Offer.turnaround_days,
+            Offer.daily_capacity,
+            Offer.active,
+            Offer.created_at,
+            Offer.updated_at,
+            Merchant.name.label("merchant_name"),
+            Merchant.slug.label("merchant_slug"),
+            Merchant.category.label("merchant_category"),
+            Merchant.active.label("merchant_active"),
+            owner.status.label("owner_status"),
+            func.count().over().label("total"),
+        )
+        .select_from(Offer)
+        .join(Merchant, Offer.merchant_id == Merchant.id)
+        .join(owner, Merchant.owner_id == owner.id)
+    )
+
+
+def _offer_page_in_sql(
+    session: Session, conditions: list[Any], query: CatalogueQuery, sort: str
+) -> Page[Any]:
+    """One statement: the page's offers in order, with their shops' summaries and the total
+    (a window count). The same order as :func:`_refine` with :func:`_offer_sort_keys`:
+    ``title_sort`` compares code point by code point (``COLLATE "C"`` on PostgreSQL,
+    SQLite's BINARY), as Python compares :func:`louise.collation.sort_key`."""
+    key = _SQL_OFFER_ORDER[sort.lstrip("-")]
+    if key is Offer.title_sort and session.get_bind().dialect.name == "postgresql":
+        key = key.collate("C")
+    descending = sort.startswith("-")
+    order = [key.desc(), Offer.id.desc()] if descending else [key, Offer.id]
+    stmt = (
+        _offer_cards().where(*conditions).order_by(*order).limit(query.limit).offset(query.offset)
+    )
+    rows = session.execute(stmt).all()
+    if rows:
+        total = int(rows[0].total)
+    else:  # past the end (or nothing at all): the window count has no row to ride on
+        total = int(
+            session.scalar(
+                select(func.count())
+                .select_from(Offer)
+                .join(Merchant, Offer.merchant_id == Merchant.id)
+                .where(*conditions)
+            )
+            or 0
+        )
+    return Page(
+        items=[Hit(_offer_card(row)) for row in rows],
+        total=total,
+        limit=query.limit,
+        offset=query.offset,
+    )
+
+
+def _offer_card(row: Row[Any]) -> OfferCard:
+    return OfferCard(
+        id=row.id,
+        merchant_id=row.merchant_id,
+        merchant=ShopSummary(
+            id=row.merchant_id,
+            name=row.merchant_name,
+            slug=row.merchant_slug,
+            category=row.merchant_category,
+        ),
+        kind=row.kind,
+        title=row.title,
+        description=row.description,
+        price_cents=row.price_cents,
+        parcel_size=row.parcel_size,
+        volume_l=row.volume_l,
+        weight_kg=row.weight_kg,
+        turnaround_days=row.turnaround_days,
+        daily_capacity=row.daily_capacity,
+        active=row.active,
+        is_public=bool(
+            row.active and row.merchant_active and row.owner_status == AccountStatus.ACTIVE
+        ),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
 def list_merchant_offers(
     session: Session, viewer: User | None, merchant_id: int, query: CatalogueQuery
-) -> Page[Offer]:
+) -> Page[Offer] | Page[OfferCard]:
     """The offers of one shop; the shop itself must be visible to the viewer (else 404)."""
     get_merchant(session, viewer, merchant_id)
     return list_offers(session, viewer, replace(query, merchant_id=merchant_id))

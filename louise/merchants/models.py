@@ -20,9 +20,10 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from louise.auth.models import AccountStatus, User
+from louise.collation import sort_string
 from louise.db import Base, TimestampMixin, str_enum
 from louise.merchants import hours
 
@@ -245,6 +246,9 @@ class Offer(TimestampMixin, Base):
         str_enum(OfferKind, "offer_kind"), nullable=False, index=True
     )
     title: Mapped[str] = mapped_column(String(200), nullable=False)
+    # the title's DIN 5007 order key (collation.sort_string), set with the title: the
+    # catalogue orders and pages by it in the database
+    title_sort: Mapped[str] = mapped_column(Text, nullable=False)
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
     price_cents: Mapped[int] = mapped_column(Integer, nullable=False)
     parcel_size: Mapped[ParcelSize] = mapped_column(
@@ -271,6 +275,11 @@ class Offer(TimestampMixin, Base):
             name="capacity_for_services",
         ),
     )
+
+    @validates("title")
+    def _keep_title_sort(self, _key: str, title: str) -> str:
+        self.title_sort = sort_string(title)
+        return title
 
     @property
     def is_public(self) -> bool:

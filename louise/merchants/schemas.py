@@ -13,7 +13,6 @@ from marshmallow import (
     Schema,
     ValidationError,
     fields,
-    missing,
     post_load,
     validate,
     validates_schema,
@@ -184,12 +183,14 @@ class _HitAwareSchema(Schema):
         dump_only=True, metadata={"description": "metres from `near` (only when near is given)"}
     )
 
-    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
-        if hasattr(obj, "item") and hasattr(obj, "distance_m"):
-            if attr == "distance_m":
-                return missing if obj.distance_m is None else round(obj.distance_m, 1)
-            obj = obj.item
-        return super().get_attribute(obj, attr, default)
+    def _serialize(self, obj: Any, *, many: bool = False) -> Any:
+        # unwrap a Hit once per object, not once per field (a catalogue page dumps hundreds)
+        if many or not (hasattr(obj, "item") and hasattr(obj, "distance_m")):
+            return super()._serialize(obj, many=many)
+        ret = super()._serialize(obj.item)  # a model has no distance_m: left out
+        if obj.distance_m is not None:
+            ret["distance_m"] = round(obj.distance_m, 1)
+        return ret
 
 
 class MerchantSummarySchema(Schema):

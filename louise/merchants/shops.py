@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.strategy_options import _AbstractLoad
 
 from louise.auth.models import AccountStatus, Role, User
 from louise.errors import Conflict, Forbidden, NotFound
@@ -149,17 +151,17 @@ def merchant_visible_to(viewer: User | None) -> ColumnElement[bool]:
     return visible_to(viewer, and_(Merchant.active.is_(True), owner_active))
 
 
+@functools.cache
+def _with_hours() -> tuple[_AbstractLoad, ...]:
+    """Loader options are immutable: built once (at first use, when the mappers are
+    configured), not per request."""
+    return (joinedload(Merchant.opening_intervals), joinedload(Merchant.opening_exceptions))
+
+
 def get_merchant(session: Session, viewer: User | None, merchant_id: int) -> Merchant:
     """A public shop, or one the viewer manages (hidden shops are 404 for everyone else)."""
     # one statement: the shop with its owner, address, weekly hours and date exceptions
-    merchant = session.get(
-        Merchant,
-        merchant_id,
-        options=[
-            joinedload(Merchant.opening_intervals),
-            joinedload(Merchant.opening_exceptions),
-        ],
-    )
+    merchant = session.get(Merchant, merchant_id, options=_with_hours())
     if merchant is None or not (merchant.is_public or can_manage(viewer, merchant)):
         raise NotFound(f"Merchant {merchant_id} not found.")
     return merchant

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from louise.collation import fold, fold_umlauts, matches, sort_key
+from louise.collation import fold, fold_umlauts, matches, sort_key, sort_string
 
 
 @pytest.mark.parametrize(
@@ -63,3 +63,34 @@ def test_sort_key_is_din_5007_1_dictionary_order() -> None:
         "Optik",
         "Zweirad",
     ]
+
+
+def test_sort_string_orders_code_point_by_code_point_as_sort_key_does() -> None:
+    # prefixes, umlauts, ß, case, accents, NFC/NFD twins and a control character
+    titles = [
+        "Ab",
+        "Ab c",
+        "Abc",
+        "abc",
+        "Äbc",
+        "äbc",
+        "Masse",
+        "Maße",
+        "Muller",
+        "Müller",
+        "Mu\u0308ller",
+        "ärger",
+        "Ärger",
+        "arger",
+        "Öl",
+        "Ol",
+        "Straße",
+        "Strasse",
+        "Zebra",
+        "Z\u0001ebra",
+        "",
+        "😀 Emoji",
+    ]
+    by_key = sorted(titles, key=sort_key)
+    assert sorted(titles, key=sort_string) == by_key
+    assert by_key[:5] == ["", "Ab", "Ab c", "abc", "Abc"]  # lower case first

@@ -315,3 +315,36 @@ def test_names_sort_in_german_dictionary_order_with_umlauts_among_their_letters(
     offers = ["Änderung Hosensaum", "Neue Absätze", "Obstkiste", "Ölwechsel", "Zubehör"]
     assert _names(client.get("/api/v1/offers?sort=name")) == offers
     assert _names(client.get("/api/v1/offers?sort=-name")) == offers[::-1]
+
+
+def test_a_page_past_the_end_is_empty_and_still_counts_the_offers(
+    client: FlaskClient, make_merchant: Callable[..., Merchant], make_offer: Callable[..., Offer]
+) -> None:
+    shop = make_merchant()
+    for title in ("Beta", "alpha", "Gamma"):
+        make_offer(shop, title=title)
+
+    for sort in ("name", "-price", "created"):
+        body = client.get(f"/api/v1/offers?sort={sort}&limit=5&offset=3").get_json()
+        assert body == {"items": [], "total": 3, "limit": 5, "offset": 3}
+
+
+def test_renaming_an_offer_moves_it_in_the_name_order(
+    client: FlaskClient,
+    make_merchant: Callable[..., Merchant],
+    make_offer: Callable[..., Offer],
+    auth_headers: Callable[..., dict[str, str]],
+) -> None:
+    shop = make_merchant()
+    make_offer(shop, title="Abc")
+    make_offer(shop, title="Ab")
+    zebra = make_offer(shop, title="Zebra")
+    assert _names(client.get("/api/v1/offers")) == ["Ab", "Abc", "Zebra"]
+
+    renamed = client.patch(
+        f"/api/v1/offers/{zebra.id}", json={"title": "Äb"}, headers=auth_headers(shop.owner)
+    )
+
+    assert renamed.status_code == 200, renamed.get_json()
+    assert _names(client.get("/api/v1/offers")) == ["Ab", "Äb", "Abc"]
+    assert _names(client.get("/api/v1/offers?sort=-name")) == ["Abc", "Äb", "Ab"]
