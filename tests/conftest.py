@@ -7,16 +7,14 @@ Alembic, so that runs never share state.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Connection, create_engine, text
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from louise import create_app
@@ -24,8 +22,7 @@ from louise.auth import passwords
 from louise.auth.models import AccountStatus, Role, User
 from louise.config import config_for_tests
 from louise.extensions import db
-
-PG_URL_ENV = "LOUISE_TEST_DATABASE_URL"
+from tests.support.database import PG_URL_ENV, fresh_database, postgres_base_url
 
 TEST_PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = passwords.hash_password(TEST_PASSWORD)  # hashing once keeps the suite fast
@@ -40,43 +37,11 @@ pytest_plugins = [
 ]
 
 
-def postgres_base_url() -> str | None:
-    url = os.environ.get(PG_URL_ENV, "")
-    return url if url.startswith("postgresql") else None
-
-
-def _with_search_path(url: str, schema: str) -> str:
-    sep = "&" if "?" in url else "?"
-    return f"{url}{sep}options={quote(f'-csearch_path={schema}')}"
-
-
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A fresh, migrated database for this test run."""
-    from louise.cli import migrate_database
-
-    pg = postgres_base_url()
-    if pg is None:
-        path = tmp_path_factory.mktemp("db") / "louise-test.sqlite3"
-        url = f"sqlite:///{path}"
-        migrate_database(url)
+    with fresh_database(tmp_path_factory.mktemp("db"), "louise_test") as url:
         yield url
-        return
-    schema = f"louise_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(pg, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # the run asked for PostgreSQL: not reaching it is a failure
-        pytest.fail(f"PostgreSQL at {PG_URL_ENV} is not reachable: {exc}", pytrace=False)
-    url = _with_search_path(pg, schema)
-    try:
-        migrate_database(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")

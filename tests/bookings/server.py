@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 import requests
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from louise.auth.models import AccountStatus, Role, User
@@ -44,7 +44,7 @@ from louise.merchants.models import (
     OpeningInterval,
     ParcelSize,
 )
-from tests.conftest import _with_search_path, postgres_base_url
+from tests.support.database import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "concurrency-test-secret-" + "s" * 40
@@ -54,31 +54,6 @@ REQUEST_TIMEOUT = (5, 60)  # connect, read (seconds)
 
 
 # --- a fresh database -------------------------------------------------------------------------
-
-
-@contextmanager
-def fresh_database(tmp_dir: Path) -> Iterator[str]:
-    """A migrated, empty database of the run's kind: a SQLite file or a PostgreSQL schema."""
-    from louise.cli import migrate_database
-
-    pg = postgres_base_url()
-    if pg is None:
-        url = f"sqlite:///{tmp_dir / 'server.sqlite3'}"
-        migrate_database(url)
-        yield url
-        return
-    schema = f"louise_srv_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(pg, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = _with_search_path(pg, schema)
-        migrate_database(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
 
 
 # --- gunicorn ------------------------------------------------------------------------------

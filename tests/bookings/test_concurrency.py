@@ -22,7 +22,7 @@ from tests.bookings.server import (
     fire_together,
     live,  # noqa: F401  (the session's server fixture)
 )
-from tests.conftest import postgres_base_url
+from tests.support.database import postgres_base_url
 
 pytestmark = pytest.mark.slow
 

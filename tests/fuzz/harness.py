@@ -3,51 +3,25 @@ longer run (``benchmarks/api/fuzz.py``)."""
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import schemathesis
 from flask import Flask
-from sqlalchemy import create_engine, text
 
 from louise import create_app
 from louise.config import config_for_tests
 from louise.extensions import db
+from tests.support.database import fresh_database
 
 SEED = 20261123
 
 
-@contextmanager
-def fuzz_database(tmp: Path) -> Iterator[str]:
-    """A fresh, migrated database of its own: SQLite in ``tmp``, or a new schema in the
-    PostgreSQL at ``LOUISE_TEST_DATABASE_URL`` (dropped afterwards)."""
-    from louise.cli import migrate_database
-
-    pg = os.environ.get("LOUISE_TEST_DATABASE_URL", "")
-    if not pg.startswith("postgresql"):
-        url = f"sqlite:///{tmp / 'louise-fuzz.sqlite3'}"
-        migrate_database(url)
-        yield url
-        return
-    schema = f"louise_fuzz_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(pg, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in pg else "?"
-    url = f"{pg}{sep}options={quote(f'-csearch_path={schema}')}"
-    try:
-        migrate_database(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+def fuzz_database(tmp: Path) -> AbstractContextManager[str]:
+    """A fresh, migrated database of its own (see ``tests.support.database``)."""
+    return fresh_database(tmp, "louise_fuzz")
 
 
 def openapi_document() -> dict[str, Any]:
