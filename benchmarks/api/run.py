@@ -28,6 +28,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -96,17 +97,23 @@ class Row:
     p99: float
 
 
+def _db_name(value: str) -> str:
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value):
+        raise argparse.ArgumentTypeError("a PostgreSQL name: lower-case letters, digits, _")
+    return value
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-def recreate_database() -> str:
+def recreate_database(name: str = DB_NAME) -> str:
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB_NAME}"
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 
 
 def server_env(database_url: str, out: Path) -> dict[str, str]:
@@ -314,12 +321,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=USERS, help="locust users (connections)")
     parser.add_argument("--write", action="store_true", help="write docs/benchmarks-api.md")
     parser.add_argument("--label", default="", help="a note for the table's heading")
+    parser.add_argument(
+        "--db-name",
+        default=DB_NAME,
+        type=_db_name,
+        help="the benchmark's own database (dropped and created; another run in parallel "
+        "needs another name)",
+    )
+    parser.add_argument(
+        "--phases",
+        nargs="*",
+        default=None,
+        metavar="CLASS",
+        help="run only these phases (user classes: Healthz MerchantById Catalogue Slots Mix "
+        "BookingRate); the Healthz baseline always runs",
+    )
     args = parser.parse_args(argv)
 
     out = Path(tempfile.mkdtemp(prefix="louise-bench-api-"))
-    database_url = recreate_database()
+    database_url = recreate_database(args.db_name)
     env = server_env(database_url, out)
-    print(f"== database {DB_NAME}: migrate, seed the demo, plan and publish the demo day")
+    print(f"== database {args.db_name}: migrate, seed the demo, plan and publish the demo day")
     flask(env, "migrate")
     flask(env, "seed", "--day-file", str(out / "demo-day"))
     day = date.fromisoformat((out / "demo-day").read_text().strip())
@@ -357,6 +379,8 @@ def main(argv: list[str] | None = None) -> int:
             Phase("mix", "Mix", args.users, 2 * args.seconds),
             Phase(f"{BOOKING_RATE} req/s", "BookingRate", BOOKING_RATE, args.seconds),
         ]
+        if args.phases:
+            phases = [p for p in phases if p.user_class in {"Healthz", *args.phases}]
         rows: list[Row] = []
         for phase in phases:
             print(f"== {phase.user_class}: {phase.users} users, {phase.seconds} s")
@@ -379,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
         write_doc(text)
     shutil.rmtree(out, ignore_errors=True)
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"DROP DATABASE IF EXISTS {args.db_name} WITH (FORCE)")
     return 0
 
 
