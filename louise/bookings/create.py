@@ -20,6 +20,7 @@ from louise.bookings.common import (
     field_error,
 )
 from louise.bookings.leg_planning import leg_from_plan, plan_outbound, plan_return
+from louise.bookings.lookups import Lookups
 from louise.bookings.models import (
     Booking,
     BookingStatus,
@@ -116,12 +117,13 @@ def create_booking(
     the hub); the window, the merchant's daily capacity, the resident's open-bookings limit
     and the chosen Point or locker all have a free place — taken atomically or not at all.
     """
+    lookups = Lookups(session)  # the districts, the day's fleet, counter ids: read once
     offer = load_offer(session, request.offer_id)
     spec = check_window(ctx, request.day, request.window, now, "")
     customer, channel = _customer_for(session, actor, request)
     address = resolve_booking_address(session, ctx, request.address, request.address_id)
     field_name = "address_id" if request.address_id is not None else "address"
-    district = district_of(session, address.lat, address.lon, field_name)
+    district = district_of(session, address.lat, address.lon, field_name, lookups.districts())
     resident = legs.Stop(StopKind.RESIDENT, address.label, address.lat, address.lon)
 
     point: DeliveryPoint | None = None
@@ -143,7 +145,7 @@ def create_booking(
         plans = plan_outbound(ctx, offer, request.day, spec.code, resident, dest, now)
     except legs.ShopUnreachable as exc:
         raise ValidationFailed(str(exc), fields=field_error("window", str(exc))) from None
-    check_served(session, plans, "window")
+    check_served(session, plans, "window", lookups)
     if (
         point is not None
         and offer.kind == OfferKind.PRODUCT
@@ -197,10 +199,9 @@ def create_booking(
         for plan in returns:
             booking.legs.append(leg_from_plan(plan, seq, tentative=True))
             seq += 1
-    session.add(booking)
-    session.flush()
-
-    # Reservations: all or nothing (any failure rolls the whole transaction back).
+    # Reservations: all or nothing (any failure rolls the whole transaction back). They are
+    # taken before the booking is written, so its row and its legs' rows are inserted with
+    # their counters at once (not inserted, then updated).
     first_day = plans[0].day
     counter = capacity.ensure_counter(
         session,
@@ -208,15 +209,25 @@ def create_booking(
         str(customer.id),
         first_day,
         lambda: ctx.policy.max_open_bookings_per_day,
+        memo=lookups.counters,
     )
     offer_counter: int | None = None
     if offer.daily_capacity is not None:
         offer_counter = capacity.ensure_counter(
-            session, "offer", str(offer.id), plans[-1].day, lambda: offer.daily_capacity or 0
+            session,
+            "offer",
+            str(offer.id),
+            plans[-1].day,
+            lambda: offer.daily_capacity or 0,
+            memo=lookups.counters,
         )
     capacity.lock(
         session,
-        [counter, offer_counter, *leg_counter_ids(session, ctx, booking, booking.legs, point)],
+        [
+            counter,
+            offer_counter,
+            *leg_counter_ids(session, ctx, booking, booking.legs, point, lookups),
+        ],
     )
     if not capacity.try_reserve(session, counter):
         raise TooManyOpenBookings(
@@ -227,7 +238,12 @@ def create_booking(
     if offer.daily_capacity is not None:
         shop_day = plans[-1].day
         counter = capacity.ensure_counter(
-            session, "offer", str(offer.id), shop_day, lambda: offer.daily_capacity or 0
+            session,
+            "offer",
+            str(offer.id),
+            shop_day,
+            lambda: offer.daily_capacity or 0,
+            memo=lookups.counters,
         )
         if not capacity.try_reserve(session, counter):
             raise MerchantCapacityFull(
@@ -236,10 +252,12 @@ def create_booking(
             )
         booking.offer_counter_id = counter
     for leg in booking.legs:
-        reserve_window(session, ctx, leg, "window")
+        reserve_window(session, ctx, leg, "window", lookups)
         if point is not None and leg.dest_kind in (StopKind.POINT, StopKind.LOCKER):
-            reserve_point(session, booking, leg, point, "point_id")
+            reserve_point(session, booking, leg, point, "point_id", lookups)
 
+    session.add(booking)
+    session.flush()
     record_status(session, booking, BookingStatus.REQUESTED.value, actor, at=now)
     set_booking_status(session, booking, BookingStatus.CONFIRMED, actor)
     first = booking.legs[0]
