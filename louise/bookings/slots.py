@@ -15,7 +15,7 @@ from louise.auth.models import STAFF, User
 from louise.bookings import capacity, legs
 from louise.bookings.checks import district_of, load_offer
 from louise.bookings.common import BookingContext, field_error
-from louise.bookings.leg_planning import plan_outbound
+from louise.bookings.leg_planning import plan_outbound, shop_hours
 from louise.bookings.lookups import Lookups
 from louise.bookings.models import CapacityCounter, Leg, StopKind
 from louise.bookings.notifications import iso_window
@@ -121,6 +121,7 @@ def list_slots(
     # A repair and a collection start at the resident's door: the window is a collection.
     collection = offer is not None and offer.kind in (OfferKind.SERVICE, OfferKind.COLLECTION)
     left_in = capacity.remaining_of_day(session, "window", day)
+    hours = shop_hours(offer.merchant) if offer is not None else None
     districts = lookups.districts()
     slots: list[dict[str, Any]] = []
     for spec in ctx.policy.windows:
@@ -136,7 +137,7 @@ def list_slots(
         if ok and offer is not None:
             try:
                 plans = plan_outbound(
-                    ctx, offer, day, spec.code, _stop_at(lat, lon, "here"), None, now
+                    ctx, offer, day, spec.code, _stop_at(lat, lon, "here"), None, now, hours
                 )
                 via_hub = any(p.via_hub for p in plans)
                 needs = needs_of(session, plans, districts)
