@@ -31,7 +31,7 @@ from louise.bookings.models import (
 )
 from louise.bookings.notifications import notify
 from louise.bookings.points import new_pin, point_open, stop_for_point
-from louise.bookings.reservations import leg_counter_ids, reserve_point, reserve_window
+from louise.bookings.reservations import assign_counters, reserve_assigned
 from louise.bookings.serving import check_served
 from louise.bookings.slots import window_of
 from louise.bookings.status import record_status, set_booking_status
@@ -199,45 +199,20 @@ def create_booking(
         for plan in returns:
             booking.legs.append(leg_from_plan(plan, seq, tentative=True))
             seq += 1
-    # Reservations: all or nothing (any failure rolls the whole transaction back). They are
-    # taken before the booking is written, so its row and its legs' rows are inserted with
-    # their counters at once (not inserted, then updated).
-    first_day = plans[0].day
-    counter = capacity.ensure_counter(
+    # The counters first (found or created, not locked yet): the booking's and its legs'
+    # rows are inserted naming them (not inserted, then updated).
+    customer_counter = capacity.ensure_counter(
         session,
         "customer",
         str(customer.id),
-        first_day,
+        plans[0].day,
         lambda: ctx.policy.max_open_bookings_per_day,
         memo=lookups.counters,
     )
+    shop_day = plans[-1].day
     offer_counter: int | None = None
     if offer.daily_capacity is not None:
         offer_counter = capacity.ensure_counter(
-            session,
-            "offer",
-            str(offer.id),
-            plans[-1].day,
-            lambda: offer.daily_capacity or 0,
-            memo=lookups.counters,
-        )
-    capacity.lock(
-        session,
-        [
-            counter,
-            offer_counter,
-            *leg_counter_ids(session, ctx, booking, booking.legs, point, lookups),
-        ],
-    )
-    if not capacity.try_reserve(session, counter):
-        raise TooManyOpenBookings(
-            f"At most {ctx.policy.max_open_bookings_per_day} open bookings per day.",
-            fields=field_error("date", "Too many open bookings on this day."),
-        )
-    booking.customer_counter_id = counter
-    if offer.daily_capacity is not None:
-        shop_day = plans[-1].day
-        counter = capacity.ensure_counter(
             session,
             "offer",
             str(offer.id),
@@ -245,17 +220,9 @@ def create_booking(
             lambda: offer.daily_capacity or 0,
             memo=lookups.counters,
         )
-        if not capacity.try_reserve(session, counter):
-            raise MerchantCapacityFull(
-                f"{offer.merchant.name} takes no more {offer.title!r} on {shop_day.isoformat()}.",
-                fields=field_error("date", "The shop's daily capacity is reached."),
-            )
-        booking.offer_counter_id = counter
-    for leg in booking.legs:
-        reserve_window(session, ctx, leg, "window", lookups)
-        if point is not None and leg.dest_kind in (StopKind.POINT, StopKind.LOCKER):
-            reserve_point(session, booking, leg, point, "point_id", lookups)
-
+    leg_counters = assign_counters(session, ctx, booking, booking.legs, point, lookups)
+    booking.customer_counter_id = customer_counter
+    booking.offer_counter_id = offer_counter
     session.add(booking)
     session.flush()
     record_status(session, booking, BookingStatus.REQUESTED.value, actor, at=now)
@@ -270,6 +237,23 @@ def create_booking(
         leg="collection" if collected else "delivery",
         **window_of(ctx, first.day, first.window_code, collected, first),
     )
+    session.flush()
+
+    # Reservations last, all or nothing (a refusal rolls the whole transaction back). A
+    # counter row stays locked from here to the commit, and every booking of the window
+    # waits for it: so the booking's own writes are done before, not while holding it.
+    capacity.lock(session, [customer_counter, offer_counter, *leg_counters])
+    if not capacity.try_reserve(session, customer_counter):
+        raise TooManyOpenBookings(
+            f"At most {ctx.policy.max_open_bookings_per_day} open bookings per day.",
+            fields=field_error("date", "Too many open bookings on this day."),
+        )
+    if offer_counter is not None and not capacity.try_reserve(session, offer_counter):
+        raise MerchantCapacityFull(
+            f"{offer.merchant.name} takes no more {offer.title!r} on {shop_day.isoformat()}.",
+            fields=field_error("date", "The shop's daily capacity is reached."),
+        )
+    reserve_assigned(session, booking.legs, point, "window", "point_id")
     session.commit()
     metrics.BOOKINGS_CREATED.labels(channel=booking.channel.value).inc()
     return booking

@@ -94,6 +94,67 @@ def leg_counter_ids(
     return ids
 
 
+def assign_counters(
+    session: Session,
+    ctx: BookingContext,
+    booking: Booking,
+    legs_: Sequence[Leg],
+    point: DeliveryPoint | None,
+    lookups: Lookups | None = None,
+) -> list[int]:
+    """Find or create the counters that reserving ``legs_`` takes and name them on the legs,
+    without taking a place yet (:func:`reserve_assigned` does, in the same transaction)."""
+    ids: list[int] = []
+    memo = lookups.counters if lookups is not None else None
+    for leg in legs_:
+        if leg.tentative:
+            continue
+        if leg.window_code is not None:
+            leg.counter_id = window_counter(session, ctx, leg.day, leg.window_code, lookups)
+            ids.append(leg.counter_id)
+        if point is not None and leg.dest_kind in (StopKind.POINT, StopKind.LOCKER):
+            size = booking.parcel_size
+            leg.point_id = point.id
+            leg.point_counter_id = capacity.ensure_counter(
+                session,
+                "point",
+                point_key(point, size),
+                leg.day,
+                functools.partial(point_capacity, point, size),
+                memo=memo,
+            )
+            ids.append(leg.point_counter_id)
+    return ids
+
+
+def reserve_assigned(
+    session: Session,
+    legs_: Sequence[Leg],
+    point: DeliveryPoint | None,
+    window_field: str,
+    point_field: str,
+) -> None:
+    """Take a place in every counter :func:`assign_counters` named on ``legs_``, leg by leg
+    (window, then Point or locker). A refusal raises; the caller's transaction rolls back."""
+    for leg in legs_:
+        if leg.tentative:
+            continue
+        if leg.counter_id is not None and not capacity.try_reserve(session, leg.counter_id):
+            raise SlotFull(
+                f"The window {leg.window_code} on {leg.day.isoformat()} is fully booked.",
+                fields=field_error(window_field, "Fully booked."),
+            )
+        if (
+            point is not None
+            and leg.point_counter_id is not None
+            and not capacity.try_reserve(session, leg.point_counter_id)
+        ):
+            raise PointFull(
+                f"{point.name} has no free place on {leg.day.isoformat()}.",
+                fields=field_error(point_field, "No free place."),
+            )
+
+
 def held_counter_ids(booking: Booking) -> list[int | None]:
     """Every counter row a booking holds a place in."""
     ids: list[int | None] = [booking.customer_counter_id, booking.offer_counter_id]
