@@ -77,7 +77,11 @@ def lock(session: Session, counter_ids: Iterable[int | None]) -> None:
         select(CapacityCounter.id)
         .where(CapacityCounter.id.in_(ids))
         .order_by(CapacityCounter.id)
-        .with_for_update()
+        # FOR NO KEY UPDATE: the lock the reservation's UPDATE takes anyway (it changes no
+        # key). FOR UPDATE would also wait for rows that merely reference the counter
+        # (a booking inserted naming it holds a KEY SHARE lock): two bookings of one
+        # window, each inserted first, would deadlock.
+        .with_for_update(key_share=True)
     ).all()
 
 
