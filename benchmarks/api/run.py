@@ -224,9 +224,16 @@ def build_fixture(base: str, day: date) -> dict[str, Any]:
     tracking = [b["tracking_token"] for b in bookings if b.get("tracking_token")]
     if not tracking:
         raise RuntimeError("no tracking token in the demo bookings")
+    # access tokens issued now (they last 15 minutes, the run a few): the users' logins
+    # (argon2) stay out of the measured phases
+    tokens = {
+        email: login(base, email)["Authorization"].removeprefix("Bearer ")
+        for email in [f"{r[0]}@louise.test" for r in RESIDENTS] + [c["email"] for c in couriers]
+    }
     return {
         "day": day.isoformat(),
         "password": PASSWORD,
+        "tokens": tokens,
         "residents": [f"{r[0]}@louise.test" for r in RESIDENTS],
         "addresses": [
             {"street": s, "house_number": n, "postcode": p, "city": "Bottrop"}
