@@ -55,6 +55,7 @@ def setup(url: str) -> tuple[Flask, dict[str, Any]]:
             # as in the load benchmark: bookings never meet the business limits
             "MAX_OPEN_BOOKINGS_PER_DAY": 100000,
             "STOPS_PER_VEHICLE_HOUR": 500.0,
+            "RATELIMIT_ENABLED": False,  # as in the load benchmark
         }
     )
     from louise.clock import now
@@ -106,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     from pyinstrument import Profiler
 
     if args.only and "book" in args.only:
-        profile_booking(client, day, args.requests)
+        profile_booking(app, client, day, args.requests, args.show_sql)
 
     for name, path in endpoints.items():
         if args.only and name not in args.only:
@@ -124,7 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def profile_booking(client: FlaskClient, day: str, requests: int) -> None:
+def profile_booking(
+    app: Flask, client: FlaskClient, day: str, requests: int, show_sql: bool = False
+) -> None:
     """Booking create as a demo resident, on the days after the demo day, in bookable
     windows (as the load benchmark books)."""
     import itertools
@@ -160,6 +163,12 @@ def profile_booking(client: FlaskClient, day: str, requests: int) -> None:
         return client.post("/api/v1/bookings", json=body, headers={**headers, **key}).status_code
 
     assert book() == 201
+    with app.app_context(), counting(app) as statements:
+        assert book() == 201
+    print(f"book       201 {len(statements):3} statements  POST /api/v1/bookings")
+    if show_sql:
+        for statement in statements:
+            print("    " + " ".join(statement.split())[:160])
     profiler = Profiler(interval=0.0005)
     started = time.perf_counter()
     with profiler:

@@ -28,6 +28,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -94,6 +95,12 @@ class Row:
     p50: float
     p95: float
     p99: float
+
+
+def _db_name(value: str) -> str:
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value):
+        raise argparse.ArgumentTypeError("a PostgreSQL name: lower-case letters, digits, _")
+    return value
 
 
 def free_port() -> int:
@@ -217,9 +224,16 @@ def build_fixture(base: str, day: date) -> dict[str, Any]:
     tracking = [b["tracking_token"] for b in bookings if b.get("tracking_token")]
     if not tracking:
         raise RuntimeError("no tracking token in the demo bookings")
+    # access tokens issued now (they last 15 minutes, the run a few): the users' logins
+    # (argon2) stay out of the measured phases
+    tokens = {
+        email: login(base, email)["Authorization"].removeprefix("Bearer ")
+        for email in [f"{r[0]}@louise.test" for r in RESIDENTS] + [c["email"] for c in couriers]
+    }
     return {
         "day": day.isoformat(),
         "password": PASSWORD,
+        "tokens": tokens,
         "residents": [f"{r[0]}@louise.test" for r in RESIDENTS],
         "addresses": [
             {"street": s, "house_number": n, "postcode": p, "city": "Bottrop"}
@@ -326,10 +340,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--db-name",
         default=DB_NAME,
-        help="the PostgreSQL database to (re)create and drop (another name for parallel runs)",
+        type=_db_name,
+        help="the benchmark's own database (dropped and created; another run in parallel "
+        "needs another name)",
     )
     parser.add_argument(
         "--only",
+        "--phases",
         nargs="+",
         default=None,
         metavar="PHASE",

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from louise.auth.models import AccountStatus, User
@@ -152,14 +152,61 @@ def covers_of(shifts: Iterable[Shift]) -> list[Cover]:
     ]
 
 
+@dataclass(frozen=True)
+class DayFleet:
+    """Who works on a day, read once for every rule that asks: the working shifts' spans
+    (``spans`` None: nobody is rostered that day), the covers, and the active vehicles
+    assumed to work all day on an unrostered day."""
+
+    spans: tuple[Span, ...] | None
+    covers: tuple[Cover, ...]
+    active_vehicles: int
+
+
+# built once (building a statement costs about as much as running it on a hot path)
+_SHIFTS_OF_DAY = (
+    select(
+        Vehicle.kind,
+        Vehicle.districts,
+        Vehicle.active,
+        User.status,
+        Shift.starts_at,
+        Shift.ends_at,
+    )
+    .join(Vehicle, Shift.vehicle_id == Vehicle.id)
+    .join(User, Shift.courier_id == User.id)
+    .where(Shift.day == bindparam("day"))
+    .order_by(Shift.starts_at, Shift.id)
+)
+_ACTIVE_VEHICLES = select(Vehicle.kind, Vehicle.districts).where(Vehicle.active.is_(True))
+
+
+def day_fleet(session: Session, day: date) -> DayFleet:
+    """The day's fleet in one statement on a rostered day (two on an unrostered one): plain
+    rows, not shift, vehicle and courier objects (the rules need five columns)."""
+    rows = session.execute(_SHIFTS_OF_DAY, {"day": day}).all()
+    if rows:  # rostered: only the working shifts count (active vehicle, active courier)
+        working = [r for r in rows if r.active and r.status == AccountStatus.ACTIVE]
+        return DayFleet(
+            spans=tuple((r.starts_at, r.ends_at) for r in working),
+            covers=tuple(
+                Cover(r.kind.value, frozenset(r.districts or ()), (r.starts_at, r.ends_at))
+                for r in working
+            ),
+            active_vehicles=0,
+        )
+    vehicles = session.execute(_ACTIVE_VEHICLES).all()
+    covers = tuple(Cover(v.kind.value, frozenset(v.districts or ()), None) for v in vehicles)
+    return DayFleet(
+        spans=None,
+        covers=covers or (Cover(None, frozenset(), None),),
+        active_vehicles=len(vehicles),
+    )
+
+
 def day_covers(session: Session, day: date) -> list[Cover]:
     """Who works on ``day`` (see the module's rules for a day nobody is rostered on)."""
-    if session.scalar(select(Shift.id).where(Shift.day == day).limit(1)) is not None:
-        return covers_of(working_shifts(session, day))
-    vehicles = session.scalars(select(Vehicle).where(Vehicle.active.is_(True))).all()
-    if not vehicles:
-        return [Cover(None, frozenset(), None)]
-    return [Cover(v.kind.value, frozenset(v.districts or ()), None) for v in vehicles]
+    return list(day_fleet(session, day).covers)
 
 
 def _overlap(a: Span, b: Span) -> Span | None:

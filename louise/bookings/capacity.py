@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -20,14 +20,34 @@ from louise.bookings.models import CapacityCounter
 
 
 def ensure_counter(
+    session: Session,
+    scope: str,
+    key: str,
+    day: date,
+    capacity: Callable[[], int],
+    memo: dict[tuple[str, str, date], int] | None = None,
+) -> int:
+    """Return the id of the counter row, creating it (race-free) with ``capacity()``.
+    ``memo``: the ids this use case has found already (a counter row, once there, stays)."""
+    if memo is not None and (scope, key, day) in memo:
+        return memo[(scope, key, day)]
+    counter_id = _ensure_counter(session, scope, key, day, capacity)
+    if memo is not None:
+        memo[(scope, key, day)] = counter_id
+    return counter_id
+
+
+_COUNTER_ID = select(CapacityCounter.id).where(
+    CapacityCounter.scope == bindparam("scope"),
+    CapacityCounter.key == bindparam("key"),
+    CapacityCounter.day == bindparam("day"),
+)
+
+
+def _ensure_counter(
     session: Session, scope: str, key: str, day: date, capacity: Callable[[], int]
 ) -> int:
-    """Return the id of the counter row, creating it (race-free) with ``capacity()``."""
-    existing = session.scalar(
-        select(CapacityCounter.id).where(
-            CapacityCounter.scope == scope, CapacityCounter.key == key, CapacityCounter.day == day
-        )
-    )
+    existing = session.scalar(_COUNTER_ID, {"scope": scope, "key": key, "day": day})
     if existing is not None:
         return existing
     values = {"scope": scope, "key": key, "day": day, "capacity": max(0, capacity()), "used": 0}
@@ -38,11 +58,7 @@ def ensure_counter(
         .values(**values)
         .on_conflict_do_nothing(index_elements=["scope", "key", "day"])
     )
-    counter_id = session.scalar(
-        select(CapacityCounter.id).where(
-            CapacityCounter.scope == scope, CapacityCounter.key == key, CapacityCounter.day == day
-        )
-    )
+    counter_id = session.scalar(_COUNTER_ID, {"scope": scope, "key": key, "day": day})
     assert counter_id is not None
     return counter_id
 
@@ -61,20 +77,28 @@ def lock(session: Session, counter_ids: Iterable[int | None]) -> None:
         select(CapacityCounter.id)
         .where(CapacityCounter.id.in_(ids))
         .order_by(CapacityCounter.id)
-        .with_for_update()
+        # FOR NO KEY UPDATE: the lock the reservation's UPDATE takes anyway (it changes no
+        # key). FOR UPDATE would also wait for rows that merely reference the counter
+        # (a booking inserted naming it holds a KEY SHARE lock): two bookings of one
+        # window, each inserted first, would deadlock.
+        .with_for_update(key_share=True)
     ).all()
+
+
+_RESERVE = (
+    update(CapacityCounter)
+    .where(
+        CapacityCounter.id == bindparam("counter_id"),
+        CapacityCounter.used + bindparam("n") <= CapacityCounter.capacity,
+    )
+    .values(used=CapacityCounter.used + bindparam("n"))
+    .execution_options(synchronize_session=False)
+)
 
 
 def try_reserve(session: Session, counter_id: int, n: int = 1) -> bool:
     """Take ``n`` places if they are free. False means full; nothing changed."""
-    result = session.execute(
-        update(CapacityCounter)
-        .where(
-            CapacityCounter.id == counter_id, CapacityCounter.used + n <= CapacityCounter.capacity
-        )
-        .values(used=CapacityCounter.used + n)
-        .execution_options(synchronize_session=False)
-    )
+    result = session.execute(_RESERVE, {"counter_id": counter_id, "n": n})
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -102,12 +126,14 @@ def remaining(
     return max(0, row.capacity - row.used)
 
 
+# built once (building a statement costs about as much as running it on a hot path)
+_OF_DAY = select(CapacityCounter.key, CapacityCounter.capacity, CapacityCounter.used).where(
+    CapacityCounter.scope == bindparam("scope"), CapacityCounter.day == bindparam("day")
+)
+
+
 def remaining_of_day(session: Session, scope: str, day: date) -> dict[str, int]:
     """Free places of every existing counter of ``scope`` on ``day``, by key, in one
     statement (a missing key has no counter yet: see :func:`remaining`)."""
-    rows = session.execute(
-        select(CapacityCounter.key, CapacityCounter.capacity, CapacityCounter.used).where(
-            CapacityCounter.scope == scope, CapacityCounter.day == day
-        )
-    )
+    rows = session.execute(_OF_DAY, {"scope": scope, "day": day})
     return {row.key: max(0, row.capacity - row.used) for row in rows}

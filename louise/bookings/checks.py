@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from louise.auth.models import STAFF, User
+from louise.bookings.availability import district_at
 from louise.bookings.common import AddressInput, BookingContext, field_error
 from louise.bookings.models import Booking
 from louise.bookings.policy import ServicePolicy, WindowSpec
@@ -18,12 +20,14 @@ from louise.geo.service import resolve_address
 from louise.merchants.models import Merchant, Offer
 
 
-def find_district(session: Session, lat: float, lon: float) -> District | None:
-    """The district of a point. With no districts configured the whole area is one."""
-    rows = session.scalars(
-        select(District).where(District.active.is_(True)).order_by(District.priority, District.id)
-    ).all()
-    if not rows:
+def find_district(
+    session: Session, lat: float, lon: float, districts: Sequence[District] | None = None
+) -> District | None:
+    """The district of a point. With no districts configured the whole area is one.
+    ``districts``: every district, when the caller has read them already."""
+    if districts is None:
+        districts = session.scalars(select(District)).all()
+    if not any(d.active for d in districts):
         return District(
             name="service-area",
             min_lat=-90,
@@ -33,14 +37,17 @@ def find_district(session: Session, lat: float, lon: float) -> District | None:
             vehicle_kinds=["bike", "car"],
             priority=0,
         )
-    for district in rows:
-        if district.contains(lat, lon):
-            return district
-    return None
+    return district_at(districts, lat, lon)
 
 
-def district_of(session: Session, lat: float, lon: float, field_name: str) -> District:
-    district = find_district(session, lat, lon)
+def district_of(
+    session: Session,
+    lat: float,
+    lon: float,
+    field_name: str,
+    districts: Sequence[District] | None = None,
+) -> District:
+    district = find_district(session, lat, lon, districts)
     if district is None:
         raise ValidationFailed(
             "This address is outside every district we serve.",
@@ -49,18 +56,18 @@ def district_of(session: Session, lat: float, lon: float, field_name: str) -> Di
     return district
 
 
+# built once: an offer with its shop, the shop's hours and date exceptions, in one statement
+# (the windows need them); not the shop's owner, which no booking rule reads
+_SHOP = joinedload(Offer.merchant)
+_OFFER_WITH_HOURS = (
+    _SHOP.lazyload(Merchant.owner),
+    _SHOP.joinedload(Merchant.opening_intervals),
+    _SHOP.joinedload(Merchant.opening_exceptions),
+)
+
+
 def load_offer(session: Session, offer_id: int) -> Offer:
-    # one statement: the offer with its shop, the shop's hours and date exceptions (the
-    # windows need them)
-    shop = joinedload(Offer.merchant)
-    offer = session.get(
-        Offer,
-        offer_id,
-        options=[
-            shop.joinedload(Merchant.opening_intervals),
-            shop.joinedload(Merchant.opening_exceptions),
-        ],
-    )
+    offer = session.get(Offer, offer_id, options=_OFFER_WITH_HOURS)
     if offer is None:
         raise ValidationFailed(
             f"Offer {offer_id} does not exist.",

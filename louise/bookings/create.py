@@ -20,6 +20,7 @@ from louise.bookings.common import (
     field_error,
 )
 from louise.bookings.leg_planning import leg_from_plan, plan_outbound, plan_return
+from louise.bookings.lookups import Lookups
 from louise.bookings.models import (
     Booking,
     BookingStatus,
@@ -30,7 +31,7 @@ from louise.bookings.models import (
 )
 from louise.bookings.notifications import notify
 from louise.bookings.points import new_pin, point_open, stop_for_point
-from louise.bookings.reservations import leg_counter_ids, reserve_point, reserve_window
+from louise.bookings.reservations import assign_counters, reserve_assigned
 from louise.bookings.serving import check_served
 from louise.bookings.slots import window_of
 from louise.bookings.status import record_status, set_booking_status
@@ -116,12 +117,13 @@ def create_booking(
     the hub); the window, the merchant's daily capacity, the resident's open-bookings limit
     and the chosen Point or locker all have a free place — taken atomically or not at all.
     """
+    lookups = Lookups(session)  # the districts, the day's fleet, counter ids: read once
     offer = load_offer(session, request.offer_id)
     spec = check_window(ctx, request.day, request.window, now, "")
     customer, channel = _customer_for(session, actor, request)
     address = resolve_booking_address(session, ctx, actor, request.address, request.address_id)
     field_name = "address_id" if request.address_id is not None else "address"
-    district = district_of(session, address.lat, address.lon, field_name)
+    district = district_of(session, address.lat, address.lon, field_name, lookups.districts())
     resident = legs.Stop(StopKind.RESIDENT, address.label, address.lat, address.lon)
 
     point: DeliveryPoint | None = None
@@ -143,7 +145,7 @@ def create_booking(
         plans = plan_outbound(ctx, offer, request.day, spec.code, resident, dest, now)
     except legs.ShopUnreachable as exc:
         raise ValidationFailed(str(exc), fields=field_error("window", str(exc))) from None
-    check_served(session, plans, "window")
+    check_served(session, plans, "window", lookups)
     if (
         point is not None
         and offer.kind == OfferKind.PRODUCT
@@ -197,49 +199,32 @@ def create_booking(
         for plan in returns:
             booking.legs.append(leg_from_plan(plan, seq, tentative=True))
             seq += 1
-    session.add(booking)
-    session.flush()
-
-    # Reservations: all or nothing (any failure rolls the whole transaction back).
-    first_day = plans[0].day
-    counter = capacity.ensure_counter(
+    # The counters first (found or created, not locked yet): the booking's and its legs'
+    # rows are inserted naming them (not inserted, then updated).
+    customer_counter = capacity.ensure_counter(
         session,
         "customer",
         str(customer.id),
-        first_day,
+        plans[0].day,
         lambda: ctx.policy.max_open_bookings_per_day,
+        memo=lookups.counters,
     )
+    shop_day = plans[-1].day
     offer_counter: int | None = None
     if offer.daily_capacity is not None:
         offer_counter = capacity.ensure_counter(
-            session, "offer", str(offer.id), plans[-1].day, lambda: offer.daily_capacity or 0
+            session,
+            "offer",
+            str(offer.id),
+            shop_day,
+            lambda: offer.daily_capacity or 0,
+            memo=lookups.counters,
         )
-    capacity.lock(
-        session,
-        [counter, offer_counter, *leg_counter_ids(session, ctx, booking, booking.legs, point)],
-    )
-    if not capacity.try_reserve(session, counter):
-        raise TooManyOpenBookings(
-            f"At most {ctx.policy.max_open_bookings_per_day} open bookings per day.",
-            fields=field_error("date", "Too many open bookings on this day."),
-        )
-    booking.customer_counter_id = counter
-    if offer.daily_capacity is not None:
-        shop_day = plans[-1].day
-        counter = capacity.ensure_counter(
-            session, "offer", str(offer.id), shop_day, lambda: offer.daily_capacity or 0
-        )
-        if not capacity.try_reserve(session, counter):
-            raise MerchantCapacityFull(
-                f"{offer.merchant.name} takes no more {offer.title!r} on {shop_day.isoformat()}.",
-                fields=field_error("date", "The shop's daily capacity is reached."),
-            )
-        booking.offer_counter_id = counter
-    for leg in booking.legs:
-        reserve_window(session, ctx, leg, "window")
-        if point is not None and leg.dest_kind in (StopKind.POINT, StopKind.LOCKER):
-            reserve_point(session, booking, leg, point, "point_id")
-
+    leg_counters = assign_counters(session, ctx, booking, booking.legs, point, lookups)
+    booking.customer_counter_id = customer_counter
+    booking.offer_counter_id = offer_counter
+    session.add(booking)
+    session.flush()
     record_status(session, booking, BookingStatus.REQUESTED.value, actor, at=now)
     set_booking_status(session, booking, BookingStatus.CONFIRMED, actor)
     first = booking.legs[0]
@@ -252,6 +237,23 @@ def create_booking(
         leg="collection" if collected else "delivery",
         **window_of(ctx, first.day, first.window_code, collected, first),
     )
+    session.flush()
+
+    # Reservations last, all or nothing (a refusal rolls the whole transaction back). A
+    # counter row stays locked from here to the commit, and every booking of the window
+    # waits for it: so the booking's own writes are done before, not while holding it.
+    capacity.lock(session, [customer_counter, offer_counter, *leg_counters])
+    if not capacity.try_reserve(session, customer_counter):
+        raise TooManyOpenBookings(
+            f"At most {ctx.policy.max_open_bookings_per_day} open bookings per day.",
+            fields=field_error("date", "Too many open bookings on this day."),
+        )
+    if offer_counter is not None and not capacity.try_reserve(session, offer_counter):
+        raise MerchantCapacityFull(
+            f"{offer.merchant.name} takes no more {offer.title!r} on {shop_day.isoformat()}.",
+            fields=field_error("date", "The shop's daily capacity is reached."),
+        )
+    reserve_assigned(session, booking.legs, point, "window", "point_id")
     session.commit()
     metrics.BOOKINGS_CREATED.labels(channel=booking.channel.value).inc()
     return booking

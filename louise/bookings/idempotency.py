@@ -27,7 +27,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from louise.bookings.models import IdempotencyKey
@@ -76,6 +77,12 @@ def begin(
     deadline = started + WAIT_SECONDS
     while True:
         session.rollback()  # see other transactions' work on every round
+        # A new key (the common case) is claimed in one statement; a key that is there
+        # already (a repeat, a duplicate running, an expired or stale claim) is read below.
+        claimed = _claim(session, user_id, key, request_hash, now)
+        if claimed is not None:
+            session.commit()
+            return claimed
         row = session.scalar(
             select(IdempotencyKey).where(
                 IdempotencyKey.user_id == user_id, IdempotencyKey.key == key
@@ -105,21 +112,7 @@ def begin(
                 continue
             row = None
         if row is None:
-            claim = IdempotencyKey(
-                user_id=user_id,
-                key=key,
-                request_hash=request_hash,
-                completed=False,
-                created_at=now,
-                expires_at=now + RETENTION,
-            )
-            session.add(claim)
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()
-                continue  # a concurrent duplicate claimed it first: look again
-            return claim.id
+            continue  # gone (expired, taken over, or abandoned meanwhile): claim it again
         if row.request_hash != request_hash:
             raise ValidationFailed(
                 "This Idempotency-Key was used with a different request body.",
@@ -136,6 +129,29 @@ def begin(
         # lock (BEGIN IMMEDIATE), and a waiter sleeping inside one starves the first request.
         session.rollback()
         time.sleep(0.05)
+
+
+def _claim(
+    session: Session, user_id: int, key: str, request_hash: str, now: datetime
+) -> int | None:
+    """Insert the claim unless the key is there already (``ON CONFLICT DO NOTHING``: no
+    error, and on PostgreSQL it waits for a concurrent claim of the key to commit or roll
+    back, then decides). Returns the new row's id, or None."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return session.scalar(
+        insert(IdempotencyKey)
+        .values(
+            user_id=user_id,
+            key=key,
+            request_hash=request_hash,
+            completed=False,
+            created_at=now,
+            expires_at=now + RETENTION,
+        )
+        .on_conflict_do_nothing(index_elements=["user_id", "key"])
+        .returning(IdempotencyKey.id)
+    )
 
 
 def complete(session: Session, claim_id: int, status: int, body: Any) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime
 from typing import Any
 
 from louise.bookings import legs
 from louise.bookings.common import BookingContext
 from louise.bookings.models import Leg, LegPurpose, LegStatus, StopKind
+from louise.merchants.hours import opening_intervals_on
 from louise.merchants.models import Merchant, Offer, OfferKind
 
 
@@ -17,8 +19,18 @@ def shop_stop(merchant: Merchant) -> legs.Stop:
 
 
 def shop_hours(merchant: Merchant) -> legs.ShopHours:
+    """The shop's opening intervals of a day. The week and the date exceptions are taken
+    from the shop once, and each day is worked out once (the planner asks for the same days
+    again: every window of the slots, both ends of a hub transfer)."""
+    weekly = merchant.weekly_hours()
+    exceptions = merchant.date_exceptions()
+
+    @functools.cache
+    def of_day(day: date) -> tuple[tuple[Any, Any], ...]:
+        return tuple((i.opens, i.closes) for i in opening_intervals_on(day, weekly, exceptions))
+
     def hours(day: date) -> list[tuple[Any, Any]]:
-        return [(i.opens, i.closes) for i in merchant.opening_intervals_on(day)]
+        return list(of_day(day))
 
     return hours
 
@@ -31,10 +43,13 @@ def plan_outbound(
     resident: legs.Stop,
     dest: legs.Stop | None,
     now: datetime,
+    hours: legs.ShopHours | None = None,
 ) -> list[legs.LegPlan]:
-    """Outbound legs for a booking (the return of a service is planned separately)."""
+    """Outbound legs for a booking (the return of a service is planned separately).
+    ``hours``: the shop's (:func:`shop_hours`), when the caller plans several windows."""
     shop = shop_stop(offer.merchant)
-    hours = shop_hours(offer.merchant)
+    if hours is None:
+        hours = shop_hours(offer.merchant)
     if offer.kind == OfferKind.PRODUCT:
         return legs.plan_delivery(
             ctx.policy,

@@ -10,15 +10,22 @@ from sqlalchemy.orm import Session
 
 from louise.bookings import capacity
 from louise.bookings.common import BookingContext, PointFull, SlotFull, field_error
+from louise.bookings.lookups import Lookups
 from louise.bookings.models import Booking, DeliveryPoint, Leg, StopKind
 from louise.bookings.points import point_capacity, point_key
 from louise.bookings.slots import window_counter
 
 
-def reserve_window(session: Session, ctx: BookingContext, leg: Leg, field_name: str) -> None:
+def reserve_window(
+    session: Session,
+    ctx: BookingContext,
+    leg: Leg,
+    field_name: str,
+    lookups: Lookups | None = None,
+) -> None:
     if leg.window_code is None or leg.tentative:
         return
-    counter_id = window_counter(session, ctx, leg.day, leg.window_code)
+    counter_id = window_counter(session, ctx, leg.day, leg.window_code, lookups)
     if not capacity.try_reserve(session, counter_id):
         raise SlotFull(
             f"The window {leg.window_code} on {leg.day.isoformat()} is fully booked.",
@@ -28,14 +35,24 @@ def reserve_window(session: Session, ctx: BookingContext, leg: Leg, field_name: 
 
 
 def reserve_point(
-    session: Session, booking: Booking, leg: Leg, point: DeliveryPoint, field_name: str
+    session: Session,
+    booking: Booking,
+    leg: Leg,
+    point: DeliveryPoint,
+    field_name: str,
+    lookups: Lookups | None = None,
 ) -> None:
     """Hold a place at the Point or a locker compartment for the leg (no commit)."""
     if leg.tentative:
         return
     key = point_key(point, booking.parcel_size)
     counter_id = capacity.ensure_counter(
-        session, "point", key, leg.day, lambda: point_capacity(point, booking.parcel_size)
+        session,
+        "point",
+        key,
+        leg.day,
+        lambda: point_capacity(point, booking.parcel_size),
+        memo=lookups.counters if lookups is not None else None,
     )
     if not capacity.try_reserve(session, counter_id):
         raise PointFull(
@@ -52,14 +69,16 @@ def leg_counter_ids(
     booking: Booking,
     legs_: Sequence[Leg],
     point: DeliveryPoint | None,
+    lookups: Lookups | None = None,
 ) -> list[int]:
     """Counter rows that reserving ``legs_`` will take (created if missing)."""
     ids: list[int] = []
+    memo = lookups.counters if lookups is not None else None
     for leg in legs_:
         if leg.tentative:
             continue
         if leg.window_code is not None:
-            ids.append(window_counter(session, ctx, leg.day, leg.window_code))
+            ids.append(window_counter(session, ctx, leg.day, leg.window_code, lookups))
         if point is not None and leg.dest_kind in (StopKind.POINT, StopKind.LOCKER):
             size = booking.parcel_size
             ids.append(
@@ -69,9 +88,71 @@ def leg_counter_ids(
                     point_key(point, size),
                     leg.day,
                     functools.partial(point_capacity, point, size),
+                    memo=memo,
                 )
             )
     return ids
+
+
+def assign_counters(
+    session: Session,
+    ctx: BookingContext,
+    booking: Booking,
+    legs_: Sequence[Leg],
+    point: DeliveryPoint | None,
+    lookups: Lookups | None = None,
+) -> list[int]:
+    """Find or create the counters that reserving ``legs_`` takes and name them on the legs,
+    without taking a place yet (:func:`reserve_assigned` does, in the same transaction)."""
+    ids: list[int] = []
+    memo = lookups.counters if lookups is not None else None
+    for leg in legs_:
+        if leg.tentative:
+            continue
+        if leg.window_code is not None:
+            leg.counter_id = window_counter(session, ctx, leg.day, leg.window_code, lookups)
+            ids.append(leg.counter_id)
+        if point is not None and leg.dest_kind in (StopKind.POINT, StopKind.LOCKER):
+            size = booking.parcel_size
+            leg.point_id = point.id
+            leg.point_counter_id = capacity.ensure_counter(
+                session,
+                "point",
+                point_key(point, size),
+                leg.day,
+                functools.partial(point_capacity, point, size),
+                memo=memo,
+            )
+            ids.append(leg.point_counter_id)
+    return ids
+
+
+def reserve_assigned(
+    session: Session,
+    legs_: Sequence[Leg],
+    point: DeliveryPoint | None,
+    window_field: str,
+    point_field: str,
+) -> None:
+    """Take a place in every counter :func:`assign_counters` named on ``legs_``, leg by leg
+    (window, then Point or locker). A refusal raises; the caller's transaction rolls back."""
+    for leg in legs_:
+        if leg.tentative:
+            continue
+        if leg.counter_id is not None and not capacity.try_reserve(session, leg.counter_id):
+            raise SlotFull(
+                f"The window {leg.window_code} on {leg.day.isoformat()} is fully booked.",
+                fields=field_error(window_field, "Fully booked."),
+            )
+        if (
+            point is not None
+            and leg.point_counter_id is not None
+            and not capacity.try_reserve(session, leg.point_counter_id)
+        ):
+            raise PointFull(
+                f"{point.name} has no free place on {leg.day.isoformat()}.",
+                fields=field_error(point_field, "No free place."),
+            )
 
 
 def held_counter_ids(booking: Booking) -> list[int | None]:

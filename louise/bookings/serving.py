@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from louise.auth.models import STAFF, User
 from louise.bookings import availability, legs
 from louise.bookings.common import BookingContext, WindowNotServed, field_error
+from louise.bookings.lookups import Lookups
 from louise.bookings.models import Leg, LegStatus
 from louise.bookings.policy import WindowSpec
 from louise.errors import Forbidden
@@ -48,16 +49,15 @@ def needs_of(
 def first_unserved(
     session: Session,
     needs: Sequence[tuple[date, availability.Need]],
-    covers: dict[date, list[availability.Cover]] | None = None,
+    *,
+    lookups: Lookups | None = None,
 ) -> tuple[date, availability.Need] | None:
     """The first leg no working shift can serve (see :mod:`louise.bookings.availability`).
-    ``covers`` keeps each day's shifts across calls of one request (the slots of a day)."""
-    if covers is None:
-        covers = {}
+    ``lookups`` keeps each day's fleet across calls of one request (the slots of a day)."""
+    if lookups is None:
+        lookups = Lookups(session)
     for day, item in needs:
-        if day not in covers:
-            covers[day] = availability.day_covers(session, day)
-        if not availability.served(covers[day], item):
+        if not availability.served(lookups.fleet(day).covers, item):
             return day, item
     return None
 
@@ -79,10 +79,19 @@ def window_needs(
     return [(day, availability.Need(district, window, window, at_pickup=True))]
 
 
-def check_served(session: Session, plans: Sequence[legs.LegPlan], field_name: str) -> None:
+def check_served(
+    session: Session,
+    plans: Sequence[legs.LegPlan],
+    field_name: str,
+    lookups: Lookups | None = None,
+) -> None:
     """Refuse legs that no working shift of a vehicle serving their district can carry — the
     rule the slots show (409 ``window_not_served``)."""
-    missing = first_unserved(session, needs_of(session, plans))
+    if lookups is None:
+        lookups = Lookups(session)
+    missing = first_unserved(
+        session, needs_of(session, plans, lookups.districts()), lookups=lookups
+    )
     if missing is not None:
         day, item = missing
         text = availability.explain(item)

@@ -3,45 +3,44 @@ dispatchers) and the booked window a message names."""
 
 from __future__ import annotations
 
-import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from louise.auth.models import STAFF, User
-from louise.bookings import availability, capacity, legs
+from louise.bookings import capacity, legs
 from louise.bookings.checks import check_horizon, district_of, load_offer, named_address
 from louise.bookings.common import BookingContext, field_error
-from louise.bookings.leg_planning import plan_outbound
+from louise.bookings.leg_planning import plan_outbound, shop_hours
+from louise.bookings.lookups import Lookups
 from louise.bookings.models import CapacityCounter, Leg, StopKind
 from louise.bookings.notifications import iso_window
 from louise.bookings.policy import WindowSpec
 from louise.bookings.serving import first_unserved, needs_of, window_needs
 from louise.errors import Conflict, Forbidden, ValidationFailed
-from louise.fleet.models import District, Shift, Vehicle
 from louise.merchants.models import OfferKind
 
 
 @dataclass(frozen=True)
 class Roster:
-    """Who works on a day, for the window capacity: the working shifts, or (``shifts`` None:
-    nobody is rostered yet) the number of vehicles assumed to work all day."""
+    """Who works on a day, for the window capacity: the working shifts' spans, or
+    (``shifts`` None: nobody is rostered yet) the number of vehicles assumed to work all day."""
 
-    shifts: list[Shift] | None
+    shifts: Sequence[tuple[datetime, datetime]] | None
     vehicles: int
 
 
-def day_roster(session: Session, ctx: BookingContext, day: date) -> Roster:
-    if session.scalar(select(Shift.id).where(Shift.day == day).limit(1)) is not None:
-        return Roster(availability.working_shifts(session, day), 0)
-    vehicles = session.scalar(
-        select(func.count()).select_from(Vehicle).where(Vehicle.active.is_(True))
-    )
-    return Roster(None, vehicles or ctx.default_fleet_size)
+def day_roster(
+    session: Session, ctx: BookingContext, day: date, lookups: Lookups | None = None
+) -> Roster:
+    fleet = (lookups or Lookups(session)).fleet(day)
+    if fleet.spans is not None:
+        return Roster(fleet.spans, 0)
+    return Roster(None, fleet.active_vehicles or ctx.default_fleet_size)
 
 
 def window_capacity(
@@ -62,18 +61,25 @@ def window_capacity(
         roster = day_roster(session, ctx, day)
     if roster.shifts is not None:
         seconds = 0.0
-        for shift in roster.shifts:
-            overlap = (min(end, shift.ends_at) - max(start, shift.starts_at)).total_seconds()
+        for starts_at, ends_at in roster.shifts:
+            overlap = (min(end, ends_at) - max(start, starts_at)).total_seconds()
             seconds += max(0.0, overlap)
     else:
         seconds = roster.vehicles * (end - start).total_seconds()
     return math.floor(seconds / 3600 * ctx.policy.stops_per_vehicle_hour)
 
 
-def window_counter(session: Session, ctx: BookingContext, day: date, code: str) -> int:
+def window_counter(
+    session: Session, ctx: BookingContext, day: date, code: str, lookups: Lookups | None = None
+) -> int:
     spec = ctx.policy.window(code)
     return capacity.ensure_counter(
-        session, "window", code, day, lambda: window_capacity(session, ctx, day, spec)
+        session,
+        "window",
+        code,
+        day,
+        lambda: window_capacity(session, ctx, day, spec, day_roster(session, ctx, day, lookups)),
+        memo=lookups.counters if lookups is not None else None,
     )
 
 
@@ -110,35 +116,37 @@ def list_slots(
             "This place lies outside the service area.",
             fields=field_error("lat", "Outside the service area.", "query"),
         )
-    district = district_of(session, lat, lon, "lat")
+    # Read once for every window (not once per window): the districts, the day's counters,
+    # who works on each day (the roster and the shift covers: one read a day).
+    lookups = Lookups(session)
+    district = district_of(session, lat, lon, "lat", lookups.districts())
     offer = load_offer(session, offer_id) if offer_id is not None else None
     # A repair and a collection start at the resident's door: the window is a collection.
     collection = offer is not None and offer.kind in (OfferKind.SERVICE, OfferKind.COLLECTION)
-    # Read once for every window (not once per window): the day's counters, the districts,
-    # who works (only when a counter is missing) and each day's shift covers.
     left_in = capacity.remaining_of_day(session, "window", day)
-    districts = session.scalars(select(District)).all()
-    roster = functools.cache(functools.partial(day_roster, session, ctx, day))
-    covers: dict[date, list[availability.Cover]] = {}
+    hours = shop_hours(offer.merchant) if offer is not None else None
+    districts = lookups.districts()
     slots: list[dict[str, Any]] = []
     for spec in ctx.policy.windows:
         start, end = ctx.policy.window_bounds(day, spec)
         ok, reason = ctx.policy.bookable(day, spec, now)
         left = left_in.get(spec.code)
         if left is None:
-            left = max(0, window_capacity(session, ctx, day, spec, roster()))
+            left = max(
+                0, window_capacity(session, ctx, day, spec, day_roster(session, ctx, day, lookups))
+            )
         via_hub = False
         needs = window_needs(session, ctx, day, spec, lat, lon, districts)
         if ok and offer is not None:
             try:
                 plans = plan_outbound(
-                    ctx, offer, day, spec.code, _stop_at(lat, lon, "here"), None, now
+                    ctx, offer, day, spec.code, _stop_at(lat, lon, "here"), None, now, hours
                 )
                 via_hub = any(p.via_hub for p in plans)
                 needs = needs_of(session, plans, districts)
             except legs.ShopUnreachable:
                 ok, reason = False, "shop_closed"
-        if ok and first_unserved(session, needs, covers) is not None:
+        if ok and first_unserved(session, needs, lookups=lookups) is not None:
             ok, reason = False, "not_served"
         if ok and left <= 0:
             ok, reason = False, "full"

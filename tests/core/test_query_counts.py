@@ -162,3 +162,32 @@ def _user(user_id: int) -> Any:
     from louise.auth.models import User
 
     return db.session().get(User, user_id)
+
+
+def test_booking_create_reads_districts_shifts_and_counters_once(
+    app: Flask, fleet: Any, offers: dict[str, Any], book: Any, make_user: Any, auth_headers: Any
+) -> None:
+    """Booking create (with an Idempotency-Key, as the app books) reads the districts and the
+    day's shifts once, and its statements do not grow with the bookings of the day."""
+
+    def create(n: int) -> list[str]:
+        headers = {**auth_headers(make_user("customer")), "Idempotency-Key": f"count-{n}"}
+        db.session().expunge_all()
+        with _statements(app) as seen:
+            response = book(headers, offers["product"])
+        assert response.status_code == 201, response.json
+        return [" ".join(s.split()) for s in seen]
+
+    create(0)  # the first booking of the window creates its counter
+    second = create(1)
+    for n in range(2, 5):
+        create(n)
+    fifth = create(5)
+    assert len(fifth) == len(second)
+    selects = [s for s in fifth if s.upper().startswith("SELECT")]
+    assert sum(" FROM districts" in s for s in selects) == 1
+    assert sum(" FROM shifts" in s for s in selects) == 1
+    # the resident's counter (new: looked up, inserted, read) and the window's (once); on
+    # PostgreSQL the rows are also locked (SELECT ... FOR NO KEY UPDATE), not counted here
+    lookups = [s for s in selects if " FROM capacity_counters" in s and " FOR " not in s]
+    assert len(lookups) == 3
