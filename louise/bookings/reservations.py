@@ -4,7 +4,7 @@ the use case that calls them owns the transaction)."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from sqlalchemy.orm import Session
 
@@ -63,6 +63,35 @@ def reserve_point(
     leg.point_counter_id = counter_id
 
 
+def _leg_counters(
+    session: Session,
+    ctx: BookingContext,
+    booking: Booking,
+    legs_: Sequence[Leg],
+    point: DeliveryPoint | None,
+    lookups: Lookups | None,
+) -> Iterator[tuple[Leg, str, int]]:
+    """(leg, "window" or "point", counter id) for every place reserving ``legs_`` takes, in
+    reservation order; each counter row is created if missing."""
+    memo = lookups.counters if lookups is not None else None
+    for leg in legs_:
+        if leg.tentative:
+            continue
+        if leg.window_code is not None:
+            yield leg, "window", window_counter(session, ctx, leg.day, leg.window_code, lookups)
+        if point is not None and leg.dest_kind in (StopKind.POINT, StopKind.LOCKER):
+            size = booking.parcel_size
+            counter_id = capacity.ensure_counter(
+                session,
+                "point",
+                point_key(point, size),
+                leg.day,
+                functools.partial(point_capacity, point, size),
+                memo=memo,
+            )
+            yield leg, "point", counter_id
+
+
 def leg_counter_ids(
     session: Session,
     ctx: BookingContext,
@@ -72,26 +101,7 @@ def leg_counter_ids(
     lookups: Lookups | None = None,
 ) -> list[int]:
     """Counter rows that reserving ``legs_`` will take (created if missing)."""
-    ids: list[int] = []
-    memo = lookups.counters if lookups is not None else None
-    for leg in legs_:
-        if leg.tentative:
-            continue
-        if leg.window_code is not None:
-            ids.append(window_counter(session, ctx, leg.day, leg.window_code, lookups))
-        if point is not None and leg.dest_kind in (StopKind.POINT, StopKind.LOCKER):
-            size = booking.parcel_size
-            ids.append(
-                capacity.ensure_counter(
-                    session,
-                    "point",
-                    point_key(point, size),
-                    leg.day,
-                    functools.partial(point_capacity, point, size),
-                    memo=memo,
-                )
-            )
-    return ids
+    return [c for _, _, c in _leg_counters(session, ctx, booking, legs_, point, lookups)]
 
 
 def assign_counters(
@@ -105,25 +115,14 @@ def assign_counters(
     """Find or create the counters that reserving ``legs_`` takes and name them on the legs,
     without taking a place yet (:func:`reserve_assigned` does, in the same transaction)."""
     ids: list[int] = []
-    memo = lookups.counters if lookups is not None else None
-    for leg in legs_:
-        if leg.tentative:
-            continue
-        if leg.window_code is not None:
-            leg.counter_id = window_counter(session, ctx, leg.day, leg.window_code, lookups)
-            ids.append(leg.counter_id)
-        if point is not None and leg.dest_kind in (StopKind.POINT, StopKind.LOCKER):
-            size = booking.parcel_size
+    for leg, scope, counter_id in _leg_counters(session, ctx, booking, legs_, point, lookups):
+        if scope == "window":
+            leg.counter_id = counter_id
+        else:
+            assert point is not None
             leg.point_id = point.id
-            leg.point_counter_id = capacity.ensure_counter(
-                session,
-                "point",
-                point_key(point, size),
-                leg.day,
-                functools.partial(point_capacity, point, size),
-                memo=memo,
-            )
-            ids.append(leg.point_counter_id)
+            leg.point_counter_id = counter_id
+        ids.append(counter_id)
     return ids
 
 

@@ -122,39 +122,22 @@ def delivered(
     email, tokens = _resident(client, marker)
     resident = {"Authorization": f"Bearer {tokens['access_token']}"}
     home = HOMES[0]
-    booked = client.post(
-        "/api/v1/bookings",
-        json={
-            "offer_id": offers["product"].id,
-            "date": MONDAY.isoformat(),
-            "window": "evening",
-            "address": {
-                "street": f"{marker}weg",
-                "house_number": "7",
-                "lat": home[0],
-                "lon": home[1],
-            },
-            "notes": f"Klingel {marker}",
-            "contact_phone": f"0171 {marker}",
-        },
-        headers={**resident, "Idempotency-Key": f"key-{marker}"},
+
+    def book_monday(offer_id: int, headers: dict[str, str], **extra: Any) -> Any:
+        address = {"street": f"{marker}weg", "house_number": "7", "lat": home[0], "lon": home[1]}
+        body = {"offer_id": offer_id, "date": MONDAY.isoformat(), "window": "evening"}
+        return client.post(
+            "/api/v1/bookings", json={**body, "address": address, **extra}, headers=headers
+        )
+
+    booked = book_monday(
+        offers["product"].id,
+        {**resident, "Idempotency-Key": f"key-{marker}"},
+        notes=f"Klingel {marker}",
+        contact_phone=f"0171 {marker}",
     )
     assert booked.status_code == 201, booked.json
-    other = client.post(
-        "/api/v1/bookings",
-        json={
-            "offer_id": offers["collection"].id,
-            "date": MONDAY.isoformat(),
-            "window": "evening",
-            "address": {
-                "street": f"{marker}weg",
-                "house_number": "7",
-                "lat": home[0],
-                "lon": home[1],
-            },
-        },
-        headers=resident,
-    )
+    other = book_monday(offers["collection"].id, resident)
     assert other.status_code == 201, other.json
     dispatcher = auth_headers("dispatcher")
     plan = publish_monday(client, dispatcher)
