@@ -30,7 +30,7 @@ from louise.bookings.models import (
     StopKind,
 )
 from louise.bookings.notifications import notify
-from louise.bookings.points import new_pin, point_open, stop_for_point
+from louise.bookings.points import new_pin, place_text, point_open, stop_for_point
 from louise.bookings.reservations import assign_counters, reserve_assigned
 from louise.bookings.serving import check_served
 from louise.bookings.slots import window_of
@@ -229,12 +229,14 @@ def create_booking(
     set_booking_status(session, booking, BookingStatus.CONFIRMED, actor)
     first = booking.legs[0]
     collected = first.origin_kind == StopKind.RESIDENT
+    # a delivery to a Point or locker says where (the PIN follows when the parcel is there)
     notify(
         session,
         booking,
         "confirmation",
         offer=offer.title,
         leg="collection" if collected else "delivery",
+        **({"variant": "point", "place": place_text(point)} if point and not collected else {}),
         **window_of(ctx, first.day, first.window_code, collected, first),
     )
     session.flush()

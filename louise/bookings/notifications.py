@@ -38,6 +38,18 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
             "Hello {name},\n\nyour booking {code} ({offer}) is confirmed.\n{leg_label}: {when}.",
         ),
     },
+    "confirmation.point": {
+        "de": (
+            "Ihre Buchung {code} ist bestätigt",
+            "Hallo {name},\n\nIhre Buchung {code} ({offer}) ist bestätigt.\n{leg_label}: {when}, "
+            "an {place}.\nSobald Ihre Sendung dort liegt, schicken wir Ihnen die Abhol-PIN.",
+        ),
+        "en": (
+            "Your booking {code} is confirmed",
+            "Hello {name},\n\nyour booking {code} ({offer}) is confirmed.\n{leg_label}: {when}, "
+            "to {place}.\nWe will send you the pickup PIN as soon as your parcel is there.",
+        ),
+    },
     "pickup_tomorrow": {
         "de": (
             "Abholung {day}: {code}",

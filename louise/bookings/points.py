@@ -55,3 +55,10 @@ def point_open(ctx: BookingContext, point: DeliveryPoint, day: date, spec: Windo
         if o <= start and end <= c:
             return True
     return False
+
+
+def place_text(point: DeliveryPoint) -> str:
+    """A LOUISE Point or locker as a resident reads it: its name and address."""
+    if point.address_label.startswith(point.name):
+        return point.address_label
+    return f"{point.name}, {point.address_label}"

@@ -44,6 +44,7 @@ from louise.bookings.models import (
     StopKind,
 )
 from louise.bookings.notifications import iso_window, notify
+from louise.bookings.points import place_text
 from louise.db import commit_unique
 from louise.dispatch import adapters
 from louise.dispatch.models import (
@@ -582,13 +583,6 @@ def _last_told(session: Session, booking_ids: list[int]) -> dict[int, tuple[Any,
         for row in rows
         if row.booking_id is not None
     }
-
-
-def place_text(point: DeliveryPoint) -> str:
-    """A LOUISE Point or locker as a resident reads it: its name and address."""
-    if point.address_label.startswith(point.name):
-        return point.address_label
-    return f"{point.name}, {point.address_label}"
 
 
 def eta_window(stop: PlanStop) -> tuple[datetime, datetime]:

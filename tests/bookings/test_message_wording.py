@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from louise.bookings.models import Booking, OutboxMessage
 from louise.bookings.sender import DirectoryTransport, build_email, send_pending
 from tests.support.bookings import HOME, MONDAY, MONDAY_10
+from tests.support.courier import kiosk
 
 FROM = "LOUISE Bottrop <noreply@louise.invalid>"
 
@@ -87,6 +88,31 @@ def test_the_confirmation_of_a_repair_names_the_collection_and_of_a_product_the_
     body = mail.get_content()
     assert "Collection from your door: today between 17:30 and 20:00." in body, body
     assert "deliver" not in body.lower()
+
+
+def test_the_confirmation_of_a_delivery_to_a_point_says_where_and_that_the_pin_follows(
+    book: Callable[..., Any],
+    offers: dict[str, Any],
+    make_user: Callable[..., Any],
+    db_session: Session,
+) -> None:
+    point = kiosk(db_session, "Kiosk Eck", HOME["lat"] + 0.002, HOME["lon"], shelves=3)
+    erika = make_user("customer", name="Erika Muster")
+    ann = make_user("customer", name="Ann Smith", locale="en")
+    german = book(erika, offers["product"], destination="point", point_id=point.id)
+    english = book(ann, offers["product"], destination="point", point_id=point.id)
+    assert german.status_code == 201 and english.status_code == 201, (german.json, english.json)
+
+    body = build_email(_confirmation(db_session, german.json["id"]), FROM, MONDAY_10).get_content()
+    assert (
+        "Lieferung: heute zwischen 17:30 und 20:00 Uhr, an Kiosk Eck, 46236 Bottrop.\n"
+        "Sobald Ihre Sendung dort liegt, schicken wir Ihnen die Abhol-PIN." in body
+    ), body
+    body = build_email(_confirmation(db_session, english.json["id"]), FROM, MONDAY_10).get_content()
+    assert (
+        "Delivery: today between 17:30 and 20:00, to Kiosk Eck, 46236 Bottrop.\n"
+        "We will send you the pickup PIN as soon as your parcel is there." in body
+    ), body
 
 
 def test_every_mail_about_a_booking_carries_its_tracking_link(

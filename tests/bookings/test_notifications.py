@@ -151,9 +151,10 @@ def two_bookings(
 # --- templates ----------------------------------------------------------------------------
 
 
-def test_there_are_nine_templates_and_three_point_variants_in_german_and_english() -> None:
+def test_there_are_nine_templates_and_four_point_variants_in_german_and_english() -> None:
     assert set(TEMPLATES) == {
         "confirmation",
+        "confirmation.point",
         "pickup_tomorrow",
         "item_ready",
         "collection_planned",

@@ -23,7 +23,7 @@ from louise.bookings import legs as booking_legs
 from louise.bookings.common import PointFull
 from louise.bookings.models import Booking, DeliveryPoint, DestinationType, Leg, LegStatus, StopKind
 from louise.bookings.notifications import iso_window, notify
-from louise.bookings.points import new_pin, point_remaining, stop_for_point
+from louise.bookings.points import new_pin, place_text, point_remaining, stop_for_point
 from louise.bookings.reservations import reserve_point
 from louise.bookings.status import record_note, set_leg_status
 from louise.dispatch.adapters import SERVICE_SECONDS
@@ -36,7 +36,7 @@ from louise.dispatch.courier.etas import (
     ride_seconds,
 )
 from louise.dispatch.models import PlanRoute, PlanStop, StopStatus, StopType
-from louise.dispatch.service import eta_window, place_text
+from louise.dispatch.service import eta_window
 from louise.fleet.models import Shift, Vehicle
 from louise.geo.distance import haversine_m
 from louise.localtime import weekday_key
