@@ -55,6 +55,7 @@ from louise.bookings.schemas import (
     UnservedLegSchema,
     UnservedQueryArgsSchema,
 )
+from louise.db import read_only
 from louise.extensions import db
 from louise.ratelimit import rate_limited
 from louise.web import (
@@ -86,6 +87,7 @@ class Slots(MethodView):
     @blp.arguments(SlotQueryArgsSchema, location="query")
     @blp.response(200, SlotListSchema)
     @document_errors(blp, 401, 404, 422)
+    @read_only
     def get(self, args: dict[str, Any]) -> Any:
         """Windows of a day at a place that can still be booked, with a live promise."""
         return slots.list_slots(
