@@ -134,6 +134,9 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "PLANNING_LEASE_SECONDS": _env_float("PLANNING_LEASE_SECONDS", 120.0),
         "BROKER_TIMEOUT": _env_float("BROKER_TIMEOUT", 2.0),
         "IDEMPOTENCY_STALE_SECONDS": _env_float("IDEMPOTENCY_STALE_SECONDS", 30.0),
+        # how long a worker reuses an offer, its shop's hours and the districts for the slots
+        # (louise/bookings/reference.py; 0: read them on every request)
+        "REFERENCE_CACHE_SECONDS": _env_float("REFERENCE_CACHE_SECONDS", 10.0),
         "DATABASE_RETRY_AFTER": _env_int("DATABASE_RETRY_AFTER", 2),
         "FAILED_DELIVERY_FALLBACK": _env_bool("FAILED_DELIVERY_FALLBACK", True),
         "UPLOAD_DIR": _env("UPLOAD_DIR"),
@@ -208,4 +211,7 @@ def config_for_tests(database_url: str) -> dict[str, Any]:
         # off for the suite; tests/security builds apps with limits on (other tests log in often)
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # every test reads what it just wrote (tests/bookings/test_reference_cache.py turns
+        # the slots' copies on)
+        "REFERENCE_CACHE_SECONDS": 0.0,
     }

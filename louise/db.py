@@ -217,14 +217,16 @@ def commit_unique(session: Session, conflict: Callable[[], Exception]) -> None:
 
 @contextmanager
 def one_transaction(session: Session) -> Iterator[None]:
-    """Run a block whose use case commits (``session.commit()``) inside ONE outer database
+    """Run a block whose use case commits (``session.commit()``) inside ONE database
     transaction that this context manager commits at its end, or rolls back when it raises.
 
-    Inside the block every ``commit()`` of ``session`` only releases a savepoint, so work done
-    after the use case's commit (e.g. storing its answer under an ``Idempotency-Key``) becomes
-    durable together with it, or not at all. The session keeps its identity map (the acting
-    user stays attached). A session already joined to a test's outer transaction gets a
-    savepoint as its "outer" transaction.
+    Inside the block ``session.commit()`` only flushes: the session joins the block's
+    connection in ``rollback_only`` mode, so work done after the use case's commit (e.g.
+    storing its answer under an ``Idempotency-Key``) becomes durable together with it, or
+    not at all, with one ``COMMIT`` and no savepoints. A ``session.rollback()`` inside rolls
+    the whole block back. The session keeps its identity map (the acting user stays
+    attached). A session already joined to a test's outer transaction gets a savepoint as
+    its "outer" transaction (and its commits release savepoints, as everywhere in tests).
     """
     if session.in_transaction():
         session.commit()
@@ -235,7 +237,7 @@ def one_transaction(session: Session) -> Iterator[None]:
     outer = connection.begin() if own_connection else connection.begin_nested()
     saved_bind, saved_mode = session.bind, session.join_transaction_mode
     session.bind = connection
-    session.join_transaction_mode = "create_savepoint"
+    session.join_transaction_mode = "rollback_only" if own_connection else "create_savepoint"
     try:
         try:
             yield

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from louise.auth import passwords
@@ -190,6 +190,23 @@ def revoke_tokens(
 
 def is_revoked(session: Session, jti: str) -> bool:
     return session.get(RevokedToken, jti) is not None
+
+
+# built once: a token's user and whether the token is revoked, in one statement (every
+# authenticated request asks both)
+_HOLDER = select(
+    User,
+    exists().where(RevokedToken.jti == bindparam("jti")).label("revoked"),
+).where(User.id == bindparam("user_id"))
+
+
+def token_holder(session: Session, user_id: int | None, jti: str) -> tuple[User | None, bool]:
+    """The user a token names (None: no such user) and whether the token is revoked."""
+    if user_id is not None:
+        row = session.execute(_HOLDER, {"jti": jti, "user_id": user_id}).first()
+        if row is not None:
+            return row[0], bool(row[1])
+    return None, is_revoked(session, jti)
 
 
 def get_user(session: Session, user_id: int) -> User | None:

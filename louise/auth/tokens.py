@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify
+from flask import g, jsonify
 from flask_jwt_extended import JWTManager
 
 from louise.auth import service
@@ -17,25 +17,40 @@ def _unauthorized(message: str) -> Any:
     return jsonify(error_payload(401, message)), 401
 
 
+def _subject(payload: dict[str, Any]) -> int | None:
+    try:
+        return int(payload["sub"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def register_jwt_callbacks(jwt: JWTManager) -> None:
     @jwt.user_identity_loader
     def _identity(user: Any) -> str:
         return str(user.id if isinstance(user, User) else user)
 
+    # flask-jwt-extended asks "revoked?" and then "whose?"; both are answered by one
+    # statement, whose user is kept for the request (g) until the second question.
+    @jwt.token_in_blocklist_loader
+    def _revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
+        user_id = _subject(payload)
+        user, revoked = service.token_holder(db.session(), user_id, payload["jti"])
+        g.louise_token_holder = (payload["jti"], user)
+        return revoked
+
     @jwt.user_lookup_loader
     def _lookup(_header: dict[str, Any], payload: dict[str, Any]) -> User | None:
-        try:
-            user_id = int(payload["sub"])
-        except (KeyError, TypeError, ValueError):
+        user_id = _subject(payload)
+        if user_id is None:
             return None
-        user = service.get_user(db.session(), user_id)
+        held = g.pop("louise_token_holder", None)
+        if held is not None and held[0] == payload["jti"]:
+            user = held[1]
+        else:
+            user = service.get_user(db.session(), user_id)
         if user is None or user.status != AccountStatus.ACTIVE:
             return None
         return user
-
-    @jwt.token_in_blocklist_loader
-    def _revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
-        return service.is_revoked(db.session(), payload["jti"])
 
     @jwt.expired_token_loader
     def _expired(_h: dict[str, Any], _p: dict[str, Any]) -> Any:

@@ -28,7 +28,7 @@ from louise.bookings import (
 from louise.bookings.idempotent import idempotent
 from louise.bookings.models import Booking, BookingStatus, DestinationType
 from louise.bookings.notifications import tracking_link
-from louise.bookings.runtime import get_context
+from louise.bookings.runtime import get_context, get_reference
 from louise.bookings.schemas import (
     BookingCreateSchema,
     BookingPageSchema,
@@ -101,6 +101,7 @@ class Slots(MethodView):
             offer_id=args.get("offer_id"),
             now=clock.now(),
             lang=args["lang"],
+            reference=get_reference(),
         )
 
 

@@ -27,8 +27,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, literal, null, select, text, union_all
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import CompoundSelect
 
 from louise.auth.models import AccountStatus, User
 from louise.bookings.models import Leg, StopKind
@@ -163,30 +164,36 @@ class DayFleet:
     active_vehicles: int
 
 
-# built once (building a statement costs about as much as running it on a hot path)
-_SHIFTS_OF_DAY = (
+# built once (building a statement costs about as much as running it on a hot path): the
+# day's shifts (``rostered`` 1) and, for a day nobody is rostered on, the active vehicles
+# (``rostered`` 0), in one statement
+_FLEET_OF_DAY: CompoundSelect = union_all(
     select(
+        literal(1).label("rostered"),
         Vehicle.kind,
         Vehicle.districts,
         Vehicle.active,
         User.status,
         Shift.starts_at,
         Shift.ends_at,
+        Shift.id.label("shift_id"),
     )
     .join(Vehicle, Shift.vehicle_id == Vehicle.id)
     .join(User, Shift.courier_id == User.id)
-    .where(Shift.day == bindparam("day"))
-    .order_by(Shift.starts_at, Shift.id)
-)
-_ACTIVE_VEHICLES = select(Vehicle.kind, Vehicle.districts).where(Vehicle.active.is_(True))
+    .where(Shift.day == bindparam("day")),
+    select(
+        literal(0), Vehicle.kind, Vehicle.districts, Vehicle.active, null(), null(), null(), null()
+    ).where(Vehicle.active.is_(True)),
+).order_by(text("rostered DESC, starts_at, shift_id"))
 
 
 def day_fleet(session: Session, day: date) -> DayFleet:
-    """The day's fleet in one statement on a rostered day (two on an unrostered one): plain
-    rows, not shift, vehicle and courier objects (the rules need five columns)."""
-    rows = session.execute(_SHIFTS_OF_DAY, {"day": day}).all()
-    if rows:  # rostered: only the working shifts count (active vehicle, active courier)
-        working = [r for r in rows if r.active and r.status == AccountStatus.ACTIVE]
+    """The day's fleet in one statement: plain rows, not shift, vehicle and courier objects
+    (the rules need five columns)."""
+    rows = session.execute(_FLEET_OF_DAY, {"day": day}).all()
+    shifts = [r for r in rows if r.rostered == 1]
+    if shifts:  # rostered: only the working shifts count (active vehicle, active courier)
+        working = [r for r in shifts if r.active and r.status == AccountStatus.ACTIVE]
         return DayFleet(
             spans=tuple((r.starts_at, r.ends_at) for r in working),
             covers=tuple(
@@ -195,7 +202,7 @@ def day_fleet(session: Session, day: date) -> DayFleet:
             ),
             active_vehicles=0,
         )
-    vehicles = session.execute(_ACTIVE_VEHICLES).all()
+    vehicles = [r for r in rows if r.rostered == 0]
     covers = tuple(Cover(v.kind.value, frozenset(v.districts or ()), None) for v in vehicles)
     return DayFleet(
         spans=None,

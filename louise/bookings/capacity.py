@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -61,6 +61,25 @@ def _ensure_counter(
     counter_id = session.scalar(_COUNTER_ID, {"scope": scope, "key": key, "day": day})
     assert counter_id is not None
     return counter_id
+
+
+def counter_ids_of_days(
+    session: Session, days: Iterable[date], owned: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str, date], int]:
+    """The existing counter rows a booking on ``days`` may take, in one statement: every
+    window and Point counter of those days, and the ``owned`` (scope, key) pairs' (the
+    resident's, the offer's). Feeds :func:`ensure_counter`'s ``memo``."""
+    wanted = sorted(set(days))
+    if not wanted:
+        return {}
+    shared = CapacityCounter.scope.in_(("window", "point"))
+    own = [(CapacityCounter.scope == scope) & (CapacityCounter.key == key) for scope, key in owned]
+    rows = session.execute(
+        select(
+            CapacityCounter.id, CapacityCounter.scope, CapacityCounter.key, CapacityCounter.day
+        ).where(CapacityCounter.day.in_(wanted), or_(shared, *own))
+    )
+    return {(row.scope, row.key, row.day): row.id for row in rows}
 
 
 def lock(session: Session, counter_ids: Iterable[int | None]) -> None:

@@ -34,7 +34,7 @@ from louise.bookings.points import new_pin, place_text, point_open, stop_for_poi
 from louise.bookings.reservations import assign_counters, reserve_assigned
 from louise.bookings.serving import check_served
 from louise.bookings.slots import window_of
-from louise.bookings.status import record_status, set_booking_status
+from louise.bookings.status import record_confirmed
 from louise.db import unit_of_work
 from louise.errors import Conflict, Forbidden, ValidationFailed
 from louise.merchants.models import OfferKind
@@ -164,7 +164,7 @@ def create_booking(
         offer_id=offer.id,
         merchant_id=offer.merchant_id,
         kind=offer.kind.value,
-        status=BookingStatus.REQUESTED,
+        status=BookingStatus.CONFIRMED,  # requested and confirmed at once (record_confirmed)
         address_id=address.id,
         address_label=address.label,
         lat=address.lat,
@@ -200,7 +200,17 @@ def create_booking(
             booking.legs.append(leg_from_plan(plan, seq, tentative=True))
             seq += 1
     # The counters first (found or created, not locked yet): the booking's and its legs'
-    # rows are inserted naming them (not inserted, then updated).
+    # rows are inserted naming them (not inserted, then updated). Those that exist already
+    # are read in one statement.
+    shop_day = plans[-1].day
+    owned = [("customer", str(customer.id))]
+    if offer.daily_capacity is not None:
+        owned.append(("offer", str(offer.id)))
+    lookups.counters.update(
+        capacity.counter_ids_of_days(
+            session, {plans[0].day, shop_day, *(leg.day for leg in booking.legs)}, owned
+        )
+    )
     customer_counter = capacity.ensure_counter(
         session,
         "customer",
@@ -209,7 +219,6 @@ def create_booking(
         lambda: ctx.policy.max_open_bookings_per_day,
         memo=lookups.counters,
     )
-    shop_day = plans[-1].day
     offer_counter: int | None = None
     if offer.daily_capacity is not None:
         offer_counter = capacity.ensure_counter(
@@ -225,8 +234,7 @@ def create_booking(
     booking.offer_counter_id = offer_counter
     session.add(booking)
     session.flush()
-    record_status(session, booking, BookingStatus.REQUESTED.value, actor, at=now)
-    set_booking_status(session, booking, BookingStatus.CONFIRMED, actor)
+    record_confirmed(session, booking, actor, at=now)
     first = booking.legs[0]
     collected = first.origin_kind == StopKind.RESIDENT
     # a delivery to a Point or locker says where (the PIN follows when the parcel is there)

@@ -3,17 +3,18 @@
 
 - the same key with the same body replays the first response;
 - the same key with a different body is refused (422);
-- a duplicate that arrives while the first is still running waits for it, then replays;
+- a duplicate that arrives while the first is still running waits for it, then replays
+  (its claim waits on the key's unique index until the first commits or rolls back);
 - keys are scoped to the user and kept at least 24 hours;
 - a request that failed (validation or a rule) is not stored under its key;
-- the answer is stored in the same transaction as the request's own writes
-  (:func:`complete` inside :func:`louise.db.one_transaction`), so a booking committed is a
-  booking whose answer is stored: a worker killed at any moment leaves either both or neither;
-- a claim left unfinished by a process that died (older than ``STALE_AFTER``, still not
-  completed) is taken over by the next request with the key: its writes were never
-  committed (see the previous rule), so running the request again books once. Should the
-  first request still be alive after all, its completion finds the claim gone and it rolls
-  back (409) instead of booking twice.
+- the claim, the request's own writes and the stored answer are ONE transaction
+  (:func:`claim` and :func:`complete` inside :func:`louise.db.one_transaction`): a booking
+  committed is a booking whose answer is stored, and a worker killed at any moment leaves
+  either all of it or nothing (the retry then runs the request afresh and books once);
+- an open claim (committed without its answer, as an earlier version did) older than
+  ``STALE_AFTER`` is taken over by the next request with the key. Should the first request
+  still be alive after all, its completion finds the claim gone and it rolls back (409)
+  instead of booking twice.
 """
 
 from __future__ import annotations
@@ -60,83 +61,15 @@ def fingerprint(method: str, path: str, body: Any) -> str:
     return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
 
 
-def begin(
-    session: Session,
-    user_id: int,
-    key: str,
-    request_hash: str,
-    now: datetime,
-    *,
-    stale_after: timedelta = STALE_AFTER,
-) -> int | Replay:
-    """Claim ``key`` for this request (returns the row id), or return the stored response.
+def claim(session: Session, user_id: int, key: str, request_hash: str, now: datetime) -> int | None:
+    """Claim ``key`` for this request inside the caller's transaction: the row id, or None
+    when the key is there already (then :func:`resolve` says what to do).
 
-    The claim is committed at once, so a concurrent duplicate sees it and waits.
-    """
-    started = time.monotonic()
-    deadline = started + WAIT_SECONDS
-    while True:
-        session.rollback()  # see other transactions' work on every round
-        # A new key (the common case) is claimed in one statement; a key that is there
-        # already (a repeat, a duplicate running, an expired or stale claim) is read below.
-        claimed = _claim(session, user_id, key, request_hash, now)
-        if claimed is not None:
-            session.commit()
-            return claimed
-        row = session.scalar(
-            select(IdempotencyKey).where(
-                IdempotencyKey.user_id == user_id, IdempotencyKey.key == key
-            )
-        )
-        elapsed = timedelta(seconds=time.monotonic() - started)  # the clock may be frozen
-        stale = (
-            row is not None
-            and not row.completed
-            and row.request_hash == request_hash
-            and row.created_at <= now + elapsed - stale_after
-        )
-        if row is not None and row.expires_at <= now:
-            session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == row.id))
-            session.commit()
-            row = None
-        elif row is not None and stale:
-            # "still open" is checked again by the DELETE itself: a first request that
-            # completes meanwhile keeps its claim (PostgreSQL re-reads the locked row).
-            taken = session.execute(
-                delete(IdempotencyKey).where(
-                    IdempotencyKey.id == row.id, IdempotencyKey.completed.is_(False)
-                )
-            )
-            session.commit()
-            if taken.rowcount != 1:  # type: ignore[attr-defined]
-                continue
-            row = None
-        if row is None:
-            continue  # gone (expired, taken over, or abandoned meanwhile): claim it again
-        if row.request_hash != request_hash:
-            raise ValidationFailed(
-                "This Idempotency-Key was used with a different request body.",
-                fields={"headers": {"Idempotency-Key": ["Reused with a different body."]}},
-            )
-        if row.completed:
-            return Replay(row.response_status or 200, row.response_body)
-        if time.monotonic() > deadline:
-            raise Conflict(
-                "A request with this Idempotency-Key is still being processed; retry later.",
-                headers={"Retry-After": "1"},
-            )
-        # End the transaction before sleeping: on SQLite every transaction holds the write
-        # lock (BEGIN IMMEDIATE), and a waiter sleeping inside one starves the first request.
-        session.rollback()
-        time.sleep(0.05)
-
-
-def _claim(
-    session: Session, user_id: int, key: str, request_hash: str, now: datetime
-) -> int | None:
-    """Insert the claim unless the key is there already (``ON CONFLICT DO NOTHING``: no
-    error, and on PostgreSQL it waits for a concurrent claim of the key to commit or roll
-    back, then decides). Returns the new row's id, or None."""
+    One ``INSERT ... ON CONFLICT DO NOTHING RETURNING id``, not committed: the claim becomes
+    visible together with the request's own writes and its stored answer, at the one commit
+    (:func:`louise.db.one_transaction`). A concurrent duplicate's insert waits on the unique
+    index until that commit (PostgreSQL; SQLite runs one writer at a time), then finds the
+    completed claim and replays it — or, if the first request rolled back, claims the key."""
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     return session.scalar(
@@ -154,10 +87,78 @@ def _claim(
     )
 
 
+def resolve(
+    session: Session,
+    user_id: int,
+    key: str,
+    request_hash: str,
+    now: datetime,
+    *,
+    started: float,
+    stale_after: timedelta = STALE_AFTER,
+) -> Replay | None:
+    """A key :func:`claim` found taken: the stored answer (:class:`Replay`), or None when
+    the key is free again (expired, taken over, or gone meanwhile: claim it again).
+
+    Raises 422 for the key reused with another body, 409 (``Retry-After``) when a claim of
+    the same request stays open for ``WAIT_SECONDS`` after ``started`` (``time.monotonic``).
+    Claims are committed only with their answer, so an open one is left by a version of
+    louise that committed claims first, or by a test: older than ``stale_after``, it is
+    taken over."""
+    deadline = started + WAIT_SECONDS
+    while True:
+        session.rollback()  # see other transactions' work on every round
+        row = session.scalar(
+            select(IdempotencyKey).where(
+                IdempotencyKey.user_id == user_id, IdempotencyKey.key == key
+            )
+        )
+        if row is None:
+            return None
+        elapsed = timedelta(seconds=time.monotonic() - started)  # the clock may be frozen
+        if row.expires_at <= now:
+            session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == row.id))
+            session.commit()
+            return None
+        if row.request_hash != request_hash:
+            session.rollback()
+            raise ValidationFailed(
+                "This Idempotency-Key was used with a different request body.",
+                fields={"headers": {"Idempotency-Key": ["Reused with a different body."]}},
+            )
+        if row.completed:
+            replay = Replay(row.response_status or 200, row.response_body)
+            session.rollback()
+            return replay
+        if row.created_at <= now + elapsed - stale_after:
+            # "still open" is checked again by the DELETE itself: a first request that
+            # completes meanwhile keeps its claim (PostgreSQL re-reads the locked row).
+            taken = session.execute(
+                delete(IdempotencyKey).where(
+                    IdempotencyKey.id == row.id, IdempotencyKey.completed.is_(False)
+                )
+            )
+            session.commit()
+            if taken.rowcount == 1:  # type: ignore[attr-defined]
+                return None
+            continue
+        if time.monotonic() > deadline:
+            session.rollback()
+            raise Conflict(
+                "A request with this Idempotency-Key is still being processed; retry later.",
+                headers={"Retry-After": "1"},
+            )
+        # End the transaction before sleeping: on SQLite every transaction holds the write
+        # lock (BEGIN IMMEDIATE), and a waiter sleeping inside one starves the first request.
+        session.rollback()
+        time.sleep(0.05)
+
+
 def complete(session: Session, claim_id: int, status: int, body: Any) -> None:
     """Store the answer under the claim, in the caller's transaction (the one that holds
-    the request's writes). A claim that is gone or no longer open was taken over as stale
-    by a retry: raise, so the caller rolls its writes back instead of doing them twice."""
+    the request's writes and the claim; the caller commits). A claim that is gone or no
+    longer open was taken over: raise, so the caller rolls its writes back instead of doing
+    them twice."""
     result = session.execute(
         update(IdempotencyKey)
         .where(IdempotencyKey.id == claim_id, IdempotencyKey.completed.is_(False))
@@ -168,14 +169,6 @@ def complete(session: Session, claim_id: int, status: int, body: Any) -> None:
             "This request took too long; a retry with the same Idempotency-Key replaced it.",
             headers={"Retry-After": "1"},
         )
-    session.commit()
-
-
-def abandon(session: Session, claim_id: int) -> None:
-    """Forget a claim whose request failed, so the key can be used again."""
-    session.rollback()
-    session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == claim_id))
-    session.commit()
 
 
 def purge_expired(session: Session, now: datetime) -> int:

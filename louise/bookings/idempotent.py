@@ -13,32 +13,28 @@ Put it right under ``@auth_required`` (it needs the caller) and above ``@blp.arg
 Without the header the view runs as it is. With it: the key is claimed, the view runs, a
 2xx answer is stored under the key and every repeat gets it back (``Idempotent-Replayed:
 true``, ``Location`` rebuilt from the stored body by ``location``); an error or a non-2xx
-answer frees the key again. The view runs inside :func:`louise.db.one_transaction`, so its
-commit and the stored answer are one transaction: a process killed between the two cannot
-leave a booking without its answer (nor an answer without its booking).
+answer leaves the key free. The claim, the view and the stored answer run inside
+:func:`louise.db.one_transaction`, so they are one transaction with one commit: a process
+killed at any moment leaves a booking with its answer, or neither.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-import logging
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
 from flask import Response, current_app, request
 from flask_smorest import Blueprint
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from louise import clock
 from louise.auth.guards import current_user
 from louise.bookings import idempotency
 from louise.db import one_transaction
 from louise.extensions import db
-
-log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -69,32 +65,38 @@ def idempotent(blp: Blueprint, *, location: Callable[[Any], str] | None = None) 
                 request.method, request.path, request.get_json(silent=True)
             )
             stale_after = timedelta(seconds=current_app.config["IDEMPOTENCY_STALE_SECONDS"])
-            claim = idempotency.begin(
-                session,
-                current_user().id,
-                key,
-                fingerprint,
-                clock.now(),
-                stale_after=stale_after,
-            )
-            if isinstance(claim, idempotency.Replay):
-                return _replay(claim, location)
-            try:
-                # the view's commit and the stored answer: one transaction (a worker killed
-                # after the booking's commit has stored its answer too)
-                with one_transaction(session):
-                    answer = view(*args, **kwargs)
-                    response = answer if isinstance(answer, Response) else None
-                    if response is None or not 200 <= response.status_code < 300:
-                        raise _NotStored(answer)
-                    idempotency.complete(session, claim, response.status_code, response.get_json())
-            except _NotStored as not_stored:
-                _abandon(session, claim)
-                return not_stored.answer
-            except BaseException:
-                _abandon(session, claim)
-                raise
-            return response
+            user_id = current_user().id
+            started = time.monotonic()
+            while True:
+                now = clock.now()
+                try:
+                    # the claim, the view's writes (its commit) and the stored answer: one
+                    # transaction, committed at the end of the block or not at all
+                    with one_transaction(session):
+                        claim = idempotency.claim(session, user_id, key, fingerprint, now)
+                        if claim is not None:
+                            answer = view(*args, **kwargs)
+                            response = answer if isinstance(answer, Response) else None
+                            if response is None or not 200 <= response.status_code < 300:
+                                raise _NotStored(answer)  # rolls back: the key stays free
+                            idempotency.complete(
+                                session, claim, response.status_code, response.get_json()
+                            )
+                except _NotStored as not_stored:
+                    return not_stored.answer
+                if claim is not None:
+                    return response
+                replay = idempotency.resolve(
+                    session,
+                    user_id,
+                    key,
+                    fingerprint,
+                    now,
+                    started=started,
+                    stale_after=stale_after,
+                )
+                if replay is not None:
+                    return _replay(replay, location)
 
         return blp.doc(parameters=[PARAMETER])(wrapper)
 
@@ -102,18 +104,11 @@ def idempotent(blp: Blueprint, *, location: Callable[[Any], str] | None = None) 
 
 
 class _NotStored(Exception):
-    """A non-2xx answer: roll back whatever the view wrote, free the key, answer it."""
+    """A non-2xx answer: roll back whatever the view wrote and the claim, answer it."""
 
     def __init__(self, answer: Any) -> None:
         super().__init__("answer not stored")
         self.answer = answer
-
-
-def _abandon(session: Session, claim: int) -> None:
-    try:
-        idempotency.abandon(session, claim)
-    except SQLAlchemyError:  # the database is gone: the claim turns stale and is taken over
-        log.warning("could not free idempotency claim %s", claim, exc_info=True)
 
 
 def _replay(claim: idempotency.Replay, location: Callable[[Any], str] | None) -> Response:

@@ -11,6 +11,7 @@ from louise.bookings.common import BookingContext
 from louise.bookings.legs import Stop
 from louise.bookings.models import StopKind
 from louise.bookings.policy import ServicePolicy, WindowSpec
+from louise.bookings.reference import ReferenceCache
 from louise.config import ConfigError
 from louise.geo.geocoders import (
     Geocoder,
@@ -66,6 +67,15 @@ def context_from_config(
         ),
         default_fleet_size=int(config["DEFAULT_FLEET_SIZE"]),
     )
+
+
+def get_reference() -> ReferenceCache:
+    """This app's short-lived copy of the slots' reference data (``REFERENCE_CACHE_SECONDS``)."""
+    cache = current_app.extensions.get("louise.reference")
+    if cache is None:
+        cache = ReferenceCache(float(current_app.config["REFERENCE_CACHE_SECONDS"]))
+        current_app.extensions["louise.reference"] = cache
+    return cache
 
 
 def get_context() -> BookingContext:

@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session
 
 from louise.auth.models import STAFF, User
 from louise.bookings import capacity, legs
-from louise.bookings.checks import check_horizon, district_of, load_offer, named_address
+from louise.bookings.checks import check_horizon, district_of, named_address
 from louise.bookings.common import BookingContext, field_error
 from louise.bookings.leg_planning import plan_outbound, shop_hours
 from louise.bookings.lookups import Lookups
 from louise.bookings.models import CapacityCounter, Leg, StopKind
 from louise.bookings.notifications import iso_window
 from louise.bookings.policy import WindowSpec
+from louise.bookings.reference import ReferenceCache, no_cache
 from louise.bookings.serving import first_unserved, needs_of, window_needs
 from louise.errors import Conflict, Forbidden, ValidationFailed
 from louise.merchants.models import OfferKind
@@ -95,13 +96,16 @@ def list_slots(
     address_id: int | None = None,
     lat: float | None = None,
     lon: float | None = None,
+    reference: ReferenceCache | None = None,
 ) -> dict[str, Any]:
     """The windows of ``day`` at a place (a stored address, or a position), with remaining
     capacity and a live promise.
 
     Rules: ``day`` lies within the booking horizon (422 naming ``date``); ``address_id``
     names an address ``actor`` may name (see ``named_address``; anonymous callers give lat
-    and lon)."""
+    and lon). ``reference``: where the offer, its shop's hours and the districts are read
+    (a worker's short-lived copy, see :mod:`louise.bookings.reference`; None: fresh)."""
+    reference = reference or no_cache()
     check_horizon(ctx.policy, day, now, "query")
     if address_id is not None:
         address = named_address(session, actor, address_id)
@@ -119,13 +123,13 @@ def list_slots(
     # Read once for every window (not once per window): the districts, the day's counters,
     # who works on each day (the roster and the shift covers: one read a day).
     lookups = Lookups(session)
-    district = district_of(session, lat, lon, "lat", lookups.districts())
-    offer = load_offer(session, offer_id) if offer_id is not None else None
+    districts = reference.districts(session, lookups)
+    district = district_of(session, lat, lon, "lat", districts)
+    offer = reference.offer(session, offer_id) if offer_id is not None else None
     # A repair and a collection start at the resident's door: the window is a collection.
     collection = offer is not None and offer.kind in (OfferKind.SERVICE, OfferKind.COLLECTION)
     left_in = capacity.remaining_of_day(session, "window", day)
     hours = shop_hours(offer.merchant) if offer is not None else None
-    districts = lookups.districts()
     slots: list[dict[str, Any]] = []
     for spec in ctx.policy.windows:
         start, end = ctx.policy.window_bounds(day, spec)

@@ -61,6 +61,20 @@ def set_booking_status(
     booking.status = target
 
 
+def record_confirmed(
+    session: Session, booking: Booking, actor: User | None, at: datetime | None = None
+) -> None:
+    """A new booking is requested and confirmed in one use case: it is inserted
+    ``confirmed`` (its row written once) and its history gets both steps."""
+    lifecycle.check_booking(BookingStatus.REQUESTED, BookingStatus.CONFIRMED)
+    assert booking.status == BookingStatus.CONFIRMED
+    requested = BookingStatus.REQUESTED.value
+    record_status(session, booking, requested, actor, at=at)
+    record_status(
+        session, booking, BookingStatus.CONFIRMED.value, actor, from_status=requested, at=at
+    )
+
+
 def set_leg_status(
     session: Session, leg: Leg, target: LegStatus, actor: User | None, note: str | None = None
 ) -> None:

@@ -187,7 +187,11 @@ def test_booking_create_reads_districts_shifts_and_counters_once(
     selects = [s for s in fifth if s.upper().startswith("SELECT")]
     assert sum(" FROM districts" in s for s in selects) == 1
     assert sum(" FROM shifts" in s for s in selects) == 1
-    # the resident's counter (new: looked up, inserted, read) and the window's (once); on
-    # PostgreSQL the rows are also locked (SELECT ... FOR NO KEY UPDATE), not counted here
+    # the day's existing counters in one statement, then the new resident's counter (looked
+    # up, inserted, read); on PostgreSQL the rows are also locked (SELECT ... FOR NO KEY
+    # UPDATE), not counted here
     lookups = [s for s in selects if " FROM capacity_counters" in s and " FOR " not in s]
     assert len(lookups) == 3
+    # the token's user and its revocation: one statement; the booking is written once
+    assert sum(" FROM users" in s for s in selects) == 1
+    assert not any(s.upper().startswith("UPDATE BOOKINGS") for s in fifth)
