@@ -63,23 +63,44 @@ def _ensure_counter(
     return counter_id
 
 
+# built once: every window and Point counter of some days, and the resident's and the
+# offer's counters there (the offer key '' names none)
+_OF_DAYS = select(
+    CapacityCounter.id, CapacityCounter.scope, CapacityCounter.key, CapacityCounter.day
+).where(
+    CapacityCounter.day.in_(bindparam("days", expanding=True)),
+    or_(
+        CapacityCounter.scope.in_(("window", "point")),
+        (CapacityCounter.scope == "customer") & (CapacityCounter.key == bindparam("customer")),
+        (CapacityCounter.scope == "offer") & (CapacityCounter.key == bindparam("offer")),
+    ),
+)
+
+
 def counter_ids_of_days(
-    session: Session, days: Iterable[date], owned: Iterable[tuple[str, str]]
+    session: Session, days: Iterable[date], customer: str, offer: str | None
 ) -> dict[tuple[str, str, date], int]:
     """The existing counter rows a booking on ``days`` may take, in one statement: every
-    window and Point counter of those days, and the ``owned`` (scope, key) pairs' (the
-    resident's, the offer's). Feeds :func:`ensure_counter`'s ``memo``."""
+    window and Point counter of those days, the resident's (key ``customer``) and the
+    offer's (key ``offer``, None: it has no daily capacity). Feeds :func:`ensure_counter`'s
+    ``memo``."""
     wanted = sorted(set(days))
     if not wanted:
         return {}
-    shared = CapacityCounter.scope.in_(("window", "point"))
-    own = [(CapacityCounter.scope == scope) & (CapacityCounter.key == key) for scope, key in owned]
-    rows = session.execute(
-        select(
-            CapacityCounter.id, CapacityCounter.scope, CapacityCounter.key, CapacityCounter.day
-        ).where(CapacityCounter.day.in_(wanted), or_(shared, *own))
-    )
+    rows = session.execute(_OF_DAYS, {"days": wanted, "customer": customer, "offer": offer or ""})
     return {(row.scope, row.key, row.day): row.id for row in rows}
+
+
+# built once; FOR NO KEY UPDATE: the lock the reservation's UPDATE takes anyway (it changes no
+# key). FOR UPDATE would also wait for rows that merely reference the counter (a booking
+# inserted naming it holds a KEY SHARE lock): two bookings of one window, each inserted
+# first, would deadlock.
+_LOCK = (
+    select(CapacityCounter.id)
+    .where(CapacityCounter.id.in_(bindparam("ids", expanding=True)))
+    .order_by(CapacityCounter.id)
+    .with_for_update(key_share=True)
+)
 
 
 def lock(session: Session, counter_ids: Iterable[int | None]) -> None:
@@ -92,16 +113,7 @@ def lock(session: Session, counter_ids: Iterable[int | None]) -> None:
     ids = sorted({i for i in counter_ids if i is not None})
     if not ids or session.get_bind().dialect.name != "postgresql":
         return
-    session.execute(
-        select(CapacityCounter.id)
-        .where(CapacityCounter.id.in_(ids))
-        .order_by(CapacityCounter.id)
-        # FOR NO KEY UPDATE: the lock the reservation's UPDATE takes anyway (it changes no
-        # key). FOR UPDATE would also wait for rows that merely reference the counter
-        # (a booking inserted naming it holds a KEY SHARE lock): two bookings of one
-        # window, each inserted first, would deadlock.
-        .with_for_update(key_share=True)
-    ).all()
+    session.execute(_LOCK, {"ids": ids}).all()
 
 
 _RESERVE = (

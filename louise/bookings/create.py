@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from louise import metrics
@@ -42,10 +42,13 @@ from louise.merchants.models import OfferKind
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
+_CODE_TAKEN = select(Booking.id).where(Booking.code == bindparam("code"))
+
+
 def _new_code(session: Session) -> str:
     for _ in range(10):
         code = "L" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(7))
-        if session.scalar(select(Booking.id).where(Booking.code == code)) is None:
+        if session.scalar(_CODE_TAKEN, {"code": code}) is None:
             return code
     raise Conflict("Could not allocate a booking code; try again.")
 
@@ -203,12 +206,12 @@ def create_booking(
     # rows are inserted naming them (not inserted, then updated). Those that exist already
     # are read in one statement.
     shop_day = plans[-1].day
-    owned = [("customer", str(customer.id))]
-    if offer.daily_capacity is not None:
-        owned.append(("offer", str(offer.id)))
     lookups.counters.update(
         capacity.counter_ids_of_days(
-            session, {plans[0].day, shop_day, *(leg.day for leg in booking.legs)}, owned
+            session,
+            {plans[0].day, shop_day, *(leg.day for leg in booking.legs)},
+            str(customer.id),
+            str(offer.id) if offer.daily_capacity is not None else None,
         )
     )
     customer_counter = capacity.ensure_counter(

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -70,21 +70,46 @@ def claim(session: Session, user_id: int, key: str, request_hash: str, now: date
     (:func:`louise.db.one_transaction`). A concurrent duplicate's insert waits on the unique
     index until that commit (PostgreSQL; SQLite runs one writer at a time), then finds the
     completed claim and replays it — or, if the first request rolled back, claims the key."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = _CLAIM[session.get_bind().dialect.name == "postgresql"]
     return session.scalar(
+        statement,
+        {
+            "user_id": user_id,
+            "key": key,
+            "request_hash": request_hash,
+            "created_at": now,
+            "expires_at": now + RETENTION,
+        },
+    )
+
+
+def _claim_statement(insert: Any) -> Any:
+    return (
         insert(IdempotencyKey)
         .values(
-            user_id=user_id,
-            key=key,
-            request_hash=request_hash,
+            user_id=bindparam("user_id"),
+            key=bindparam("key"),
+            request_hash=bindparam("request_hash"),
             completed=False,
-            created_at=now,
-            expires_at=now + RETENTION,
+            created_at=bindparam("created_at"),
+            expires_at=bindparam("expires_at"),
         )
         .on_conflict_do_nothing(index_elements=["user_id", "key"])
         .returning(IdempotencyKey.id)
     )
+
+
+# built once, per dialect (False: SQLite, True: PostgreSQL)
+_CLAIM = {False: _claim_statement(sqlite_insert), True: _claim_statement(pg_insert)}
+_COMPLETE = (
+    update(IdempotencyKey)
+    .where(IdempotencyKey.id == bindparam("claim_id"), IdempotencyKey.completed.is_(False))
+    .values(
+        completed=True,
+        response_status=bindparam("status"),
+        response_body=bindparam("body", type_=IdempotencyKey.response_body.type),
+    )
+)
 
 
 def resolve(
@@ -159,11 +184,7 @@ def complete(session: Session, claim_id: int, status: int, body: Any) -> None:
     the request's writes and the claim; the caller commits). A claim that is gone or no
     longer open was taken over: raise, so the caller rolls its writes back instead of doing
     them twice."""
-    result = session.execute(
-        update(IdempotencyKey)
-        .where(IdempotencyKey.id == claim_id, IdempotencyKey.completed.is_(False))
-        .values(completed=True, response_status=status, response_body=body)
-    )
+    result = session.execute(_COMPLETE, {"claim_id": claim_id, "status": status, "body": body})
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(
             "This request took too long; a retry with the same Idempotency-Key replaced it.",
