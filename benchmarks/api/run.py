@@ -334,6 +334,12 @@ def write_doc(text: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=15, help="length of each phase")
+    parser.add_argument(
+        "--booking-rate",
+        type=int,
+        default=BOOKING_RATE,
+        help="requests/s of the fixed-rate booking phase (one locust user per request a second)",
+    )
     parser.add_argument("--users", type=int, default=USERS, help="locust users (connections)")
     parser.add_argument("--write", action="store_true", help="write docs/benchmarks-api.md")
     parser.add_argument("--label", default="", help="a note for the table's heading")
@@ -403,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
             Phase("one endpoint", "Catalogue", args.users, args.seconds),
             Phase("one endpoint", "Slots", args.users, args.seconds),
             Phase("mix", "Mix", args.users, 2 * args.seconds),
-            Phase(f"{BOOKING_RATE} req/s", "BookingRate", BOOKING_RATE, args.seconds),
+            Phase(f"{args.booking_rate} req/s", "BookingRate", args.booking_rate, args.seconds),
         ]
         if args.only:
             phases = [p for p in phases if p.user_class == "Healthz" or p.user_class in args.only]
