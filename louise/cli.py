@@ -261,11 +261,79 @@ def _write_sheets(session: Any, plan: Any, folder: Path) -> None:
     click.echo(f"route sheets: {len(written)} files (HTML and PDF) in {folder.resolve()}")
 
 
+def _day_option(name: str, help_text: str) -> Any:
+    return click.option(
+        name, type=click.DateTime(formats=["%Y-%m-%d"]), required=True, help=help_text
+    )
+
+
+def _echo_built(built: Any) -> None:
+    click.echo(
+        f"impact {built.day.isoformat()} (ledger version {built.ledger_version}, factors "
+        f"version {built.factor_set_version}, plan {built.plan_id}): {built.legs} legs, "
+        f"bike {built.bike_m / 1000:.2f} km, e-car {built.ecar_m / 1000:.2f} km, "
+        f"van {built.van_m / 1000:.2f} km with {built.vans} vans"
+    )
+
+
+@click.command("impact-build")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Day to build (YYYY-MM-DD); default: yesterday (Europe/Berlin).",
+)
+@with_appcontext
+def impact_build_command(day: datetime | None) -> None:
+    """Write the impact ledger of a day with a published plan (once; later: impact-rebuild)."""
+    from louise.clock import now
+    from louise.errors import DomainError
+    from louise.extensions import db
+    from louise.impact.ledger import build_ledger
+    from louise.impact.runtime import impact_settings
+    from louise.localtime import BUSINESS_TZ
+
+    built_day = (
+        day.date() if day is not None else now().astimezone(BUSINESS_TZ).date() - timedelta(days=1)
+    )
+    try:
+        built = build_ledger(db.session(), built_day, impact_settings(current_app.config))
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    _echo_built(built)
+
+
+@click.command("impact-rebuild")
+@_day_option("--from", "First day (YYYY-MM-DD).")
+@_day_option("--to", "Last day (YYYY-MM-DD), inclusive.")
+@with_appcontext
+def impact_rebuild_command(**days: datetime) -> None:
+    """Write a new impact ledger version for every planned day of a range (old rows stay)."""
+    from louise.errors import DomainError
+    from louise.extensions import db
+    from louise.impact.ledger import rebuild
+    from louise.impact.runtime import impact_settings
+
+    first, last = days["from"].date(), days["to"].date()
+    if last < first:
+        raise click.BadParameter("--to is before --from", param_hint="--to")
+    try:
+        built = rebuild(db.session(), first, last, impact_settings(current_app.config))
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    for item in built:
+        _echo_built(item)
+    click.echo(f"{len(built)} day(s) rebuilt from {first.isoformat()} to {last.isoformat()}")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(migrate_command)
     app.cli.add_command(send_notifications_command)
     app.cli.add_command(remind_pickups_command)
     app.cli.add_command(plan_day_command)
+    app.cli.add_command(impact_build_command)
+    app.cli.add_command(impact_rebuild_command)
     try:
         from louise.demo.command import seed_command
     except ModuleNotFoundError as exc:
