@@ -167,13 +167,14 @@ def _latest_version(session: Session, day: date) -> int:
 def _write_day(session: Session, day: date, settings: ImpactSettings, version: int) -> BuiltDay:
     """Compute the day and add its rows as ledger ``version`` (the caller commits)."""
     plan = published_plan(session, day)
-    kinds = dict(
-        session.execute(
+    kinds: dict[int, VehicleKind] = {
+        vehicle_id: kind
+        for vehicle_id, kind in session.execute(
             select(Vehicle.id, Vehicle.kind).where(
                 Vehicle.id.in_({route.vehicle_id for route in plan.routes})
             )
         ).tuples()
-    )
+    }
     usages = [route_usage(route, kinds[route.vehicle_id]) for route in plan.routes]
     served: dict[int, _Leg] = {}
     for usage in usages:
