@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from louise.bookings.models import Leg
 from louise.dispatch import adapters
@@ -85,41 +85,73 @@ class VanPlan:
         return sum(self.metres_of_van.values())
 
 
-def vans_needed(legs: Sequence[Leg], fleet: VanFleet) -> int:
+@dataclass(frozen=True)
+class VanLeg:
+    """One leg as the van plan sees it: plain values, read before the search (no database
+    while the planner runs). Times are seconds after the day's local midnight."""
+
+    id: int
+    pickup: tuple[float, float]  # lat, lon
+    delivery: tuple[float, float]
+    pickup_service_s: float  # the bike's service time there; the van adds its parking
+    delivery_service_s: float
+    pickup_window: tuple[float, float]
+    delivery_window: tuple[float, float]
+    volume_l: float
+    weight_kg: float
+
+
+def van_legs(day: date, legs: Sequence[Leg]) -> list[VanLeg]:
+    """The legs of ``day`` as plain values (reads each leg's booking for its parcel)."""
+    origin = adapters.day_origin(day)
+
+    def at(moment: datetime) -> float:
+        return adapters.to_seconds(moment, origin)
+
+    return [
+        VanLeg(
+            id=leg.id,
+            pickup=(leg.origin_lat, leg.origin_lon),
+            delivery=(leg.dest_lat, leg.dest_lon),
+            pickup_service_s=adapters.SERVICE_SECONDS[leg.origin_kind],
+            delivery_service_s=adapters.SERVICE_SECONDS[leg.dest_kind],
+            pickup_window=(at(leg.pickup_start), at(leg.pickup_end)),
+            delivery_window=(at(leg.delivery_start), at(leg.delivery_end)),
+            volume_l=leg.booking.volume_l,
+            weight_kg=leg.booking.weight_kg,
+        )
+        for leg in sorted(legs, key=lambda leg: leg.id)
+    ]
+
+
+def vans_needed(legs: Sequence[VanLeg], fleet: VanFleet) -> int:
     """A first estimate of the vans the legs need: volume, weight, and the stop time that
     fits in the day's span (the planner is asked again with twice as many if it was short)."""
     if not legs:
         return 0
-    volume = sum(leg.booking.volume_l for leg in legs)
-    weight = sum(leg.booking.weight_kg for leg in legs)
     stop_s = sum(
-        adapters.SERVICE_SECONDS[leg.origin_kind]
-        + adapters.SERVICE_SECONDS[leg.dest_kind]
-        + 2 * fleet.parking_s
-        for leg in legs
+        leg.pickup_service_s + leg.delivery_service_s + 2 * fleet.parking_s for leg in legs
     )
     span = max(
         3600.0,
-        max(leg.delivery_end for leg in legs).timestamp()
-        - min(leg.pickup_start for leg in legs).timestamp(),
+        max(leg.delivery_window[1] for leg in legs) - min(leg.pickup_window[0] for leg in legs),
     )
     return max(
         1,
-        math.ceil(volume / fleet.capacity_l),
-        math.ceil(weight / fleet.capacity_kg),
+        math.ceil(sum(leg.volume_l for leg in legs) / fleet.capacity_l),
+        math.ceil(sum(leg.weight_kg for leg in legs) / fleet.capacity_kg),
         math.ceil(stop_s / span),
     )
 
 
 def van_problem(
-    day: date, legs: Sequence[Leg], hub: tuple[float, float], fleet: VanFleet, vans: int
+    legs: Sequence[VanLeg], hub: tuple[float, float], fleet: VanFleet, vans: int
 ) -> Problem:
     """``vans`` diesel vans from ``hub`` (lat, lon) and every leg as a shipment, with the
     van's travel matrices (the same the validator checks against)."""
-    origin = adapters.day_origin(day)
     hub_location = Location.at(hub[1], hub[0])
-    first = min(adapters.to_seconds(leg.pickup_start, origin) for leg in legs)
-    last = max(adapters.to_seconds(leg.delivery_end, origin) for leg in legs)
+    first = min(leg.pickup_window[0] for leg in legs)
+    last = max(leg.delivery_window[1] for leg in legs)
     duty = TimeWindow(max(0.0, first - DUTY_BEFORE_S), last + DUTY_AFTER_S)
     vehicles = [
         Vehicle(
@@ -138,44 +170,35 @@ def van_problem(
         Shipment(
             pickup=Task(
                 id=leg.id,
-                location=Location.at(leg.origin_lon, leg.origin_lat),
-                service=adapters.SERVICE_SECONDS[leg.origin_kind] + fleet.parking_s,
-                time_windows=(
-                    TimeWindow(
-                        adapters.to_seconds(leg.pickup_start, origin),
-                        adapters.to_seconds(leg.pickup_end, origin),
-                    ),
-                ),
+                location=Location.at(leg.pickup[1], leg.pickup[0]),
+                service=leg.pickup_service_s + fleet.parking_s,
+                time_windows=(TimeWindow(*leg.pickup_window),),
             ),
             delivery=Task(
                 id=leg.id,
-                location=Location.at(leg.dest_lon, leg.dest_lat),
-                service=adapters.SERVICE_SECONDS[leg.dest_kind] + fleet.parking_s,
-                time_windows=(
-                    TimeWindow(
-                        adapters.to_seconds(leg.delivery_start, origin),
-                        adapters.to_seconds(leg.delivery_end, origin),
-                    ),
-                ),
+                location=Location.at(leg.delivery[1], leg.delivery[0]),
+                service=leg.delivery_service_s + fleet.parking_s,
+                time_windows=(TimeWindow(*leg.delivery_window),),
             ),
-            amount=(leg.booking.volume_l, leg.booking.weight_kg),
+            amount=(leg.volume_l, leg.weight_kg),
         )
-        for leg in sorted(legs, key=lambda leg: leg.id)
+        for leg in legs
     ]
     provider = HaversineProvider(speeds={VAN_PROFILE: ProfileSpeed(fleet.speed_kmh, fleet.detour)})
     return with_matrices(Problem(vehicles=vehicles, shipments=shipments), provider)
 
 
 def plan_vans(
-    day: date, legs: Sequence[Leg], hub: tuple[float, float], fleet: VanFleet
+    legs: Sequence[VanLeg], hub: tuple[float, float], fleet: VanFleet, *, day: str = "the day"
 ) -> VanPlan | None:
     """The van plan for ``legs`` (None without legs); raises :class:`CounterfactualFailed`
-    when a leg stays unserved with one van per leg, or the validator refuses the plan."""
+    when a leg stays unserved with one van per leg, or the validator refuses the plan.
+    Pure: no database (the caller ends its transaction before, see ``ledger``)."""
     if not legs:
         return None
     vans = vans_needed(legs, fleet)
     while True:
-        problem = van_problem(day, legs, hub, fleet, vans)
+        problem = van_problem(legs, hub, fleet, vans)
         solution = solve(
             problem, SolveOptions(time_limit=fleet.time_limit, seed=fleet.seed, threads=1)
         )
@@ -184,15 +207,13 @@ def plan_vans(
         if vans >= len(legs):
             left = sorted({u.id for u in solution.unassigned})
             raise CounterfactualFailed(
-                f"no van plan for {day.isoformat()} serves leg(s) "
+                f"no van plan for {day} serves leg(s) "
                 f"{', '.join(map(str, left))}: {solution.unassigned[0].message}"
             )
         vans = min(len(legs), 2 * vans)
     report = validate(problem, solution)
     if not report.ok:
-        raise CounterfactualFailed(
-            f"the van plan for {day.isoformat()} failed validation: {report}"
-        )
+        raise CounterfactualFailed(f"the van plan for {day} failed validation: {report}")
     van_of_leg: dict[int, int] = {}
     metres: dict[int, int] = {}
     for route in solution.routes:

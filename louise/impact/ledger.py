@@ -27,13 +27,14 @@ records come later that evening.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from louise.bookings.models import Leg
 from louise.db import commit_unique
@@ -50,7 +51,7 @@ from louise.fleet.models import Vehicle, VehicleKind
 from louise.geo.distance import haversine_m
 from louise.impact import factors as factor_table
 from louise.impact.allocation import largest_remainder
-from louise.impact.counterfactual import VanFleet, VanPlan, plan_vans
+from louise.impact.counterfactual import VanFleet, VanLeg, VanPlan, plan_vans, van_legs
 from louise.impact.models import ImpactDay, LedgerRow
 
 #: Streets over crow-flight for a ride past skipped stops (as louise.dispatch.courier.etas).
@@ -143,16 +144,28 @@ def _ride(places: Sequence[PlanStop], a: int, b: int) -> float:
 
 
 @dataclass
-class _Leg:
-    """The ledger's working copy of one leg's row."""
+class _Row:
+    """The ledger's working copy of one leg's row (plain values: no database while the van
+    plan is searched)."""
 
-    leg: Leg
+    leg_id: int
+    booking_id: int
+    merchant_id: int
+    district: str
     route_id: int
     mode: str
     source: str
     bike_m: int = 0
     ecar_m: int = 0
     van_m: int = 0
+
+
+@dataclass
+class _DayInput:
+    day: date
+    plan_id: int
+    rows: dict[int, _Row]
+    van_legs: list[VanLeg]
 
 
 def _latest_version(session: Session, day: date) -> int:
@@ -164,8 +177,9 @@ def _latest_version(session: Session, day: date) -> int:
     )
 
 
-def _write_day(session: Session, day: date, settings: ImpactSettings, version: int) -> BuiltDay:
-    """Compute the day and add its rows as ledger ``version`` (the caller commits)."""
+def _read_day(session: Session, day: date) -> _DayInput:
+    """The published plan's routes, their metres split over their legs, and the legs as the
+    van plan needs them."""
     plan = published_plan(session, day)
     kinds: dict[int, VehicleKind] = {
         vehicle_id: kind
@@ -176,83 +190,98 @@ def _write_day(session: Session, day: date, settings: ImpactSettings, version: i
         ).tuples()
     }
     usages = [route_usage(route, kinds[route.vehicle_id]) for route in plan.routes]
-    served: dict[int, _Leg] = {}
+    leg_ids = {leg_id for usage in usages for leg_id in usage.shares}
+    legs = {
+        leg.id: leg
+        for leg in session.scalars(
+            select(Leg).where(Leg.id.in_(leg_ids)).options(selectinload(Leg.booking))
+        )
+    }
+    rows: dict[int, _Row] = {}
     for usage in usages:
-        legs_of_route = [leg_id for leg_id, share in usage.shares.items() if share > 0]
-        for leg_id in legs_of_route:
-            if leg_id not in served:
-                leg = session.get(Leg, leg_id)
-                assert leg is not None
-                served[leg_id] = _Leg(leg, usage.route_id, usage.mode, usage.source)
         if not usage.shares:
             # every stop taken off a route not yet ridden: nobody rides it, nothing to count
             continue
         for leg_id, metres in largest_remainder(usage.metres, usage.shares).items():
+            if leg_id not in rows:
+                booking = legs[leg_id].booking
+                rows[leg_id] = _Row(
+                    leg_id=leg_id,
+                    booking_id=booking.id,
+                    merchant_id=booking.merchant_id,
+                    district=booking.district,
+                    route_id=usage.route_id,
+                    mode=usage.mode,
+                    source=usage.source,
+                )
             if usage.mode == BIKE:
-                served[leg_id].bike_m += metres
+                rows[leg_id].bike_m += metres
             else:
-                served[leg_id].ecar_m += metres
-    van_plan: VanPlan | None = plan_vans(
-        day, [item.leg for item in served.values()], settings.hub, settings.fleet
-    )
+                rows[leg_id].ecar_m += metres
+    return _DayInput(day, plan.id, rows, van_legs(day, [legs[leg_id] for leg_id in rows]))
+
+
+def _store_day(
+    session: Session,
+    data: _DayInput,
+    van_plan: VanPlan | None,
+    table: factor_table.Factors,
+    version: int,
+) -> BuiltDay:
+    """Add the day's rows as ledger ``version`` (the caller commits)."""
+    rows = data.rows
     if van_plan is not None:
         for van, metres in van_plan.metres_of_van.items():
             shares = {leg_id: 2 for leg_id, v in van_plan.van_of_leg.items() if v == van}
             for leg_id, part in largest_remainder(metres, shares).items():
-                served[leg_id].van_m += part
-    table = settings.factors
+                rows[leg_id].van_m += part
     set_version = factor_table.factor_set_version(session, table)
     van_g_km = table.value(factor_table.VAN_DIESEL)
     grid = table.value(factor_table.GRID)
     bike_g_km = table.value(factor_table.BIKE_ENERGY) * grid
     ecar_g_km = table.value(factor_table.ECAR_ENERGY) * grid
-    totals = {"bike": 0, "ecar": 0, "van": 0}
-    for leg_id in sorted(served):
-        item = served[leg_id]
-        booking = item.leg.booking
-        electric = round(item.bike_m * bike_g_km) + round(item.ecar_m * ecar_g_km)
-        van = round(item.van_m * van_g_km)
+    for leg_id in sorted(rows):
+        row = rows[leg_id]
+        electric = round(row.bike_m * bike_g_km) + round(row.ecar_m * ecar_g_km)
+        van = round(row.van_m * van_g_km)
         session.add(
             LedgerRow(
-                day=day,
+                day=data.day,
                 ledger_version=version,
                 factor_set_id=set_version,
                 leg_id=leg_id,
-                booking_id=booking.id,
-                merchant_id=booking.merchant_id,
-                district=booking.district,
-                mode=item.mode,
-                route_id=item.route_id,
-                km_source=item.source,
-                bike_m=item.bike_m,
-                ecar_m=item.ecar_m,
-                van_m=item.van_m,
-                avoided_m=item.van_m - item.bike_m - item.ecar_m,
+                booking_id=row.booking_id,
+                merchant_id=row.merchant_id,
+                district=row.district,
+                mode=row.mode,
+                route_id=row.route_id,
+                km_source=row.source,
+                bike_m=row.bike_m,
+                ecar_m=row.ecar_m,
+                van_m=row.van_m,
+                avoided_m=row.van_m - row.bike_m - row.ecar_m,
                 electric_co2e_mg=electric,
                 van_co2e_mg=van,
                 avoided_co2e_mg=van - electric,
             )
         )
-        totals["bike"] += item.bike_m
-        totals["ecar"] += item.ecar_m
-        totals["van"] += item.van_m
     built = BuiltDay(
-        day=day,
+        day=data.day,
         ledger_version=version,
         factor_set_version=set_version,
-        plan_id=plan.id,
-        legs=len(served),
-        bike_m=totals["bike"],
-        ecar_m=totals["ecar"],
-        van_m=totals["van"],
+        plan_id=data.plan_id,
+        legs=len(rows),
+        bike_m=sum(row.bike_m for row in rows.values()),
+        ecar_m=sum(row.ecar_m for row in rows.values()),
+        van_m=sum(row.van_m for row in rows.values()),
         vans=van_plan.vans if van_plan is not None else 0,
     )
     session.add(
         ImpactDay(
-            day=day,
+            day=data.day,
             ledger_version=version,
             factor_set_id=set_version,
-            plan_id=plan.id,
+            plan_id=data.plan_id,
             legs=built.legs,
             bike_m=built.bike_m,
             ecar_m=built.ecar_m,
@@ -260,6 +289,29 @@ def _write_day(session: Session, day: date, settings: ImpactSettings, version: i
             vans=built.vans,
         )
     )
+    return built
+
+
+def _build_day(session: Session, day: date, settings: ImpactSettings, *, first: bool) -> BuiltDay:
+    """Read, search the van plan outside a transaction, write: one day, one commit.
+
+    The read transaction ends before the search, as a planning run's does: on SQLite every
+    transaction holds the write lock (``BEGIN IMMEDIATE``), and bookings would wait for the
+    planner. Nothing is written before the search, so ending it loses nothing."""
+    try:
+        if first and _latest_version(session, day):
+            raise LedgerExists(
+                f"The impact ledger of {day.isoformat()} exists; rebuild it to write a new version."
+            )
+        data = _read_day(session, day)
+        session.commit()  # ends the read transaction (nothing written)
+        van_plan = plan_vans(data.van_legs, settings.hub, settings.fleet, day=day.isoformat())
+        version = 1 if first else _latest_version(session, day) + 1
+        built = _store_day(session, data, van_plan, settings.factors, version)
+    except BaseException:
+        session.rollback()
+        raise
+    _commit(session, day)
     return built
 
 
@@ -274,18 +326,9 @@ def _commit(session: Session, day: date) -> None:
 
 def build_ledger(session: Session, day: date, settings: ImpactSettings) -> BuiltDay:
     """Write the first ledger version of ``day`` (409 ``ledger_exists`` if it has one: use
-    :func:`rebuild`; 404 ``no_published_plan`` without a published plan). One commit."""
-    try:
-        if _latest_version(session, day):
-            raise LedgerExists(
-                f"The impact ledger of {day.isoformat()} exists; rebuild it to write a new version."
-            )
-        built = _write_day(session, day, settings, 1)
-    except BaseException:
-        session.rollback()
-        raise
-    _commit(session, day)
-    return built
+    :func:`rebuild`; 404 ``no_published_plan`` without a published plan). Nothing is written
+    unless the whole day is (one commit of its rows)."""
+    return _build_day(session, day, settings, first=True)
 
 
 def rebuild(
@@ -301,17 +344,7 @@ def rebuild(
     out: list[BuiltDay] = []
     day = first_day
     while day <= last_day:
-        try:
-            published_plan(session, day)
-        except NoPublishedPlan:
-            day += timedelta(days=1)
-            continue
-        try:
-            built = _write_day(session, day, settings, _latest_version(session, day) + 1)
-        except BaseException:
-            session.rollback()
-            raise
-        _commit(session, day)
-        out.append(built)
+        with contextlib.suppress(NoPublishedPlan):  # nothing planned that day: skipped
+            out.append(_build_day(session, day, settings, first=False))
         day += timedelta(days=1)
     return out

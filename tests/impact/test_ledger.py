@@ -12,7 +12,7 @@ from louise.dispatch import service
 from louise.dispatch.models import Plan, PlanStatus
 from louise.fleet.models import Vehicle, VehicleKind
 from louise.geo.distance import haversine_m
-from louise.impact.counterfactual import VanFleet, plan_vans
+from louise.impact.counterfactual import VanFleet, plan_vans, van_legs
 from louise.impact.factors import factors
 from louise.impact.ledger import (
     ImpactSettings,
@@ -107,7 +107,7 @@ def test_the_van_counterfactual_plan_passes_the_validator(db_session, published)
     legs = [row for row in ledger_rows(db_session, MONDAY, MONDAY)]
     from louise.bookings.models import Leg
 
-    van_plan = plan_vans(MONDAY, [db_session.get(Leg, r.leg_id) for r in legs], HUB, FAST)
+    van_plan = plan_vans(van_legs(MONDAY, [db_session.get(Leg, r.leg_id) for r in legs]), HUB, FAST)
     assert van_plan is not None
     assert validate(van_plan.problem, van_plan.solution).ok
     assert van_plan.report.ok
@@ -126,7 +126,7 @@ def test_van_km_need_a_van_for_every_leg_even_with_a_tiny_van(db_session, publis
     ids = sorted({s.leg_id for r in published.routes for s in r.stops if s.leg_id is not None})
     legs = [db_session.get(Leg, leg_id) for leg_id in ids]
     tiny = VanFleet(capacity_l=60, capacity_kg=20, time_limit=1.0)
-    van_plan = plan_vans(MONDAY, legs, HUB, tiny)
+    van_plan = plan_vans(van_legs(MONDAY, legs), HUB, tiny)
     assert van_plan is not None and van_plan.report.ok
     assert set(van_plan.van_of_leg) == {leg.id for leg in legs}
 
