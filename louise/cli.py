@@ -1,5 +1,5 @@
 """Flask commands: migrate the database, seed demo data, send notifications, queue pickup
-reminders, plan a day.
+reminders, plan a day, build and rebuild the impact ledger.
 
 Commands are thin: they read the app's configuration and session and call services. This
 module imports neither the ``louise`` package itself nor any ``*.api`` module.
