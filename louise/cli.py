@@ -272,7 +272,7 @@ def _echo_built(built: Any) -> None:
         f"impact {built.day.isoformat()} (ledger version {built.ledger_version}, factors "
         f"version {built.factor_set_version}, plan {built.plan_id}): {built.legs} legs, "
         f"bike {built.bike_m / 1000:.2f} km, e-car {built.ecar_m / 1000:.2f} km, "
-        f"van {built.van_m / 1000:.2f} km with {built.vans} vans"
+        f"van {built.van_m / 1000:.2f} km with {built.vans} van{'' if built.vans == 1 else 's'}"
     )
 
 
