@@ -86,7 +86,7 @@ class KpiGroupSchema(FiguresSchema):
         metadata={"description": "2026-11-23 | 2026-W48 | 2026-11 | district | shop id | total"},
     )
     label = fields.String(required=True, metadata={"description": "the key, or the shop's name"})
-    from_ = fields.Date(data_key="from", required=True)
+    from_ = fields.Date(data_key="from", attribute="from", required=True)
     to = fields.Date(required=True)
     suppressed = fields.Boolean(
         required=True,
@@ -95,7 +95,7 @@ class KpiGroupSchema(FiguresSchema):
 
 
 class ImpactSchema(Schema):
-    from_ = fields.Date(data_key="from", required=True)
+    from_ = fields.Date(data_key="from", attribute="from", required=True)
     to = fields.Date(required=True)
     group_by = fields.String(required=True)
     min_group_bookings = fields.Integer(

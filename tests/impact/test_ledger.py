@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 
 from louise.dispatch import service
-from louise.dispatch.models import Plan, PlanStatus
 from louise.fleet.models import Vehicle, VehicleKind
 from louise.geo.distance import haversine_m
 from louise.impact.counterfactual import VanFleet, plan_vans, van_legs
@@ -30,18 +29,6 @@ from tests.support.dispatch import HUB, MONDAY
 FAST = VanFleet(time_limit=1.0)
 SETTINGS = ImpactSettings(hub=HUB, fleet=FAST)
 CLOCK = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture()
-def published(db_session, fleet, day_bookings, make_user) -> Plan:
-    """Monday's eight bookings planned and published through the dispatch services."""
-    dispatcher = make_user("dispatcher")
-    plan = service.request_plan(db_session, dispatcher, MONDAY, CLOCK)
-    plan = service.run_plan(
-        db_session, plan.id, service.PlanningSettings(hub=HUB, time_limit=1.0), lambda: CLOCK
-    )
-    assert plan.status == PlanStatus.DRAFT, plan.error
-    return service.publish_plan(db_session, dispatcher, plan.id, CLOCK)
 
 
 def versions(db_session, day: date, version: int) -> list[tuple]:
