@@ -1,5 +1,5 @@
 """Flask commands: migrate the database, seed demo data, send notifications, queue pickup
-reminders, plan a day, build and rebuild the impact ledger.
+reminders, plan a day, build and rebuild the impact ledger, write the monthly impact report.
 
 Commands are thin: they read the app's configuration and session and call services. This
 module imports neither the ``louise`` package itself nor any ``*.api`` module.
@@ -327,6 +327,50 @@ def impact_rebuild_command(**days: datetime) -> None:
     click.echo(f"{len(built)} day(s) rebuilt from {first.isoformat()} to {last.isoformat()}")
 
 
+@click.command("impact-report")
+@click.option(
+    "--month",
+    "month",
+    type=click.DateTime(formats=["%Y-%m"]),
+    required=True,
+    help="The month (YYYY-MM).",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    required=True,
+    help="Where to write the PDF.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["de", "en"]),
+    default="de",
+    show_default=True,
+    help="Language of the report.",
+)
+@with_appcontext
+def impact_report_command(month: datetime, out: Path, lang: str) -> None:
+    """Write the city's monthly impact report as a PDF (figures, charts, districts, method)."""
+    from louise.clock import now
+    from louise.extensions import db
+    from louise.impact.report import build_report, render_report
+    from louise.localtime import BUSINESS_TZ
+
+    report = build_report(db.session(), month.year, month.month, lang)
+    pdf = render_report(report, now().astimezone(BUSINESS_TZ).date())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(pdf)
+    f = report.total.figures
+    summary = (
+        "figures withheld (fewer than 5 bookings)"
+        if report.total.suppressed
+        else f"{f.deliveries} deliveries, bike {f.bike_km} km, van km avoided "
+        f"{f.van_km_avoided}, CO2e avoided {f.co2e_avoided_kg} kg"
+    )
+    click.echo(f"impact report {month:%Y-%m} ({lang}): {summary} -> {out.resolve()}")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(migrate_command)
     app.cli.add_command(send_notifications_command)
@@ -334,6 +378,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(plan_day_command)
     app.cli.add_command(impact_build_command)
     app.cli.add_command(impact_rebuild_command)
+    app.cli.add_command(impact_report_command)
     try:
         from louise.demo.command import seed_command
     except ModuleNotFoundError as exc:
