@@ -8,7 +8,9 @@ Rules:
   version** of each day (``reading``);
 - **small groups are suppressed:** a group with fewer than ``MIN_GROUP_BOOKINGS`` bookings
   (the total row too) has every figure withheld — for every caller, so no published figure
-  describes fewer than five bookings;
+  describes fewer than five bookings; and so that no difference of published figures does
+  either, more groups are withheld until the withheld ones hold at least five together
+  (:func:`_withheld`);
 - a fixed number of grouped SQL statements per call (each query once per group and once for
   the total), whatever the number of bookings.
 
@@ -386,7 +388,7 @@ def kpis(session: Session, first: date, last: date, group_by: GroupBy | str) -> 
     ).all()
 
     if group_by in (GroupBy.DAY, GroupBy.WEEK, GroupBy.MONTH):
-        rows = [_group(k, k, a, b, accs.get(k, _Acc())) for k, a, b in spans]
+        raw = [(k, k, a, b, accs.get(k, _Acc())) for k, a, b in spans]
     else:
         labels = {key: key for key in accs}
         if group_by == GroupBy.MERCHANT and accs:
@@ -397,22 +399,42 @@ def kpis(session: Session, first: date, last: date, group_by: GroupBy | str) -> 
                     select(Merchant.id, Merchant.name).where(Merchant.id.in_(ids))
                 )
             }
-        rows = [
-            _group(key, labels.get(key, key), first, last, acc)
+        raw = [
+            (key, labels.get(key, key), first, last, acc)
             for key, acc in sorted(accs.items(), key=lambda item: labels.get(item[0], item[0]))
         ]
+    withheld = _withheld([acc.bookings for *_, acc in raw])
+    rows = [
+        _group(key, label, a, b, acc, n in withheld)
+        for n, (key, label, a, b, acc) in enumerate(raw)
+    ]
     return KpiReport(
         first=first,
         last=last,
         group_by=group_by,
         groups=tuple(rows),
-        total=_group(TOTAL, TOTAL, first, last, total),
+        total=_group(TOTAL, TOTAL, first, last, total, total.bookings < MIN_GROUP_BOOKINGS),
         factor_set_versions=tuple(int(v) for v in versions),
     )
 
 
-def _group(key: str, label: str, first: date, last: date, acc: _Acc) -> KpiGroup:
-    suppressed = acc.bookings < MIN_GROUP_BOOKINGS
+def _withheld(bookings: Sequence[int]) -> set[int]:
+    """The groups (by position) whose figures are withheld: every group under
+    ``MIN_GROUP_BOOKINGS`` bookings, and — **complementary suppression** — while the withheld
+    groups that have any booking hold fewer than that together, the shown group with the
+    fewest bookings too; otherwise the total minus the shown groups would give the small
+    groups' figures away (the figures of days, weeks, months, districts and shops add up to
+    the total)."""
+    withheld = {n for n, count in enumerate(bookings) if count < MIN_GROUP_BOOKINGS}
+    while 0 < sum(bookings[n] for n in withheld) < MIN_GROUP_BOOKINGS:
+        shown = [n for n in range(len(bookings)) if n not in withheld]
+        if not shown:
+            break
+        withheld.add(min(shown, key=lambda n: (bookings[n], n)))
+    return withheld
+
+
+def _group(key: str, label: str, first: date, last: date, acc: _Acc, suppressed: bool) -> KpiGroup:
     return KpiGroup(
         key=key,
         label=label,
