@@ -148,6 +148,9 @@ def _chart(title: str, weeks: list[str], series: list[tuple[str, list[float], st
     for n, (label, values, colour) in enumerate(series):
         offsets = [i + (n - (len(series) - 1) / 2) * width for i in range(len(weeks))]
         axes.bar(offsets, values, width=width, label=label, color=colour)
+    for i in range(len(weeks)):
+        if all(math.isnan(values[i]) for _, values, _ in series):
+            axes.annotate("–", (i, 0), ha="center", va="bottom", color="grey")  # withheld
     axes.set_xticks(range(len(weeks)), weeks)
     axes.set_title(title, fontsize=10)
     axes.grid(axis="y", alpha=0.3)
@@ -220,7 +223,7 @@ def _districts(report: MonthlyReport) -> list[object]:
                 _p(number(f.co2e_avoided_kg, 1, lang), _CELL),
             ]
         )
-    widths = (0.2, 0.1, 0.11, 0.12, 0.13, 0.17, 0.17)
+    widths = (0.17, 0.1, 0.13, 0.12, 0.13, 0.17, 0.18)
     table = Table(rows, colWidths=[WIDTH * w for w in widths])
     table.setStyle(
         TableStyle(
