@@ -72,6 +72,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from louise.dispatch.sheets_api import blp as sheets_blp
     from louise.fleet.api import blp as fleet_blp
     from louise.geo.api import blp as geo_blp
+    from louise.impact.api import blp as impact_blp
     from louise.merchants.api import blp as merchants_blp
     from louise.privacy.api import blp as privacy_blp
 
@@ -93,6 +94,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         courier_blp,
         sheets_blp,
         privacy_blp,
+        impact_blp,
     ):
         api.register_blueprint(blp, url_prefix=API_PREFIX)
 

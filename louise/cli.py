@@ -1,5 +1,5 @@
 """Flask commands: migrate the database, seed demo data, send notifications, queue pickup
-reminders, plan a day.
+reminders, plan a day, build and rebuild the impact ledger, write the monthly impact report.
 
 Commands are thin: they read the app's configuration and session and call services. This
 module imports neither the ``louise`` package itself nor any ``*.api`` module.
@@ -261,11 +261,124 @@ def _write_sheets(session: Any, plan: Any, folder: Path) -> None:
     click.echo(f"route sheets: {len(written)} files (HTML and PDF) in {folder.resolve()}")
 
 
+def _day_option(name: str, help_text: str) -> Any:
+    return click.option(
+        name, type=click.DateTime(formats=["%Y-%m-%d"]), required=True, help=help_text
+    )
+
+
+def _echo_built(built: Any) -> None:
+    click.echo(
+        f"impact {built.day.isoformat()} (ledger version {built.ledger_version}, factors "
+        f"version {built.factor_set_version}, plan {built.plan_id}): {built.legs} legs, "
+        f"bike {built.bike_m / 1000:.2f} km, e-car {built.ecar_m / 1000:.2f} km, "
+        f"van {built.van_m / 1000:.2f} km with {built.vans} van{'' if built.vans == 1 else 's'}"
+    )
+
+
+@click.command("impact-build")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Day to build (YYYY-MM-DD); default: yesterday (Europe/Berlin).",
+)
+@with_appcontext
+def impact_build_command(day: datetime | None) -> None:
+    """Write the impact ledger of a day with a published plan (once; later: impact-rebuild)."""
+    from louise.clock import now
+    from louise.errors import DomainError
+    from louise.extensions import db
+    from louise.impact.ledger import build_ledger
+    from louise.impact.runtime import impact_settings
+    from louise.localtime import BUSINESS_TZ
+
+    built_day = (
+        day.date() if day is not None else now().astimezone(BUSINESS_TZ).date() - timedelta(days=1)
+    )
+    try:
+        built = build_ledger(db.session(), built_day, impact_settings(current_app.config))
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    _echo_built(built)
+
+
+@click.command("impact-rebuild")
+@_day_option("--from", "First day (YYYY-MM-DD).")
+@_day_option("--to", "Last day (YYYY-MM-DD), inclusive.")
+@with_appcontext
+def impact_rebuild_command(**days: datetime) -> None:
+    """Write a new impact ledger version for every planned day of a range (old rows stay)."""
+    from louise.errors import DomainError
+    from louise.extensions import db
+    from louise.impact.ledger import rebuild
+    from louise.impact.runtime import impact_settings
+
+    first, last = days["from"].date(), days["to"].date()
+    if last < first:
+        raise click.BadParameter("--to is before --from", param_hint="--to")
+    try:
+        built = rebuild(db.session(), first, last, impact_settings(current_app.config))
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    for item in built:
+        _echo_built(item)
+    click.echo(f"{len(built)} day(s) rebuilt from {first.isoformat()} to {last.isoformat()}")
+
+
+@click.command("impact-report")
+@click.option(
+    "--month",
+    "month",
+    type=click.DateTime(formats=["%Y-%m"]),
+    required=True,
+    help="The month (YYYY-MM).",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    required=True,
+    help="Where to write the PDF.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["de", "en"]),
+    default="de",
+    show_default=True,
+    help="Language of the report.",
+)
+@with_appcontext
+def impact_report_command(month: datetime, out: Path, lang: str) -> None:
+    """Write the city's monthly impact report as a PDF (figures, charts, districts, method)."""
+    from louise.clock import now
+    from louise.extensions import db
+    from louise.impact.report import build_report, render_report
+    from louise.localtime import BUSINESS_TZ
+
+    report = build_report(db.session(), month.year, month.month, lang)
+    pdf = render_report(report, now().astimezone(BUSINESS_TZ).date())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(pdf)
+    f = report.total.figures
+    summary = (
+        "figures withheld (fewer than 5 bookings)"
+        if report.total.suppressed
+        else f"{f.deliveries} deliveries, bike {f.bike_km} km, van km avoided "
+        f"{f.van_km_avoided}, CO2e avoided {f.co2e_avoided_kg} kg"
+    )
+    click.echo(f"impact report {month:%Y-%m} ({lang}): {summary} -> {out.resolve()}")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(migrate_command)
     app.cli.add_command(send_notifications_command)
     app.cli.add_command(remind_pickups_command)
     app.cli.add_command(plan_day_command)
+    app.cli.add_command(impact_build_command)
+    app.cli.add_command(impact_rebuild_command)
+    app.cli.add_command(impact_report_command)
     try:
         from louise.demo.command import seed_command
     except ModuleNotFoundError as exc:

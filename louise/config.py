@@ -51,6 +51,20 @@ def _env_float(name: str, default: float) -> float:
         raise ConfigError(f"{ENV_PREFIX}{name} must be a number, got {raw!r}") from exc
 
 
+def _env_numbers_with_prefix(prefix: str) -> dict[str, float]:
+    """Every ``LOUISE_<prefix><KEY>=<number>`` as ``{key (lower case): number}``."""
+    out: dict[str, float] = {}
+    for name, raw in os.environ.items():
+        if not name.startswith(ENV_PREFIX + prefix) or raw.strip() == "":
+            continue
+        key = name[len(ENV_PREFIX + prefix) :].lower()
+        try:
+            out[key] = float(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+    return out
+
+
 def _env_list(name: str) -> list[str]:
     """A comma-separated list; empty entries dropped."""
     return [item.strip() for item in (_env(name) or "").split(",") if item.strip()]
@@ -141,6 +155,16 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "FAILED_DELIVERY_FALLBACK": _env_bool("FAILED_DELIVERY_FALLBACK", True),
         "UPLOAD_DIR": _env("UPLOAD_DIR"),
         "MAX_UPLOAD_BYTES": _env_int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024),
+        # impact (docs/impact.md): the van counterfactual and the emission factors
+        "IMPACT_TIME_LIMIT": _env_float("IMPACT_TIME_LIMIT", 3.0),
+        "IMPACT_SEED": _env_int("IMPACT_SEED", 0),
+        "IMPACT_VAN_SPEED_KMH": _env_float("IMPACT_VAN_SPEED_KMH", 22.0),
+        "IMPACT_VAN_DETOUR": _env_float("IMPACT_VAN_DETOUR", 1.5),
+        "IMPACT_VAN_CAPACITY_L": _env_float("IMPACT_VAN_CAPACITY_L", 3000.0),
+        "IMPACT_VAN_CAPACITY_KG": _env_float("IMPACT_VAN_CAPACITY_KG", 800.0),
+        "IMPACT_VAN_PARKING_S": _env_float("IMPACT_VAN_PARKING_S", 180.0),
+        # LOUISE_IMPACT_FACTOR_<KEY>=<number> (keys in louise/impact/factors.py)
+        "IMPACT_FACTORS": _env_numbers_with_prefix("IMPACT_FACTOR_"),
         # notifications
         "SMTP_HOST": _env("SMTP_HOST"),
         "SMTP_PORT": _env_int("SMTP_PORT", 25),
@@ -208,6 +232,7 @@ def config_for_tests(database_url: str) -> dict[str, Any]:
         "SECRET_KEY": "test-secret-key-" + "x" * 40,
         "PLANNING_INLINE": True,
         "PLANNING_TIME_LIMIT": 1.0,
+        "IMPACT_TIME_LIMIT": 1.0,
         # off for the suite; tests/security builds apps with limits on (other tests log in often)
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",

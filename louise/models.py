@@ -14,6 +14,7 @@ MODEL_MODULES = (
     "louise.bookings.models",
     "louise.dispatch.models",
     "louise.privacy.models",
+    "louise.impact.models",
 )
 
 

@@ -17,10 +17,14 @@ class Role(enum.StrEnum):
     COURIER = "courier"
     DISPATCHER = "dispatcher"
     ADMIN = "admin"
+    CITY = "city"  # the city's read-only view: aggregates only (docs/impact.md)
 
 
 #: the roles that run the service: plans, fleet, hotline, Points and lockers
 STAFF: tuple[Role, ...] = (Role.DISPATCHER, Role.ADMIN)
+
+#: the roles that read the impact aggregates (no personal data): the city, dispatchers, admins
+AGGREGATE_READERS: tuple[Role, ...] = (Role.CITY, Role.DISPATCHER, Role.ADMIN)
 
 
 class AccountStatus(enum.StrEnum):

@@ -71,6 +71,9 @@ from louise.web import (
 
 blp = Blueprint("bookings", __name__, description="Bookings, slots, Points and lockers")
 
+#: who lists bookings: everyone but the city (aggregates only, /impact)
+BOOKING_READERS = (Role.CUSTOMER, Role.MERCHANT, Role.COURIER, *STAFF)
+
 
 def _mark_private(actor: User, booking: Booking) -> Booking:
     """Whether this actor sees the PIN, the tracking token and the tracking link (see
@@ -139,7 +142,7 @@ class Bookings(MethodView):
         )
         return created(_mark_private(actor, booking), _BY_ID, booking_id=booking.id)
 
-    @auth_required(blp)
+    @auth_required(blp, *BOOKING_READERS)
     @blp.arguments(BookingQueryArgsSchema, location="query")
     @blp.response(200, BookingPageSchema)
     def get(self, args: dict[str, Any]) -> Any:

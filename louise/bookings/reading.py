@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from louise.auth.models import STAFF, Role, User
 from louise.bookings.models import Booking, BookingStatus, Channel, Leg, StatusChange, StopKind
-from louise.errors import NotFound
+from louise.errors import Forbidden, NotFound
 from louise.merchants.models import Merchant
 
 
@@ -62,7 +62,11 @@ def list_bookings(
     limit: int = 20,
     offset: int = 0,
 ) -> tuple[Sequence[Booking], int]:
+    """Residents list their own bookings, merchants their shop's, couriers their routes',
+    dispatchers and admins all; any other role (the city) none: it reads aggregates only."""
     query = select(Booking)
+    if actor.role not in (*STAFF, Role.CUSTOMER, Role.MERCHANT, Role.COURIER):
+        raise Forbidden("Bookings are personal data; this account reads aggregates only.")
     if actor.role == Role.CUSTOMER:
         query = query.where(Booking.customer_id == actor.id)
     elif actor.role == Role.MERCHANT:

@@ -46,6 +46,7 @@ def seed_fuzz_data(url: str, now: datetime) -> Flask:
     with app.app_context():
         session = db.session()
         seed_demo(session, app.config, now)
+        _add_city_account(session)
         session.commit()
         db.session.remove()
     return app
@@ -70,3 +71,14 @@ def fuzz_config(max_examples: int) -> schemathesis.Config:
             },
         }
     )
+
+
+def _add_city_account(session: Any) -> None:
+    """The city's read-only account, so that the fuzzer calls every operation as the city
+    too (the demo may not have one)."""
+    from sqlalchemy import select
+
+    from louise.auth.models import Role, User
+
+    if session.scalar(select(User.id).where(User.role == Role.CITY).limit(1)) is None:
+        session.add(User(email="stadt@bottrop.example", role=Role.CITY, name="Stadt Bottrop"))
