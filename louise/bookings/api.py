@@ -3,6 +3,7 @@ lockers, districts and window capacity."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Response, current_app, request, url_for
@@ -17,6 +18,7 @@ from louise.bookings import (
     common,
     create,
     customers,
+    footprint,
     hotline,
     ics,
     places,
@@ -72,14 +74,24 @@ from louise.web import (
 blp = Blueprint("bookings", __name__, description="Bookings, slots, Points and lockers")
 
 
-def _mark_private(actor: User, booking: Booking) -> Booking:
+def _mark_private(actor: User, booking: Booking, *, line: bool = True) -> Booking:
     """Whether this actor sees the PIN, the tracking token and the tracking link (see
-    ``may_see_pin``: the resident; dispatchers and admins for hotline bookings)."""
+    ``may_see_pin``: the resident; dispatchers and admins for hotline bookings); and the
+    booking's impact line (one read; a list reads its lines at once: ``line=False``)."""
+    if line:
+        _with_lines(db.session(), [booking])
     booking.show_private = reading.may_see_pin(actor, booking)  # type: ignore[attr-defined]
     booking.tracking_url = tracking_link(  # type: ignore[attr-defined]
         current_app.config["PUBLIC_URL"], booking.tracking_token
     )
     return booking
+
+
+def _with_lines(session: Any, bookings: Sequence[Booking]) -> None:
+    """Each booking's impact line (``louise.bookings.footprint``), in one read."""
+    found = footprint.lines(session, [(b.id, b.locale) for b in bookings])
+    for booking in bookings:
+        booking.impact_line = found.get(booking.id)  # type: ignore[attr-defined]
 
 
 @blp.route("/slots")
@@ -153,7 +165,8 @@ class Bookings(MethodView):
             limit=args["limit"],
             offset=args["offset"],
         )
-        return page([_mark_private(actor, b) for b in items], total, args)
+        _with_lines(db.session(), items)
+        return page([_mark_private(actor, b, line=False) for b in items], total, args)
 
 
 _BY_ID = "bookings.BookingById"
