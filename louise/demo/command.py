@@ -74,6 +74,13 @@ def format_summary(summary: DemoSummary) -> str:
     help="Also write the demo day (YYYY-MM-DD) into this file, for scripts (plan-day).",
 )
 @click.option(
+    "--month-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the month of the history's last day (YYYY-MM) into this file, for the "
+    "month's impact report; nothing is written without history.",
+)
+@click.option(
     "--history-days",
     type=click.IntRange(0, 62),
     default=28,
@@ -83,7 +90,11 @@ def format_summary(summary: DemoSummary) -> str:
 )
 @with_appcontext
 def seed_command(
-    reset: bool, day: datetime | None, day_file: Path | None, history_days: int
+    reset: bool,
+    day: datetime | None,
+    day_file: Path | None,
+    month_file: Path | None,
+    history_days: int,
 ) -> None:
     """Load the Bottrop demo data (shops, offers, Points, fleet, residents, bookings)."""
     from louise.clock import now
@@ -106,6 +117,8 @@ def seed_command(
     click.echo(format_summary(summary))
     if day_file is not None:
         day_file.write_text(summary.service_day.isoformat() + "\n")
+    if month_file is not None and summary.history is not None and summary.history.days:
+        month_file.write_text(f"{summary.history.days[-1]:%Y-%m}\n")
 
 
 __all__ = [

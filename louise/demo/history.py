@@ -129,13 +129,13 @@ def seed_history(
     module docstring); ``staff(day)`` creates the day's shifts."""
     started = time.perf_counter()
     summary = HistorySummary()
-    if session.get_bind().dialect.name == "sqlite":
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite" and isinstance(bind, Engine):
         # A month of courier taps is a thousand commits; WAL's NORMAL skips the fsync of each
-        # (still consistent after a crash; the seed is rerun anyway). This connection only.
-        session.commit()  # not inside a transaction: SQLite refuses it there
-        bind = session.get_bind()
-        assert isinstance(bind, Engine)
-        raw = bind.raw_connection()  # the pooled connection the session reuses
+        # (still consistent after a crash; the seed is rerun anyway). The pooled connection the
+        # session reuses only, outside a transaction (SQLite refuses it inside one).
+        session.commit()
+        raw = bind.raw_connection()
         try:
             raw.cursor().execute("PRAGMA synchronous=NORMAL")
         finally:
