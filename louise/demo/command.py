@@ -40,8 +40,9 @@ def format_summary(summary: DemoSummary) -> str:
         lines.append(f"  NOT booked: {item}")
     history = summary.history
     if history is not None and history.days:
+        n = len(history.days)
         lines += [
-            f"History: {len(history.days)} service days from {history.days[0]:%d.%m.%Y} to "
+            f"History: {n} service day{'s' if n != 1 else ''} from {history.days[0]:%d.%m.%Y} to "
             f"{history.days[-1]:%d.%m.%Y}, planned, published, worked and in the impact ledger "
             f"({history.seconds:.0f} s):",
             f"  {history.bookings} bookings ({history.not_booked} not bookable), "

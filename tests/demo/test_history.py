@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -14,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from louise.bookings.models import Booking, Leg, OutboxMessage
 from louise.demo.command import format_summary
-from louise.demo.seed import seed_demo
+from louise.demo.seed import reset_demo_data, seed_demo
 from louise.dispatch.models import Plan, PlanRoute, PlanStatus, PlanStop, StopStatus, StopType
 from louise.fleet.models import Shift
 from louise.impact.reading import day_totals
@@ -80,14 +82,55 @@ def test_a_short_history_is_planned_worked_and_in_the_ledger(
     assert "History: 4 service days from 19.11.2026 to 23.11.2026" in format_summary(summary)
 
 
+def _demo_day_bookings(db_session: Session) -> list[tuple[str, str, str, str]]:
+    bookings = db_session.scalars(select(Booking).order_by(Booking.id)).all()
+    return [
+        (b.customer.email or "", b.kind, b.destination_type.value, b.legs[0].window_code or "")
+        for b in bookings
+        if min(leg.day for leg in b.legs) == date(2026, 11, 25)
+    ]
+
+
 def test_the_demo_day_is_the_same_with_or_without_history(app: Flask, db_session: Session) -> None:
     """The history comes after the demo day's bookings, with a random generator of its own:
-    the demo day's bookings (and their ids) do not change."""
+    the demo day's bookings do not change, and they keep the first ids."""
+    without = seed_demo(db_session, app.config, TUESDAY_10)
+    plain = _demo_day_bookings(db_session)
+    reset_demo_data(db_session)
+
     summary = seed_demo(db_session, app.config, TUESDAY_10, history_days=2)
     assert summary.history is not None and summary.history.days == [date(2026, 11, 23)]
-    bookings = db_session.scalars(select(Booking).order_by(Booking.id)).all()
+    assert without.history is None and summary.bookings == without.bookings == len(plain)
+    assert _demo_day_bookings(db_session) == plain
+    bookings = db_session.scalars(select(Booking)).all()
     first_day = {b.id: min(leg.day for leg in b.legs) for b in bookings}
-    demo_day = [b.id for b in bookings if first_day[b.id] == date(2026, 11, 25)]
-    history = [b.id for b in bookings if first_day[b.id] == date(2026, 11, 23)]
-    assert len(demo_day) == summary.bookings and history
-    assert max(demo_day) < min(history)  # the demo day's bookings came first
+    demo_day = [i for i, day in first_day.items() if day == date(2026, 11, 25)]
+    history = [i for i, day in first_day.items() if day == date(2026, 11, 23)]
+    assert history and max(demo_day) < min(history)
+
+
+def test_the_seed_command_makes_history_and_names_its_month(
+    app: Flask, db_session: Session, now: Any, tmp_path: Path
+) -> None:
+    """``flask seed --history-days 2`` on Monday 23 November (the fixed test clock): Saturday
+    21st is the history (Sunday is closed); the month file names November for the report."""
+    month_file = tmp_path / "demo-month"
+    result = app.test_cli_runner().invoke(
+        args=["seed", "--history-days", "2", "--month-file", str(month_file)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "History: 1 service day from 21.11.2026 to 21.11.2026" in result.output
+    assert month_file.read_text() == "2026-11\n"
+    assert day_totals(db_session, date(2026, 11, 21)) is not None
+
+
+def test_without_history_the_seed_writes_no_month(
+    app: Flask, db_session: Session, now: Any, tmp_path: Path
+) -> None:
+    month_file = tmp_path / "demo-month"
+    result = app.test_cli_runner().invoke(
+        args=["seed", "--history-days", "0", "--month-file", str(month_file)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "History:" not in result.output
+    assert not month_file.exists()
