@@ -59,7 +59,8 @@ from louise.dispatch.courier import stops as courier
 from louise.dispatch.courier.common import CourierSettings, Proof
 from louise.dispatch.models import Plan, PlanStatus, PlanStop, StopStatus, StopType
 from louise.errors import DomainError
-from louise.impact.ledger import build_ledger
+from louise.impact.counterfactual import CounterfactualFailed
+from louise.impact.ledger import ImpactSettings, build_ledger
 from louise.impact.runtime import impact_settings
 from louise.merchants.models import Merchant, Offer
 
@@ -167,9 +168,13 @@ def seed_history(
         _book_day(session, ctx, cast, day, eve, rng, summary)
         _receive_collections(session, local_at(ctx.policy.tz, day, 8, 0))
         plan = _plan_day(session, cast.dispatcher, day, planning, ctx)
+        if plan.status != PlanStatus.PUBLISHED:  # the short search found nothing: search longer
+            plan = _plan_day(session, cast.dispatcher, day, replace(planning, time_limit=5.0), ctx)
+        if plan.status != PlanStatus.PUBLISHED:
+            raise RuntimeError(f"history: planning {day.isoformat()} failed: {plan.error}")
         summary.unassigned += len(plan.unassigned)
         _work_day(session, courier_settings, cast, plan, rng, summary, fallback_ok=not last)
-        build_ledger(session, day, impact)
+        _build(session, day, impact)
         summary.days.append(day)
         # the day's messages went out that day: the demo's mail folder is the demo day's
         session.execute(
@@ -296,10 +301,25 @@ def _plan_day(
 ) -> Plan:
     at = local_at(ctx.policy.tz, day, 14, 30)
     plan = dispatch.request_plan(session, dispatcher, day, at)
-    plan = dispatch.run_plan(session, plan.id, settings, lambda: at)
+    try:
+        plan = dispatch.run_plan(session, plan.id, settings, lambda: at)
+    except Exception:  # the run is failed and recorded on the plan; the caller retries
+        failed = session.get(Plan, plan.id)
+        assert failed is not None
+        return failed
     if plan.status != PlanStatus.DRAFT:
-        raise RuntimeError(f"history: planning {day.isoformat()} failed: {plan.error}")
+        return plan
     return dispatch.publish_plan(session, dispatcher, plan.id, at + timedelta(minutes=5))
+
+
+def _build(session: Session, day: date, settings: ImpactSettings) -> None:
+    """The day's ledger with the short van search; a search that left a leg unserved (a
+    busy machine) is repeated with a longer one, as an operator would rebuild."""
+    try:
+        build_ledger(session, day, settings)
+    except CounterfactualFailed:
+        longer = replace(settings, fleet=replace(settings.fleet, time_limit=5.0))
+        build_ledger(session, day, longer)
 
 
 def _next_open(session: Session, route_id: int) -> PlanStop | None:
