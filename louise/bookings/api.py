@@ -148,7 +148,8 @@ class Bookings(MethodView):
         booking = create.create_booking(
             db.session(), get_context(), actor, _request_from(data), clock.now()
         )
-        return created(_mark_private(actor, booking), _BY_ID, booking_id=booking.id)
+        # a new booking has no ledger day yet: no read for its line (null)
+        return created(_mark_private(actor, booking, line=False), _BY_ID, booking_id=booking.id)
 
     @auth_required(blp)
     @blp.arguments(BookingQueryArgsSchema, location="query")
