@@ -34,11 +34,15 @@ class ShopImpactSchema(Schema):
     days = fields.Integer(metadata={"description": "days of the month the shop had deliveries"})
     deliveries = fields.Integer(
         metadata={
-            "description": "legs the bikes or the e-car carried for the shop's bookings (a "
-            "round trip: to the shop and back, two)"
+            "description": "the shop's bookings the bikes or the e-car carried that month, "
+            "each once (a round trip too)"
         }
     )
-    bookings = fields.Integer(metadata={"description": "distinct bookings among them"})
+    legs = fields.Integer(
+        metadata={
+            "description": "the transport legs among them (a round trip: two or more, via the hub)"
+        }
+    )
     round_trips_completed = fields.Integer(
         metadata={"description": "repairs and services brought back to the resident"}
     )

@@ -5,10 +5,11 @@ Rules:
   resident gets 403, an unknown shop 404;
 - the figures come from the impact ledger's **newest version** of each day of the month
   (:func:`louise.impact.reading.ledger_rows`); a day not built yet counts nothing;
-- ``deliveries``: the legs the bikes or the e-car carried for the shop's bookings (a round
-  trip's way to the shop and its way back are two); ``bookings``: the distinct bookings
-  among them; ``round_trips_completed``: repairs and services whose way back reached the
-  resident that month; CO2e in whole grams, km with one decimal.
+- ``deliveries``: the shop's bookings the bikes or the e-car carried that month, each once
+  (a round trip too); ``legs``: the transport legs among them (a round trip has at least
+  two, more when an item waits at the hub overnight); ``round_trips_completed``: repairs
+  and services whose way back reached the resident that month; CO2e in whole grams, km
+  with one decimal.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class ShopMonth:
     month: str  # YYYY-MM
     days: int  # days of the month with a ledger row for the shop
     deliveries: int
-    bookings: int
+    legs: int
     round_trips_completed: int
     bike_km: float
     ecar_km: float
@@ -86,8 +87,8 @@ def shop_month(session: Session, actor: User, merchant_id: int, month: date) -> 
         merchant_id=merchant_id,
         month=f"{first:%Y-%m}",
         days=len({r.day for r in rows}),
-        deliveries=len(rows),
-        bookings=len({r.booking_id for r in rows}),
+        deliveries=len({r.booking_id for r in rows}),
+        legs=len(rows),
         round_trips_completed=len(returned),
         bike_km=_km(bike),
         ecar_km=_km(ecar),

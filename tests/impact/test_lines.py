@@ -203,8 +203,8 @@ def test_the_shop_owner_reads_the_month_from_the_newest_ledger(client, shop_ledg
         "merchant_id": shop.id,
         "month": "2026-11",
         "days": 2,
-        "deliveries": 4,
-        "bookings": 3,
+        "deliveries": 3,
+        "legs": 4,
         "round_trips_completed": 1,
         "bike_km": 3.0,
         "ecar_km": 3.0,
@@ -219,11 +219,12 @@ def test_december_and_an_empty_month_count_what_they_hold(client, shop_ledger, a
     headers = auth_headers("dispatcher")
     december = client.get(f"/api/v1/merchants/{shop.id}/impact?month=2026-12", headers=headers)
     assert december.status_code == 200
-    assert (december.json["deliveries"], december.json["avoided_co2e_g"]) == (1, 123)
+    assert (december.json["deliveries"], december.json["legs"]) == (1, 1)
+    assert december.json["avoided_co2e_g"] == 123
     assert (december.json["bike_km"], december.json["van_km"]) == (0.7, 1.1)
     empty = client.get(f"/api/v1/merchants/{shop.id}/impact?month=2026-10", headers=headers)
     assert empty.status_code == 200
-    assert empty.json["deliveries"] == 0 and empty.json["avoided_co2e_g"] == 0
+    assert empty.json["deliveries"] == empty.json["legs"] == empty.json["avoided_co2e_g"] == 0
     assert empty.json["round_trips_completed"] == 0 and empty.json["van_km"] == 0.0
 
 
