@@ -72,7 +72,7 @@ VAN_SECONDS = 0.3
 #: of all pickups and deliveries.
 FAILURE_RATE = 0.08
 #: Share of stops done late (after the promised window).
-LATE_RATE = 0.04
+LATE_RATE = 0.01
 #: Bookings per day: Monday to Friday, and Saturday.
 WEEKDAY_BOOKINGS = (20, 28)
 SATURDAY_BOOKINGS = (12, 18)
@@ -348,8 +348,14 @@ def _work_day(
     for route_id, courier_id in sorted((r.id, r.courier_id) for r in plan.routes):
         actor = cast.couriers[courier_id]
         clock: datetime | None = None
+        planned = {
+            stop_id: eta
+            for stop_id, eta in session.execute(
+                select(PlanStop.id, PlanStop.eta).where(PlanStop.route_id == route_id)
+            ).tuples()
+        }
         while (stop := _next_open(session, route_id)) is not None:
-            at = _when(stop, clock, rng)
+            at = _when(stop, planned, clock, rng)
             clock = at
             if stop.type not in (StopType.PICKUP, StopType.DELIVERY):
                 courier.complete_stop(session, settings, actor, stop.id, None, at)
@@ -358,7 +364,7 @@ def _work_day(
             assert leg is not None
             try:
                 courier.record_arrival(session, actor, stop.id, at)
-                at += timedelta(seconds=rng.randint(60, 150))
+                at += timedelta(seconds=round(min(stop.service_s, 120) * rng.uniform(0.5, 1.0)))
                 reason = _failure(stop, leg, rng, fallback_ok)
                 if reason is not None:
                     courier.fail_stop(session, settings, actor, stop.id, reason, None, at)
@@ -371,10 +377,14 @@ def _work_day(
             clock = at
 
 
-def _when(stop: PlanStop, clock: datetime | None, rng: random.Random) -> datetime:
-    """When the courier gets to ``stop``: its ETA give or take a few minutes, inside its
-    window unless this one is late, never before the previous stop."""
-    at = stop.eta + timedelta(seconds=rng.randint(-240, 360))
+def _when(
+    stop: PlanStop, planned: dict[int, datetime], clock: datetime | None, rng: random.Random
+) -> datetime:
+    """When the courier gets to ``stop``: its ETA as published, give or take a few minutes,
+    inside its window unless this one is late, never before the previous stop. The
+    published ETA, not the recomputed one: every recomputation starts from the last stop's
+    time, and small delays would add up over an evening."""
+    at = planned.get(stop.id, stop.eta) + timedelta(seconds=rng.randint(-180, 180))
     late = rng.random() < LATE_RATE
     if stop.window_end is not None:
         if late:
@@ -384,7 +394,7 @@ def _when(stop: PlanStop, clock: datetime | None, rng: random.Random) -> datetim
     if stop.window_start is not None and not late:
         at = max(at, stop.window_start)
     if clock is not None:
-        at = max(at, clock + timedelta(seconds=30))
+        at = max(at, clock + timedelta(seconds=10))
     return at
 
 
