@@ -29,7 +29,7 @@ from __future__ import annotations
 import random
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from louise.auth.models import User
@@ -123,7 +123,7 @@ def seed_history(
     ctx: BookingContext,
     cast: HistoryCast,
     days: list[date],
-    staff: Any,
+    staff: Callable[[date], int],
     rng: random.Random,
 ) -> HistorySummary:
     """Book, plan, publish, work and build the ledger of every day of ``days`` (see the
@@ -141,9 +141,7 @@ def seed_history(
             raw.cursor().execute("PRAGMA synchronous=NORMAL")
         finally:
             raw.close()
-    first_message = (
-        session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id.desc()))
-    ) or 0
+    first_message = session.scalar(select(func.max(OutboxMessage.id))) or 0
     planning = dispatch.PlanningSettings(
         hub=(float(config["HUB_LAT"]), float(config["HUB_LON"])),
         time_limit=PLAN_SECONDS,
@@ -163,9 +161,9 @@ def seed_history(
     for i, day in enumerate(days):
         last = i == len(days) - 1
         staff(day)
-        eve = local_at(ctx.policy.tz, day - timedelta(days=1), 10, 0)
-        summary.returns_scheduled += _mark_ready(session, ctx, day, eve)
-        _book_day(session, ctx, cast, day, eve, rng, summary)
+        day_before = local_at(ctx.policy.tz, day - timedelta(days=1), 10, 0)
+        summary.returns_scheduled += _mark_ready(session, ctx, day, day_before)
+        _book_day(session, ctx, cast, day, day_before, rng, summary)
         _receive_collections(session, local_at(ctx.policy.tz, day, 8, 0))
         plan = _plan_day(session, cast.dispatcher, day, planning, ctx)
         if plan.status != PlanStatus.PUBLISHED:  # the short search found nothing: search longer
