@@ -70,7 +70,7 @@ PLAN_SECONDS = 0.6
 VAN_SECONDS = 0.3
 #: Share of pickups at the door and deliveries to it that fail (nobody at home): about 3 %
 #: of all pickups and deliveries.
-FAILURE_RATE = 0.08
+FAILURE_RATE = 0.1
 #: Share of stops done late (after the promised window).
 LATE_RATE = 0.01
 #: Bookings per day: Monday to Friday, and Saturday.
