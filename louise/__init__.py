@@ -73,16 +73,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from louise.fleet.api import blp as fleet_blp
     from louise.geo.api import blp as geo_blp
     from louise.impact.api import blp as impact_blp
+    from louise.impact.shop_api import blp as shop_impact_blp
     from louise.merchants.api import blp as merchants_blp
     from louise.privacy.api import blp as privacy_blp
 
     register_jwt_callbacks(jwt)
-    from louise.bookings import on_route
+    from louise.bookings import footprint, on_route
     from louise.dispatch.courier.board import RouteBoard
     from louise.dispatch.models import ShiftPlans
     from louise.fleet import on_plan
+    from louise.impact.reading import LedgerAvoided
 
     on_route.register(RouteBoard())  # booking changes take their legs off published routes
+    footprint.register(LedgerAvoided())  # the resident's line reads the impact ledger
     on_plan.register(ShiftPlans())  # deleting a shift asks the plans
     for blp in (
         auth_blp,
@@ -95,6 +98,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         sheets_blp,
         privacy_blp,
         impact_blp,
+        shop_impact_blp,
     ):
         api.register_blueprint(blp, url_prefix=API_PREFIX)
 

@@ -7,6 +7,7 @@
 #   DEMO_DATE=2026-12-01   book, staff and plan that day (default: the next service day)
 #   LOUISE_CLOCK=2026-11-30T10:00:00+01:00   fix the clock (docs/configuration.md)
 #   MAIL_EVERY=5           seconds between two runs of the sender
+#   DEMO_HISTORY_DAYS=28   calendar days of completed history before today (0: none)
 #
 # The demo's settings go to demo-out/demo.env: in a second shell, from this folder,
 # `source demo-out/demo.env && .venv/bin/flask send-notifications` (or any flask command).
@@ -70,7 +71,7 @@ main() {
 
   mkdir -p instance "$OUT"
   rm -f instance/demo.sqlite3 instance/demo.sqlite3-wal instance/demo.sqlite3-shm
-  rm -rf "$LOUISE_MAIL_DIR" "$LOUISE_SMS_DIR" "$OUT/demo-day"
+  rm -rf "$LOUISE_MAIL_DIR" "$LOUISE_SMS_DIR" "$OUT/demo-day" "$OUT/demo-month" "$OUT"/impact-*.pdf
   mkdir -p "$LOUISE_MAIL_DIR" "$LOUISE_SMS_DIR"
   write_env "$OUT/demo.env"
 
@@ -78,7 +79,9 @@ main() {
   flask migrate
   echo "== demo data"
   # the seed picks the day (or takes DEMO_DATE) and writes it down: plan-day plans that day
-  flask seed ${DEMO_DATE:+--date "$DEMO_DATE"} --day-file "$OUT/demo-day"
+  # and four weeks of completed history before today: booked, planned, worked, in the ledger
+  flask seed ${DEMO_DATE:+--date "$DEMO_DATE"} --day-file "$OUT/demo-day" \
+    --history-days "${DEMO_HISTORY_DAYS:-28}" --month-file "$OUT/demo-month"
   DEMO_DAY=$(<"$OUT/demo-day")
   echo "== notifications"
   flask send-notifications
@@ -90,6 +93,20 @@ main() {
   # the published plan told residents their delivery window: deliver those messages too
   flask send-notifications
 
+  # HOOK (issue 12): the month's impact report next to the route sheets. `flask impact-report`
+  # comes with branch impact-api; until that is merged this step says so and the demo goes on.
+  REPORT=""
+  if [[ -s "$OUT/demo-month" ]]; then
+    DEMO_MONTH=$(<"$OUT/demo-month")
+    if flask impact-report --help >/dev/null 2>&1; then
+      echo "== the impact report of $DEMO_MONTH"
+      REPORT="$OUT/impact-report-$DEMO_MONTH.pdf"
+      flask impact-report --month "$DEMO_MONTH" --out "$REPORT"
+    else
+      echo "== no impact report yet: \`flask impact-report\` is not in this version"
+    fi
+  fi
+
   echo
   echo "Mail folder (one .eml file per message): $LOUISE_MAIL_DIR"
   echo "  $(find "$LOUISE_MAIL_DIR" -name '*.eml' | wc -l | tr -d ' ') messages so far, e.g.:"
@@ -99,6 +116,9 @@ main() {
   echo
   echo "Route sheets (HTML and PDF, one pair per route): $SHEETS_DIR"
   list_files "$SHEETS_DIR" 4
+  if [[ -n "$REPORT" ]]; then
+    echo "Impact report of $DEMO_MONTH (PDF): $REPORT"
+  fi
   echo
   echo "Demo day: $DEMO_DAY (couriers: GET /api/v1/courier/routes?date=$DEMO_DAY)"
   echo "Settings for a second shell: source $OUT/demo.env"

@@ -86,6 +86,7 @@ def test_demo_serves_delivers_mail_while_running_and_stops_cleanly(project: Path
         "PORT": str(port),
         "MAIL_EVERY": "0.5",
         "LOUISE_PLANNING_TIME_LIMIT": "1",
+        "DEMO_HISTORY_DAYS": "3",  # a short history: the full month takes about 90 s
     }
     log = (project / "demo.log").open("w")
     demo = subprocess.Popen(

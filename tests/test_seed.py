@@ -200,7 +200,8 @@ def test_points_and_lockers_are_opened_with_the_pin_not_the_booking_code(
 
 
 def _seed_cli(app: Flask, *args: str) -> Any:
-    return app.test_cli_runner().invoke(args=["seed", *args])
+    # the history (28 days by default) has tests of its own: tests/demo/test_history.py
+    return app.test_cli_runner().invoke(args=["seed", "--history-days", "0", *args])
 
 
 def test_seed_date_books_and_staffs_the_chosen_day(

@@ -3,6 +3,7 @@ lockers, districts and window capacity."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Response, current_app, request, url_for
@@ -17,6 +18,7 @@ from louise.bookings import (
     common,
     create,
     customers,
+    footprint,
     hotline,
     ics,
     places,
@@ -75,14 +77,24 @@ blp = Blueprint("bookings", __name__, description="Bookings, slots, Points and l
 BOOKING_READERS = (Role.CUSTOMER, Role.MERCHANT, Role.COURIER, *STAFF)
 
 
-def _mark_private(actor: User, booking: Booking) -> Booking:
+def _mark_private(actor: User, booking: Booking, *, line: bool = True) -> Booking:
     """Whether this actor sees the PIN, the tracking token and the tracking link (see
-    ``may_see_pin``: the resident; dispatchers and admins for hotline bookings)."""
+    ``may_see_pin``: the resident; dispatchers and admins for hotline bookings); and the
+    booking's impact line (one read; a list reads its lines at once: ``line=False``)."""
+    if line:
+        _with_lines(db.session(), [booking])
     booking.show_private = reading.may_see_pin(actor, booking)  # type: ignore[attr-defined]
     booking.tracking_url = tracking_link(  # type: ignore[attr-defined]
         current_app.config["PUBLIC_URL"], booking.tracking_token
     )
     return booking
+
+
+def _with_lines(session: Any, bookings: Sequence[Booking]) -> None:
+    """Each booking's impact line (``louise.bookings.footprint``), in one read."""
+    found = footprint.lines(session, [(b.id, b.locale) for b in bookings])
+    for booking in bookings:
+        booking.impact_line = found.get(booking.id)  # type: ignore[attr-defined]
 
 
 @blp.route("/slots")
@@ -140,7 +152,8 @@ class Bookings(MethodView):
         booking = create.create_booking(
             db.session(), get_context(), actor, _request_from(data), clock.now()
         )
-        return created(_mark_private(actor, booking), _BY_ID, booking_id=booking.id)
+        # a new booking has no ledger day yet: no read for its line (null)
+        return created(_mark_private(actor, booking, line=False), _BY_ID, booking_id=booking.id)
 
     @auth_required(blp, *BOOKING_READERS)
     @blp.arguments(BookingQueryArgsSchema, location="query")
@@ -157,7 +170,8 @@ class Bookings(MethodView):
             limit=args["limit"],
             offset=args["offset"],
         )
-        return page([_mark_private(actor, b) for b in items], total, args)
+        _with_lines(db.session(), items)
+        return page([_mark_private(actor, b, line=False) for b in items], total, args)
 
 
 _BY_ID = "bookings.BookingById"

@@ -167,6 +167,26 @@ class LegSchema(Schema):
         return {"start": iso_utc(leg.delivery_start), "end": iso_utc(leg.delivery_end)}
 
 
+class ImpactLineSchema(Schema):
+    """The resident's line (docs/impact.md): what this booking avoided against a van."""
+
+    avoided_co2e_g = fields.Integer(
+        metadata={"description": "whole grams of CO2e all the booking's legs avoided"}
+    )
+    text = fields.String(
+        metadata={
+            "description": "the line in the booking's language, e.g. 'this delivery avoided "
+            "about 312 g CO2e compared with a van'"
+        }
+    )
+
+
+IMPACT_DESCRIPTION = (
+    "CO2e the booking's legs avoided compared with a van doing the same stops, from the "
+    "impact ledger (newest version); null until the ledger holds a day of the booking"
+)
+
+
 class BookingSchema(Schema):
     id = fields.Integer()
     code = fields.String()
@@ -207,6 +227,13 @@ class BookingSchema(Schema):
     )
     created_at = UtcDateTime()
     legs = fields.List(fields.Nested(LegSchema))
+    impact = fields.Nested(
+        ImpactLineSchema,
+        allow_none=True,
+        dump_default=None,
+        attribute="impact_line",
+        metadata={"description": IMPACT_DESCRIPTION},
+    )
 
     # The view marks, per request, whether the actor may see the PIN (see may_see_pin).
     def _pin(self, booking: Any) -> str | None:

@@ -38,6 +38,18 @@ def format_summary(summary: DemoSummary) -> str:
     ]
     for item in summary.skipped:
         lines.append(f"  NOT booked: {item}")
+    history = summary.history
+    if history is not None and history.days:
+        n = len(history.days)
+        lines += [
+            f"History: {n} service day{'s' if n != 1 else ''} from {history.days[0]:%d.%m.%Y} to "
+            f"{history.days[-1]:%d.%m.%Y}, planned, published, worked and in the impact ledger "
+            f"({history.seconds:.0f} s):",
+            f"  {history.bookings} bookings ({history.not_booked} not bookable), "
+            f"{history.returns_scheduled} returns of repairs, "
+            f"{history.stops_completed} stops completed, {history.stops_failed} failed, "
+            f"{history.unassigned} legs left unassigned",
+        ]
     lines += ["", f"Demo logins (password for every account: {DEMO_PASSWORD}):"]
     width = max(len(login.email) for login in summary.logins)
     for login in summary.logins:
@@ -62,8 +74,29 @@ def format_summary(summary: DemoSummary) -> str:
     default=None,
     help="Also write the demo day (YYYY-MM-DD) into this file, for scripts (plan-day).",
 )
+@click.option(
+    "--month-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the month of the history's last day (YYYY-MM) into this file, for the "
+    "month's impact report; nothing is written without history.",
+)
+@click.option(
+    "--history-days",
+    type=click.IntRange(0, 62),
+    default=28,
+    show_default=True,
+    help="Also book, plan, work and put in the impact ledger the service days of this many "
+    "calendar days before today (0: none).",
+)
 @with_appcontext
-def seed_command(reset: bool, day: datetime | None, day_file: Path | None) -> None:
+def seed_command(
+    reset: bool,
+    day: datetime | None,
+    day_file: Path | None,
+    month_file: Path | None,
+    history_days: int,
+) -> None:
     """Load the Bottrop demo data (shops, offers, Points, fleet, residents, bookings)."""
     from louise.clock import now
     from louise.extensions import db
@@ -79,12 +112,14 @@ def seed_command(reset: bool, day: datetime | None, day_file: Path | None) -> No
     if reset:
         reset_demo_data(session)
     try:
-        summary = seed_demo(session, current_app.config, moment, chosen)
+        summary = seed_demo(session, current_app.config, moment, chosen, history_days)
     except DemoDataPresent as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(format_summary(summary))
     if day_file is not None:
         day_file.write_text(summary.service_day.isoformat() + "\n")
+    if month_file is not None and summary.history is not None and summary.history.days:
+        month_file.write_text(f"{summary.history.days[-1]:%Y-%m}\n")
 
 
 __all__ = [

@@ -48,6 +48,7 @@ class DemoSummary:
     hotline_bookings: int = 0
     reminders: int = 0
     skipped: list[str] = field(default_factory=list)
+    history: Any = None  # louise.demo.history.HistorySummary when the seed made history
 
 
 # --- the data ---------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from louise.bookings.models import (
 from louise.bookings.policy import ServicePolicy
 from louise.bookings.runtime import context_from_config
 from louise.bookings.sender import queue_pickup_reminders
+from louise.demo import history
 from louise.demo.data import (
     ADMIN_EMAIL,
     BOOKING_MIX,
@@ -57,7 +58,7 @@ from louise.demo.data import (
 )
 from louise.errors import DomainError
 from louise.fleet import service as fleet
-from louise.fleet.models import VehicleKind
+from louise.fleet.models import Vehicle, VehicleKind
 from louise.geo.distance import haversine_m
 from louise.geo.geocoders import (
     AddressQuery,
@@ -124,11 +125,18 @@ def demo_day(policy: ServicePolicy, now: datetime, day: date | None = None) -> d
 
 
 def seed_demo(
-    session: Session, config: Mapping[str, Any], now: datetime, day: date | None = None
+    session: Session,
+    config: Mapping[str, Any],
+    now: datetime,
+    day: date | None = None,
+    history_days: int = 0,
 ) -> DemoSummary:
     """Load the Bottrop demo into an empty database; bookings are for ``day`` (see
-    :func:`demo_day`; default the next service day after ``now``). Raises
-    :class:`DemoDataPresent` when the demo admin exists already."""
+    :func:`demo_day`; default the next service day after ``now``). With ``history_days``,
+    the service days of that many calendar days before today are booked, planned, worked
+    and put in the impact ledger too (:mod:`louise.demo.history`; ``flask seed`` takes 28,
+    the tests and benchmarks none). Raises :class:`DemoDataPresent` when the demo admin
+    exists already."""
     if session.scalar(select(func.count()).select_from(User).where(User.email == ADMIN_EMAIL)):
         raise DemoDataPresent("The demo data is loaded already; use `flask seed --reset`.")
     rng = random.Random(SEED)
@@ -163,13 +171,32 @@ def seed_demo(
         places.create_district(session, dispatcher, dict(data))
         summary.districts += 1
     points = _seed_points(session, ctx, dispatcher, summary)
-    _seed_fleet(session, admin, ctx, day, couriers, summary)
+    demo_fleet = _seed_fleet(session, admin, ctx, day, couriers, summary)
     residents = _seed_residents(session, ctx, summary)
     _seed_bookings(session, ctx, rng, day, now, offers, residents, points, summary)
     _seed_hotline(session, ctx, dispatcher, day, now, offers, summary)
     summary.reminders = queue_pickup_reminders(session, day, now)
     summary.bookings = session.scalar(select(func.count()).select_from(Booking)) or 0
     _note_open_bookings(session, ctx.policy.max_open_bookings_per_day, residents, summary)
+    if history_days > 0:
+        # after the demo day: its bookings (and their ids) are the same with or without history
+        days = history.history_days(ctx, ctx.policy.local(now).date(), history_days)
+        cast = history.HistoryCast(
+            dispatcher=dispatcher,
+            couriers={c.id: c for c in couriers},
+            residents=residents,
+            offers=offers,
+            points=points,
+        )
+        summary.history = history.seed_history(
+            session,
+            config,
+            ctx,
+            cast,
+            days,
+            lambda d: seed_shifts(session, ctx, demo_fleet, d),
+            random.Random(SEED + 1),
+        )
     return summary
 
 
@@ -290,6 +317,16 @@ def _seed_points(
     return out
 
 
+@dataclass(frozen=True)
+class DemoFleet:
+    """The demo's vehicles and couriers (the history staffs its days with them too)."""
+
+    admin: User
+    couriers: list[User]
+    bikes: list[Vehicle]
+    car: Vehicle
+
+
 def _seed_fleet(
     session: Session,
     admin: User,
@@ -297,10 +334,10 @@ def _seed_fleet(
     day: date,
     couriers: list[User],
     summary: DemoSummary,
-) -> None:
+) -> DemoFleet:
     """Four e-cargo-bikes for the town, one e-car for the outer districts, and the shifts of
-    the service day: a daytime bike, two bikes and the e-car in the evening wave; created by
-    the admin through the fleet service, as an operator would."""
+    the service day (see :func:`seed_shifts`); created by the admin through the fleet
+    service, as an operator would."""
     city = [d["name"] for d in DISTRICTS if "bike" in d["vehicle_kinds"]]
     outer = [d["name"] for d in DISTRICTS if "car" in d["vehicle_kinds"]]
     bikes = [
@@ -330,6 +367,15 @@ def _seed_fleet(
             "districts": outer,
         },
     )
+    demo_fleet = DemoFleet(admin, couriers, bikes, car)
+    summary.vehicles += len(bikes) + 1
+    summary.shifts += seed_shifts(session, ctx, demo_fleet, day)
+    return demo_fleet
+
+
+def seed_shifts(session: Session, ctx: BookingContext, demo_fleet: DemoFleet, day: date) -> int:
+    """The shifts of one service day: a daytime bike, two bikes and the e-car in the evening
+    wave; returns how many."""
 
     def at(hhmm: str) -> datetime:
         return datetime.combine(day, _t(hhmm), tzinfo=ctx.policy.tz)
@@ -339,7 +385,8 @@ def _seed_fleet(
             {"start": at(start).isoformat(), "end": at(end).isoformat(), "duration_s": minutes * 60}
         ]
 
-    jonas, aylin, markus = couriers
+    jonas, aylin, markus = demo_fleet.couriers
+    bikes, car = demo_fleet.bikes, demo_fleet.car
     plan = [
         (jonas, bikes[0], "09:00", "13:00", []),
         (jonas, bikes[0], "17:00", "20:30", []),
@@ -349,7 +396,7 @@ def _seed_fleet(
     for courier, vehicle, start, end, breaks in plan:
         fleet.create_shift(
             session,
-            admin,
+            demo_fleet.admin,
             {
                 "courier_id": courier.id,
                 "vehicle_id": vehicle.id,
@@ -358,8 +405,7 @@ def _seed_fleet(
                 "breaks": breaks,
             },
         )
-    summary.vehicles += len(bikes) + 1
-    summary.shifts += len(plan)
+    return len(plan)
 
 
 @dataclass(frozen=True)

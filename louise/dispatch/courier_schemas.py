@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from louise.bookings.schemas import IMPACT_DESCRIPTION, ImpactLineSchema
 from louise.dispatch.courier.common import REASONS
 from louise.web import iso_utc as _iso
 
@@ -142,3 +143,6 @@ class TrackingSchema(Schema):
     kind = fields.String()
     next = fields.Nested(NextStepSchema, allow_none=True)
     updated_at = fields.Function(lambda t: _iso(t.updated_at))
+    impact = fields.Nested(
+        ImpactLineSchema, allow_none=True, metadata={"description": IMPACT_DESCRIPTION}
+    )

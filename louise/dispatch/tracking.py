@@ -5,6 +5,9 @@ Rules:
   through the unique index; an unknown or malformed token is 404 with the same body;
 - the answer says the booking's state, its kind and the next time window the resident can
   expect us — and nothing personal: no code, name, address, phone or PIN;
+- ``impact``: the resident's line (:mod:`louise.bookings.footprint`), the CO2e the booking
+  avoided against a van once the impact ledger holds its day, else null — a number and a
+  sentence, nothing personal;
 - the window is the published plan's ETA ± 15 minutes of the next resident-facing stop
   (a pickup at the door, a delivery to the door, Point or locker); before a plan is
   published it is the booked window of that leg; when nothing is ahead it is null.
@@ -18,6 +21,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from louise.bookings import footprint
 from louise.bookings.models import (
     Booking,
     BookingStatus,
@@ -48,6 +52,7 @@ class Tracking:
     kind: str
     next: NextStep | None
     updated_at: datetime
+    impact: footprint.ImpactLine | None = None
 
 
 def track(session: Session, token: str) -> Tracking:
@@ -68,6 +73,7 @@ def track(session: Session, token: str) -> Tracking:
         kind=booking.kind,
         next=_next_step(session, booking),
         updated_at=updated,
+        impact=footprint.lines(session, [(booking.id, booking.locale)])[booking.id],
     )
 
 

@@ -86,18 +86,19 @@ def day_totals(session: Session, day: date) -> DayTotals | None:
     )
 
 
-def ledger_rows(session: Session, first: date, last: date) -> Sequence[LedgerRow]:
+def ledger_rows(
+    session: Session, first: date, last: date, *, merchant_id: int | None = None
+) -> Sequence[LedgerRow]:
     """The rows of the days ``first``…``last`` (inclusive), newest version of each day,
-    ordered by day and leg."""
+    ordered by day and leg; with ``merchant_id`` only that shop's."""
     newest = _newest().where(ImpactDay.day >= first, ImpactDay.day <= last).subquery()
-    return session.scalars(
-        select(LedgerRow)
-        .join(
-            newest,
-            and_(LedgerRow.day == newest.c.day, LedgerRow.ledger_version == newest.c.version),
-        )
-        .order_by(LedgerRow.day, LedgerRow.leg_id)
-    ).all()
+    query = select(LedgerRow).join(
+        newest,
+        and_(LedgerRow.day == newest.c.day, LedgerRow.ledger_version == newest.c.version),
+    )
+    if merchant_id is not None:
+        query = query.where(LedgerRow.merchant_id == merchant_id)
+    return session.scalars(query.order_by(LedgerRow.day, LedgerRow.leg_id)).all()
 
 
 def booking_avoided_g(session: Session, booking_id: int) -> int | None:
@@ -115,3 +116,31 @@ def booking_avoided_g(session: Session, booking_id: int) -> int | None:
         .where(LedgerRow.booking_id == booking_id)
     )
     return None if total is None else grams(int(total))
+
+
+def bookings_avoided_g(session: Session, booking_ids: Sequence[int]) -> dict[int, int]:
+    """:func:`booking_avoided_g` for many bookings in one statement: ``{booking id: whole
+    grams}`` for the bookings the ledger has (the others are missing)."""
+    if not booking_ids:
+        return {}
+    ids = sorted(set(booking_ids))
+    days = select(LedgerRow.day).where(LedgerRow.booking_id.in_(ids))
+    newest = _newest().where(ImpactDay.day.in_(days)).subquery()
+    rows = session.execute(
+        select(LedgerRow.booking_id, func.sum(LedgerRow.avoided_co2e_mg))
+        .join(
+            newest,
+            and_(LedgerRow.day == newest.c.day, LedgerRow.ledger_version == newest.c.version),
+        )
+        .where(LedgerRow.booking_id.in_(ids))
+        .group_by(LedgerRow.booking_id)
+    ).all()
+    return {booking_id: grams(int(total)) for booking_id, total in rows}
+
+
+class LedgerAvoided:
+    """The ledger's answer to the bookings' question (``louise.bookings.footprint``): the
+    resident's line in booking and tracking answers. Registered by ``create_app``."""
+
+    def avoided_g(self, session: Session, booking_ids: Sequence[int]) -> dict[int, int]:
+        return bookings_avoided_g(session, booking_ids)

@@ -39,7 +39,9 @@ def test_tracking_follows_a_booking_from_booked_to_delivered(
     # Booked, not planned yet: the booked window.
     r = client.get(f"/api/v1/track/{token}")
     assert r.status_code == 200, r.json
-    assert set(r.json) == {"status", "kind", "next", "updated_at"}
+    # impact: the CO2e it avoided, once the ledger has its day (tests/impact/test_lines.py)
+    assert set(r.json) == {"status", "kind", "next", "updated_at", "impact"}
+    assert r.json["impact"] is None
     assert r.json["status"] == "confirmed" and r.json["kind"] == "product"
     assert r.json["next"]["type"] == "delivery" and r.json["next"]["planned"] is False
     assert datetime.fromisoformat(r.json["next"]["eta_window"]["start"]) == local(MONDAY, 17, 30)

@@ -28,7 +28,7 @@ def test_every_endpoint_has_a_summary_and_writes_document_401_and_403(
         if method in {"get", "post", "put", "patch", "delete"}
     }
 
-    assert len(ours) == 14
+    assert len(ours) == 15  # with the shop's month of impact (louise/impact/shop_api.py)
     assert all(op.get("summary") for op in ours.values())
     for key in WRITES:
         assert {"401", "403"} <= set(ours[key]["responses"]), key
@@ -36,3 +36,7 @@ def test_every_endpoint_has_a_summary_and_writes_document_401_and_403(
     assert "409" in ours[("/api/v1/merchants", "post")]["responses"]
     assert "404" in ours[("/api/v1/offers/{offer_id}", "patch")]["responses"]
     assert "security" not in ours[("/api/v1/offers", "get")]
+    impact = ours[("/api/v1/merchants/{merchant_id}/impact", "get")]
+    assert impact["security"] == [{"bearerAuth": []}]
+    assert {"200", "401", "403", "404", "422"} <= set(impact["responses"])
+    assert [p["name"] for p in impact["parameters"] if p["in"] == "query"] == ["month"]
