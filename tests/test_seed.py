@@ -78,9 +78,9 @@ def test_demo_shops_offers_places_fleet_and_accounts(app: Flask, db_session: Ses
     roles = Counter(u.role for u in db_session.scalars(select(User)))
     assert roles[Role.ADMIN] == roles[Role.DISPATCHER] == 1
     assert roles[Role.COURIER] >= 2 and roles[Role.MERCHANT] >= 8 and roles[Role.CUSTOMER] >= 15
-    # the city's read-only login comes with the demo's impact history (issue 12, the demo
-    # part); until then the demo has a login for every other role
-    assert {login.role for login in summary.logins} == {r.value for r in Role} - {"city"}
+    assert roles[Role.CITY] == 1
+    # a login for every role, the city's read-only one included
+    assert {login.role for login in summary.logins} == {r.value for r in Role}
     text = format_summary(summary)
     assert "admin@louise.test" in text and "louise-demo" in text
 

@@ -173,6 +173,16 @@ def seed_demo(
     points = _seed_points(session, ctx, dispatcher, summary)
     demo_fleet = _seed_fleet(session, admin, ctx, day, couriers, summary)
     residents = _seed_residents(session, ctx, summary)
+    # created last, so the other accounts keep their ids; listed after the dispatcher
+    city = accounts.create_account(
+        session,
+        admin,
+        accounts.AccountData(_email("stadt"), "Stadt Bottrop, Wirtschaftsförderung", DEMO_PASSWORD),
+        Role.CITY,
+    )
+    summary.logins.insert(
+        2, Login("city", city.name, _email("stadt"), DEMO_PASSWORD, "aggregates only: impact, KPIs")
+    )
     _seed_bookings(session, ctx, rng, day, now, offers, residents, points, summary)
     _seed_hotline(session, ctx, dispatcher, day, now, offers, summary)
     summary.reminders = queue_pickup_reminders(session, day, now)
