@@ -38,7 +38,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from louise.bookings.models import (
     Booking,
@@ -317,29 +317,38 @@ def kpis(session: Session, first: date, last: date, group_by: GroupBy | str) -> 
         acc.attempts, acc.failed = int(row[3] or 0), int(row[4] or 0)
         acc.delivered_stops, acc.on_time = int(row[5] or 0), int(row[6] or 0)
 
-    collect = aliased(Leg)
+    # A round trip is a booking whose collection reached the shop and whose return reached
+    # the resident: each booking once, whatever its legs (via the hub it has two of each).
+    # Its day is the return's last leg; the turnaround runs from the first collection leg.
+    returned = (
+        select(Leg.booking_id.label("booking_id"), func.max(Leg.day).label("day"))
+        .where(Leg.purpose == LegPurpose.RETURN, Leg.status != LegStatus.CANCELLED)
+        .group_by(Leg.booking_id)
+        .having(func.sum(case((Leg.status == LegStatus.DELIVERED, 0), else_=1)) == 0)
+        .subquery()
+    )
+    collected = (
+        select(Leg.booking_id.label("booking_id"), func.min(Leg.day).label("day"))
+        .where(Leg.purpose == LegPurpose.COLLECT, Leg.status != LegStatus.CANCELLED)
+        .group_by(Leg.booking_id)
+        .having(func.sum(case((Leg.status == LegStatus.DELIVERED, 0), else_=1)) == 0)
+        .subquery()
+    )
     if session.get_bind().dialect.name == "sqlite":
-        days_between: Any = func.julianday(Leg.day) - func.julianday(collect.day)
+        days_between: Any = func.julianday(returned.c.day) - func.julianday(collected.c.day)
     else:
-        days_between = Leg.day - collect.day
+        days_between = returned.c.day - collected.c.day
 
     def round_trips_q(key: KeyOf) -> Select[Any]:
-        k = key(Leg.day, Booking.district, Booking.merchant_id)
+        k = key(returned.c.day, Booking.district, Booking.merchant_id)
         return (
-            select(k, func.count(Leg.id), func.sum(days_between))
-            .join(Booking, Booking.id == Leg.booking_id)
-            .join(
-                collect,
-                and_(
-                    collect.booking_id == Leg.booking_id,
-                    collect.purpose == LegPurpose.COLLECT,
-                    collect.status == LegStatus.DELIVERED,
-                ),
-            )
+            select(k, func.count(Booking.id), func.sum(days_between))
+            .select_from(returned)
+            .join(collected, collected.c.booking_id == returned.c.booking_id)
+            .join(Booking, Booking.id == returned.c.booking_id)
             .where(
-                live_legs,
-                Leg.purpose == LegPurpose.RETURN,
-                Leg.status == LegStatus.DELIVERED,
+                returned.c.day.between(first, last),
+                Booking.status != BookingStatus.CANCELLED,
             )
             .group_by(BY_KEY)
         )

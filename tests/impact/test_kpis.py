@@ -223,3 +223,18 @@ def test_weeks_are_iso_weeks_and_months_calendar_months():
         ("2026-12", date(2026, 12, 1), date(2026, 12, 31)),
         ("2027-01", date(2027, 1, 1), date(2027, 1, 2)),
     ]
+
+
+def test_a_repair_carried_via_the_hub_is_one_round_trip(db_session, week):
+    """Via the hub a repair has two legs each way (resident → hub → shop, shop → hub →
+    resident): still one round trip, its turnaround from the first collection leg to the
+    last return leg."""
+    booking_id = week["booked"][5]["id"]
+    for leg in db_session.scalars(select(Leg).where(Leg.booking_id == booking_id)).all():
+        columns = {c.key: getattr(leg, c.key) for c in Leg.__table__.columns if c.key != "id"}
+        twin = Leg(**{**columns, "seq": leg.seq + 10, "status": LegStatus.DELIVERED})
+        db_session.add(twin)
+    db_session.commit()
+
+    f = kpis(db_session, MONDAY, THURSDAY, GroupBy.WEEK).total.figures
+    assert (f.round_trips, f.avg_turnaround_days) == (1, 3.0)
