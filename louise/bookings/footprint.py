@@ -20,8 +20,8 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 TEXTS = {
-    "de": "diese Lieferung hat etwa {n} g CO2e gegenüber einem Lieferwagen vermieden",
-    "en": "this delivery avoided about {n} g CO2e compared with a van",
+    "de": "Diese Lieferung hat etwa {n} g CO2e gegenüber einem Lieferwagen vermieden.",
+    "en": "This delivery avoided about {n} g CO2e compared with a van.",
 }
 
 

@@ -175,7 +175,7 @@ class ImpactLineSchema(Schema):
     )
     text = fields.String(
         metadata={
-            "description": "the line in the booking's language, e.g. 'this delivery avoided "
+            "description": "the line in the booking's language, e.g. 'This delivery avoided "
             "about 312 g CO2e compared with a van'"
         }
     )

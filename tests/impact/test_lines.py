@@ -21,7 +21,7 @@ from tests.support.dispatch import HUB, MONDAY
 
 SETTINGS = ImpactSettings(hub=HUB, fleet=VanFleet(time_limit=1.0))
 CLOCK = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-GERMAN = "diese Lieferung hat etwa {n} g CO2e gegenüber einem Lieferwagen vermieden"
+GERMAN = "Diese Lieferung hat etwa {n} g CO2e gegenüber einem Lieferwagen vermieden."
 
 
 @pytest.fixture()
@@ -84,7 +84,7 @@ def test_an_english_resident_reads_the_line_in_english(
         f"/api/v1/bookings/{booking['id']}", headers=_resident(db_session, booking, auth_headers)
     )
     assert answer.json["impact"]["text"] == (
-        f"this delivery avoided about {grams} g CO2e compared with a van"
+        f"This delivery avoided about {grams} g CO2e compared with a van."
     )
 
 
