@@ -197,7 +197,7 @@ _WEEKDAYS = {
     "de": ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"),
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
 }
-_MONTHS_EN = (
+MONTHS_EN = (
     "January",
     "February",
     "March",
@@ -234,7 +234,7 @@ def format_day(lang: str, day: date) -> str:
     """'Dienstag, 24.11.2026' / 'Tuesday, 24 November 2026' (mails and route sheets)."""
     weekday = _WEEKDAYS[lang][day.weekday()]
     if lang == "en":
-        return f"{weekday}, {day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+        return f"{weekday}, {day.day} {MONTHS_EN[day.month - 1]} {day.year}"
     return f"{weekday}, {day:%d.%m.%Y}"
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
+from louise.bookings.notifications import MONTHS_EN
+
 Lang = Literal["de", "en"]
 LANGS: Final[tuple[Lang, ...]] = ("de", "en")
 DEFAULT_LANG: Final[Lang] = "de"
@@ -25,20 +27,7 @@ MONTHS: Final[dict[Lang, tuple[str, ...]]] = {
         "November",
         "Dezember",
     ),
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
+    "en": MONTHS_EN,  # as the English messages name them
 }
 
 TEXTS: Final[dict[Lang, dict[str, str]]] = {

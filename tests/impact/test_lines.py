@@ -10,8 +10,6 @@ import pytest
 
 from louise.auth.models import User
 from louise.bookings.models import Booking, Leg, LegStatus
-from louise.dispatch import service
-from louise.dispatch.models import Plan, PlanStatus
 from louise.impact.counterfactual import VanFleet
 from louise.impact.factors import factor_set_version, factors
 from louise.impact.ledger import ImpactSettings, build_ledger
@@ -22,17 +20,6 @@ from tests.support.dispatch import HUB, MONDAY
 SETTINGS = ImpactSettings(hub=HUB, fleet=VanFleet(time_limit=1.0))
 CLOCK = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 GERMAN = "Diese Lieferung hat etwa {n} g CO2e gegenüber einem Lieferwagen vermieden."
-
-
-@pytest.fixture()
-def published(db_session, fleet, day_bookings, make_user) -> Plan:
-    dispatcher = make_user("dispatcher")
-    plan = service.request_plan(db_session, dispatcher, MONDAY, CLOCK)
-    plan = service.run_plan(
-        db_session, plan.id, service.PlanningSettings(hub=HUB, time_limit=1.0), lambda: CLOCK
-    )
-    assert plan.status == PlanStatus.DRAFT, plan.error
-    return service.publish_plan(db_session, dispatcher, plan.id, CLOCK)
 
 
 def _resident(db_session, booking: dict[str, Any], auth_headers) -> dict[str, str]:
