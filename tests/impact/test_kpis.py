@@ -9,16 +9,15 @@ import pytest
 from sqlalchemy import event, select
 
 from louise.bookings.models import Leg, LegPurpose, LegStatus
-from louise.dispatch import service
-from louise.dispatch.models import Plan, PlanStatus, PlanStop, StopStatus, StopType
+from louise.dispatch.models import Plan, PlanStop, StopStatus, StopType
 from louise.extensions import db
 from louise.fleet.models import Shift, Vehicle, VehicleKind
 from louise.impact.kpis import GroupBy, kpis, periods
 from louise.impact.ledger import build_ledger
 from louise.impact.reading import day_totals
-from tests.impact.test_ledger import CLOCK, SETTINGS
+from tests.impact.test_ledger import SETTINGS
 from tests.support.bookings import local
-from tests.support.dispatch import HOMES, HUB, MONDAY
+from tests.support.dispatch import HOMES, MONDAY, publish_monday
 
 THURSDAY = MONDAY + timedelta(days=3)
 
@@ -45,13 +44,7 @@ def one_bike(db_session, make_user) -> Shift:
 
 def publish(db_session, make_user) -> Plan:
     """Plan Monday (3 s: a loaded machine must not leave the six legs unplanned) and publish."""
-    dispatcher = make_user("dispatcher")
-    plan = service.request_plan(db_session, dispatcher, MONDAY, CLOCK)
-    plan = service.run_plan(
-        db_session, plan.id, service.PlanningSettings(hub=HUB, time_limit=3.0), lambda: CLOCK
-    )
-    assert plan.status == PlanStatus.DRAFT, plan.error
-    return service.publish_plan(db_session, dispatcher, plan.id, CLOCK)
+    return publish_monday(db_session, make_user, time_limit=3.0)
 
 
 @pytest.fixture()

@@ -4,14 +4,19 @@ and a handful of bookings."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from louise.dispatch import service
+from louise.dispatch.models import Plan, PlanStatus
 from louise.fleet.models import Shift, Vehicle, VehicleKind
 from tests.support.bookings import MONDAY, local
 
 HUB = (51.5236, 6.9285)
+#: the moment Monday's plans are made: 10:00 in Bottrop
+PLANNED_AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 #: Homes around Bottrop town centre.
 HOMES = [
@@ -70,3 +75,17 @@ def day_bookings(
         assert r.status_code == 201, r.json
         out.append(r.json)
     return out
+
+
+def publish_monday(db_session, make_user, time_limit: float = 1.0) -> Plan:
+    """Monday's bookings planned and published through the dispatch services."""
+    dispatcher = make_user("dispatcher")
+    plan = service.request_plan(db_session, dispatcher, MONDAY, PLANNED_AT)
+    plan = service.run_plan(
+        db_session,
+        plan.id,
+        service.PlanningSettings(hub=HUB, time_limit=time_limit),
+        lambda: PLANNED_AT,
+    )
+    assert plan.status == PlanStatus.DRAFT, plan.error
+    return service.publish_plan(db_session, dispatcher, plan.id, PLANNED_AT)
