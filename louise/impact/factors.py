@@ -49,17 +49,19 @@ class Factor:
 DEFAULT_FACTORS: tuple[Factor, ...] = (
     Factor(
         key=VAN_DIESEL,
-        value=169.2,
+        value=298.0,
         unit="g CO2e/km",
-        year=2014,
+        year=2022,
         source=(
-            "European Environment Agency, CO2 emissions from new vans (light commercial "
-            "vehicles) registered in the EU in 2014: average 169.2 g CO2/km (type approval, "
-            "NEDC), as reported by Motor Transport, 28 May 2015. Conservative: a van in "
-            "stop-and-go city traffic emits more; replace with the UBA TREMOD / HBEFA value "
-            "for diesel light commercial vehicles in urban traffic once checked."
+            "HBEFA 4.2 (2022), diesel light commercial vehicle N1-III Euro 6d: 295.6 g CO2/km "
+            "over the WLTC class 3 Low and Medium phases (UNECE GTR No. 15; 7.85 km, "
+            "27.7 km/h), computed with HBEFA 4.2's emission function as implemented in "
+            "Eclipse SUMO 1.28 (HelpersHBEFA4.cpp; emissionsDrivingCycle); plus about "
+            "2 g/km CH4 and N2O (JRC, Suarez-Bertoa et al. 2020, GWP100 of IPCC AR5). "
+            "The Low phase alone (18.9 km/h) gives 360 g CO2/km: the lower figure is the "
+            "conservative one (docs/impact.md)."
         ),
-        url="https://motortransport.co.uk/blog/2015/05/28/van-carbon-emissions-decline-ahead-of-eu-targets/",
+        url="https://github.com/eclipse-sumo/sumo/blob/01051bdf5fa5f99ce988f242e1af2c1c2119463c/src/utils/emissions/HelpersHBEFA4.cpp",
     ),
     Factor(
         key=BIKE_ENERGY,

@@ -12,7 +12,7 @@ def test_the_default_table_has_every_factor_with_unit_year_and_source():
     table = factors()
     got = {f.key: (f.value, f.unit, f.year) for f in table.rows}
     assert got == {
-        "van_diesel_g_co2e_per_km": (169.2, "g CO2e/km", 2014),
+        "van_diesel_g_co2e_per_km": (298.0, "g CO2e/km", 2022),
         "bike_kwh_per_km": (0.015, "kWh/km", 2016),
         "ecar_kwh_per_km": (0.203, "kWh/km", 2019),
         "grid_g_co2e_per_kwh": (380.0, "g CO2e/kWh", 2023),
