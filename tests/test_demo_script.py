@@ -28,6 +28,11 @@ pytestmark = [
         shutil.which("bash") is None or not (BIN / "gunicorn").exists(),
         reason="needs bash and gunicorn in the venv",
     ),
+    # the demo always runs on its own embedded SQLite file, whatever database the suite uses
+    pytest.mark.skipif(
+        bool(os.environ.get("LOUISE_TEST_DATABASE_URL")),
+        reason="the demo runs on its embedded SQLite: checked once, in the SQLite pass",
+    ),
 ]
 
 
