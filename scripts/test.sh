@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole suite: static checks, then pytest on SQLite, then pytest on PostgreSQL.
+# The whole suite: static checks, then pytest on SQLite, then pytest on PostgreSQL (each pass
+# lists its 15 slowest tests: the suite should stay under 15 minutes).
 # In CI (CI=true) the PostgreSQL pass is mandatory; elsewhere it is skipped, with the reason,
 # when no server answers.
 set -euo pipefail
@@ -22,7 +23,7 @@ echo "== mypy";   "$BIN/mypy"
 echo "== import-linter"; "$BIN/lint-imports"
 
 echo "== pytest (SQLite)"
-env -u LOUISE_TEST_DATABASE_URL "$BIN/pytest" -q "$@"
+env -u LOUISE_TEST_DATABASE_URL "$BIN/pytest" -q --durations=15 "$@"
 
 PG_URL=${LOUISE_TEST_DATABASE_URL:-}
 if [[ -z "$PG_URL" && "${CI:-}" =~ ^(1|true|yes)$ ]]; then PG_URL=$PG_DEFAULT; fi
@@ -36,4 +37,4 @@ if [[ -z "$PG_URL" ]]; then
 fi
 echo "== pytest (PostgreSQL: ${PG_URL%%\?*})"
 # The routing core touches no database: it ran in the SQLite pass already.
-LOUISE_TEST_DATABASE_URL="$PG_URL" "$BIN/pytest" -q --ignore=tests/routing "$@"
+LOUISE_TEST_DATABASE_URL="$PG_URL" "$BIN/pytest" -q --durations=15 --ignore=tests/routing "$@"
