@@ -70,7 +70,7 @@ class ReferenceCache:
             self._offers[offer_id] = offer
         return offer
 
-    def districts(self, session: Session, lookups: Lookups) -> Sequence[District]:
+    def districts(self, lookups: Lookups) -> Sequence[District]:
         """Every district (as :meth:`Lookups.districts` reads them)."""
         if self._districts is None:
             return lookups.districts()

@@ -123,7 +123,7 @@ def list_slots(
     # Read once for every window (not once per window): the districts, the day's counters,
     # who works on each day (the roster and the shift covers: one read a day).
     lookups = Lookups(session)
-    districts = reference.districts(session, lookups)
+    districts = reference.districts(lookups)
     district = district_of(session, lat, lon, "lat", districts)
     offer = reference.offer(session, offer_id) if offer_id is not None else None
     # A repair and a collection start at the resident's door: the window is a collection.
