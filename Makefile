@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 5000
 DEMO_DB := instance/demo.sqlite3
 
-.PHONY: install demo test lint migration bench-install bench-routing-quick bench-routing bench-dispatch bench-api bench-fuzz clean
+.PHONY: install demo test lint translations migration bench-install bench-routing-quick bench-routing bench-dispatch bench-api bench-fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -68,3 +68,13 @@ bench-fuzz: install
 
 clean:
 	rm -rf $(VENV) instance demo-out .pytest_cache .mypy_cache .ruff_cache
+
+# The web app's translation catalogue (docs/web.md "Translations"): extract every text of the
+# pages, merge it into louise/translations/de/LC_MESSAGES/messages.po (new texts come in
+# untranslated: translate them there), and compile the .mo that the app reads.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		-o louise/translations/messages.pot .
+	$(BIN)/pybabel update -i louise/translations/messages.pot -d louise/translations -l de \
+		--no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d louise/translations -l de --statistics

@@ -102,6 +102,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ):
         api.register_blueprint(blp, url_prefix=API_PREFIX)
 
+    from louise import pages
+
+    pages.init_app(app)  # the web app (docs/web.md): before the rate limits wrap its views
+
     from louise.web import register_error_handlers
 
     register_error_handlers(app)

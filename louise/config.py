@@ -196,6 +196,10 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "HSTS": _env_bool("HSTS", False),
         "HSTS_MAX_AGE": _env_int("HSTS_MAX_AGE", 31536000),
         "CORS_ORIGINS": _env_list("CORS_ORIGINS"),
+        # the web app's login cookie (louise/pages/login.py): Secure in production, where
+        # louise runs behind TLS; days until a signed-in browser must log in again
+        "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", env_name == "production"),
+        "SESSION_LIFETIME": timedelta(days=_env_int("SESSION_DAYS", 14)),
     }
     cfg.update(overrides)
     if cfg["LOG_FORMAT"] not in ("json", "text"):

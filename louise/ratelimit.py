@@ -44,8 +44,8 @@ def client_ip() -> str:
 
 
 def _login_account_key() -> str:
-    body = request.get_json(silent=True)
-    email = body.get("email") if isinstance(body, dict) else None
+    body = request.get_json(silent=True) if request.is_json else request.form
+    email = body.get("email") if isinstance(body, dict) or body is request.form else None
     if isinstance(email, str) and email.strip():
         # the same normalisation as the login itself (auth.service), so case tricks don't help
         return "account:" + email.strip().lower()
@@ -96,6 +96,20 @@ def rate_limited(blp: Any, *names: str) -> Callable[[F], F]:
             description="Too many requests (error `rate_limited`); see Retry-After",
             headers=RETRY_AFTER,
         )(func)
+        setattr(func, _ATTR, tuple(names))
+        return func
+
+    return decorator
+
+
+def rate_limited_page(*names: str) -> Callable[[F], F]:
+    """The same limits on a page's view function (its POST): the web app's login and
+    registration count against the same budgets as the API's."""
+    unknown = set(names) - set(LIMITS)
+    if unknown:
+        raise ValueError(f"unknown rate limits: {sorted(unknown)}")
+
+    def decorator(func: F) -> F:
         setattr(func, _ATTR, tuple(names))
         return func
 
@@ -179,9 +193,15 @@ def init_app(app: Flask) -> Limiter:
     app.extensions[EXTENSION] = limiter
     for endpoint, view in list(app.view_functions.items()):
         view_class = getattr(view, "view_class", None)
-        if view_class is None:
-            continue
         wrapped: Callable[..., Any] = view
+        if view_class is None:  # a page's function: its limits count its POSTs
+            for name in getattr(view, _ATTR, ()):
+                setting, key_func = LIMITS[name]
+                wrapped = limiter.limit(
+                    _setting(app, setting), key_func=key_func, methods=["POST"], scope=name
+                )(wrapped)
+            app.view_functions[endpoint] = wrapped
+            continue
         for method in sorted(view_class.methods or ()):
             handler = getattr(view_class, method.lower(), None)
             for name in getattr(handler, _ATTR, ()):
@@ -208,6 +228,11 @@ def _seconds_until_reset(error: RateLimitExceeded) -> int:
     except Exception:  # the storage went away since it counted: the window length will do
         log.warning("rate limit storage unreachable while computing Retry-After")
     return max(1, int(error.limit.limit.get_expiry()))
+
+
+def retry_after(error: RateLimitExceeded) -> int:
+    """Seconds until ``error``'s limit lets the next request through (for Retry-After)."""
+    return _seconds_until_reset(error)
 
 
 def _too_many_requests(error: RateLimitExceeded) -> Response:

@@ -147,7 +147,12 @@ def register_error_handlers(app: Flask) -> None:
     @app.before_request
     def _require_json_bodies() -> Any:
         # webargs would silently treat a form or text body as "no JSON"; say what is wrong.
-        if request.method in {"POST", "PUT", "PATCH"} and request.content_length:
+        # (The web app's pages post forms: this is for the API only.)
+        if (
+            request.method in {"POST", "PUT", "PATCH"}
+            and request.content_length
+            and request.path.startswith("/api/")
+        ):
             if request.mimetype.startswith("multipart/"):
                 return None  # uploads, handled by their own views
             if not request.is_json:

@@ -174,6 +174,24 @@ def authenticate(session: Session, email: str, password: str) -> User:
     return user
 
 
+def change_password(session: Session, user: User, current: str, new: str) -> User:
+    """A user changes their own password: the current one must be right and the new one long
+    enough. (Web sessions carry a fingerprint of the hash, so other browsers are logged out.)"""
+    if user.password_hash is None or not passwords.verify_password(user.password_hash, current):
+        raise ValidationFailed(
+            "The current password is wrong.",
+            fields={"json": {"current_password": ["Wrong password."]}},
+        )
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            f"Password must have at least {MIN_PASSWORD_LENGTH} characters.",
+            fields={"json": {"new_password": [f"At least {MIN_PASSWORD_LENGTH} characters."]}},
+        )
+    user.password_hash = passwords.hash_password(new)
+    session.commit()
+    return user
+
+
 def revoke_tokens(
     session: Session,
     user_id: int | None,
