@@ -23,6 +23,7 @@ import hashlib
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,6 +34,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from louise.bookings.models import IdempotencyKey
+from louise.db import one_transaction
 from louise.errors import BadRequest, Conflict, ValidationFailed
 
 KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
@@ -196,3 +198,43 @@ def purge_expired(session: Session, now: datetime) -> int:
     result = session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at <= now))
     session.commit()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def perform_once(
+    session: Session,
+    user_id: int,
+    key: str,
+    request_hash: str,
+    work: Callable[[], tuple[int, Any]],
+    now: Callable[[], datetime],
+    *,
+    stale_after: timedelta = STALE_AFTER,
+) -> tuple[Replay, bool]:
+    """Run ``work`` once per ``key`` (the rules above, for callers that are not an API view:
+    the booking page's form): the answer ``work`` returned (status, JSON-able body) and
+    False, or the stored answer of an earlier run and True. ``work`` runs a use case that
+    commits; its commit, the claim and the stored answer are one transaction. A
+    :class:`~louise.errors.DomainError` from ``work`` rolls all of it back, leaves the key
+    free and goes on to the caller."""
+    check_key(key)
+    started = time.monotonic()
+    while True:
+        moment = now()
+        with one_transaction(session):
+            claim_id = claim(session, user_id, key, request_hash, moment)
+            if claim_id is not None:
+                status, body = work()
+                complete(session, claim_id, status, body)
+        if claim_id is not None:
+            return Replay(status, body), False
+        replay = resolve(
+            session,
+            user_id,
+            key,
+            request_hash,
+            moment,
+            started=started,
+            stale_after=stale_after,
+        )
+        if replay is not None:
+            return replay, True

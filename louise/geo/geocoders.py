@@ -25,6 +25,7 @@ from geopy.location import Location
 from louise.errors import ServiceUnavailable, ValidationFailed
 from louise.geo.normalize import (
     HouseNumber,
+    fold_text,
     normalize_city,
     normalize_postcode,
     parse_house_number,
@@ -283,6 +284,30 @@ class GazetteerGeocoder:
                 query, hint=f"{candidates[0].street} has no house number {wanted}."
             )
         return interpolated
+
+    def suggest(self, street: str, house_number: str = "", limit: int = 6) -> list[GeocodeResult]:
+        """Known addresses that complete what someone is typing: streets whose name starts
+        with ``street`` (then those containing it), houses whose number starts with
+        ``house_number``; each a whole address, so that a picked one geocodes exactly."""
+        typed = street_key(street)
+        if len(typed) < 3:
+            return []
+        number = fold_text(house_number).replace(" ", "")
+        starts = sorted(k for k in self._streets if k.startswith(typed))
+        inside = sorted(k for k in self._streets if typed in k and k not in starts)
+        found: list[GeocodeResult] = []
+        for key in (*starts, *inside):
+            houses = sorted(
+                (e for e in self._streets[key].entries if e.house is not None),
+                key=lambda e: (e.house.number if e.house else 0, e.house_number),
+            )
+            for entry in houses:
+                if number and not fold_text(entry.house_number).replace(" ", "").startswith(number):
+                    continue
+                found.append(self._result(entry, "house"))
+                if len(found) >= limit:
+                    return found
+        return found
 
     def _candidates(self, query: AddressQuery) -> list[GazetteerEntry]:
         index = self._streets.get(street_key(query.street))

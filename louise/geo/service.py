@@ -11,6 +11,7 @@ offline gazetteer, the default, answers in microseconds.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -206,3 +207,55 @@ def _store(session: Session, address: Address) -> Address:
 def get_address(session: Session, address_id: int) -> Address | None:
     """The stored address with this id, or None."""
     return session.get(Address, address_id)
+
+
+#: "Hansastraße 12a" → street, house number (a house number starts with a digit)
+_STREET_AND_NUMBER = re.compile(r"^(?P<street>.*?[^\d\s].*?)\s+(?P<number>\d[\w\s/-]{0,19})$")
+#: "46236 Bottrop" → postcode, city
+_POSTCODE_AND_CITY = re.compile(r"^(?P<postcode>\d{5})?\s*(?P<city>.*)$")
+
+
+def address_parts(line: str) -> dict[str, str | None]:
+    """An address typed on one line, as the structured fields :func:`resolve_address` takes:
+    "Hansastraße 12, 46236 Bottrop" → street, house_number, postcode, city (the form of every
+    stored address's label). Without a comma, a trailing postcode and city are still found:
+    "Hansastraße 12 46236 Bottrop"."""
+    text = " ".join(line.split())
+    head, _, tail = text.partition(",")
+    if not tail:
+        loose = re.match(r"^(?P<head>.*?\d\w*)\s+(?P<tail>\d{5}(?:\s.*)?)$", text)
+        if loose:
+            head, tail = loose.group("head"), loose.group("tail")
+    head, tail = head.strip(" ,"), tail.strip(" ,")
+    parts: dict[str, str | None] = {
+        "street": head or None,
+        "house_number": None,
+        "postcode": None,
+        "city": None,
+    }
+    numbered = _STREET_AND_NUMBER.match(head)
+    if numbered:
+        parts["street"] = numbered.group("street").strip()
+        parts["house_number"] = numbered.group("number").strip()
+    located = _POSTCODE_AND_CITY.match(tail)
+    if tail and located:
+        parts["postcode"] = located.group("postcode")
+        parts["city"] = located.group("city").strip() or None
+    return parts
+
+
+def suggest_addresses(
+    geocoder: Geocoder, area: ServiceArea, line: str, limit: int = 6
+) -> list[GeocodeResult]:
+    """Addresses inside ``area`` that complete a typed line (the booking form's suggestions).
+
+    Only a geocoder that can suggest offers any (the offline gazetteer); Nominatim's usage
+    policy forbids autocomplete, so with it the typed address is checked when it is sent."""
+    suggest = getattr(geocoder, "suggest", None)
+    if suggest is None:
+        return []
+    parts = address_parts(line)
+    if not parts["street"]:
+        return []
+    found: list[GeocodeResult] = suggest(parts["street"], parts["house_number"] or "", limit)
+    return [result for result in found if area.contains(result.lat, result.lon)]

@@ -31,3 +31,27 @@ ACCOUNT_MESSAGES = (
     _l("The current password is wrong."),
     _l("Wrong password."),
 )
+
+BOOKING_MESSAGES = (
+    _l("Fully booked."),
+    _l("No free place."),
+    _l("No vehicle serves this window here."),
+    _l("Too many open bookings on this day."),
+    _l("The shop's daily capacity is reached."),
+    _l("This window can no longer be booked (past the cut-off)."),
+    _l("This window is in the past."),
+    _l("No service on Sundays and public holidays."),
+    _l("Closed in that window."),
+    _l("Offer is inactive."),
+    _l("Unknown offer."),
+    _l("Outside the service area."),
+    _l("Unknown address."),
+    _l("Only 'door' for collections."),
+    _l("Give a street or lat/lon."),
+    _l("The house number must start with a digit, e.g. 12a."),
+    _l("Give a street (or place name), or the coordinates lat and lon."),
+    _l("A Point or locker delivery needs point_id."),
+    _l("Give an address or an address_id."),
+    _l("Give either address or address_id."),
+    _l("Must be one of: door, point, locker."),
+)
