@@ -159,3 +159,57 @@ def test_a_cutoff_passed_is_said_beside_the_window_and_keeps_the_choices(
     assert 'id="e-window"' in html
     assert f'value="{ADDRESS}"' in html
     assert bookings_of(db_session, resident) == 0
+
+
+def test_a_full_window_shows_as_full_and_cannot_be_chosen(
+    client: FlaskClient,
+    offers: Any,
+    resident: User,
+    make_user: Callable[..., User],
+    db_session: Session,
+    now: Any,
+) -> None:
+    from louise.bookings import slots
+    from louise.bookings.runtime import get_context
+    from tests.support.bookings import MONDAY
+
+    slots.set_window_capacity(
+        db_session, get_context(), make_user(role=Role.DISPATCHER), MONDAY, "evening", 0
+    )
+    fields = {"address": ADDRESS, "place": "door", "date": "2026-11-23"}
+    html = post_step(client, offers["service"], "where", **fields).get_data(as_text=True)
+    evening = re.search(r'<input type="radio" name="window" id="w-evening"[^>]*>', html)
+    assert evening and " disabled" in evening.group(0)
+    assert "Ausgebucht" in html
+    # sent anyway, it is refused beside the windows, the other choices kept
+    answer = post_step(client, offers["service"], "window", window="evening", **fields)
+    refused = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert re.search(r'<p class="error" id="e-window">', refused)
+    assert f'value="{ADDRESS}"' in refused
+
+
+def test_a_fourth_open_booking_of_the_day_is_refused_beside_the_day(
+    client: FlaskClient,
+    offers: Any,
+    resident: User,
+    book: Callable[..., Any],
+    auth_headers: Callable[..., dict[str, str]],
+    db_session: Session,
+) -> None:
+    for _ in range(3):
+        assert book(auth_headers(resident), offers["service"]).status_code == 201
+    fields = {"address": ADDRESS, "place": "door", "date": "2026-11-23", "window": "evening"}
+    confirm = post_step(client, offers["service"], "window", **fields).get_data(as_text=True)
+    data = {
+        "csrf_token": csrf_of(confirm),
+        "step": "book",
+        "idempotency_key": hidden(confirm, "idempotency_key"),
+        **fields,
+    }
+    answer = client.post(f"/book/{offers['service'].id}", data=data)
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert re.search(r'<p class="error" id="e-date">[^<]*offene Buchungen', html)
+    assert 'aria-describedby="e-date"' in html
+    assert bookings_of(db_session, resident) == 3
