@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+_areas_registered = False  # the page areas hang under the parent blueprint once per process
+
 
 def init_app(app: Flask) -> None:
     """Session cookie, CSRF, translations and the page blueprints."""
@@ -25,6 +27,9 @@ def init_app(app: Flask) -> None:
     )
     shell.csrf.init_app(app)
     i18n.init_app(app)
-    for area in (home.bp, account.bp):
-        shell.bp.register_blueprint(area)
+    global _areas_registered
+    if not _areas_registered:  # every app of the process (tests build several) shares them
+        for area in (home.bp, account.bp):
+            shell.bp.register_blueprint(area)
+        _areas_registered = True
     app.register_blueprint(shell.bp)
