@@ -33,3 +33,4 @@ def init_app(app: Flask) -> None:
             shell.bp.register_blueprint(area)
         _areas_registered = True
     app.register_blueprint(shell.bp)
+    shell.html_for_unknown_pages(app)

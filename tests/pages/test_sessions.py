@@ -232,3 +232,17 @@ def test_english_is_chosen_with_the_language_cookie(client: FlaskClient) -> None
 def test_unknown_page_inside_an_area_is_an_html_404(client: FlaskClient) -> None:
     answer = client.get("/account/nothing-here")
     assert answer.status_code == 404
+
+
+def test_unknown_address_is_an_html_page_for_a_browser_and_json_for_the_api(
+    client: FlaskClient,
+) -> None:
+    browser = client.get("/no-such-page", headers={"Accept": "text/html,*/*;q=0.8"})
+    assert browser.status_code == 404
+    assert browser.mimetype == "text/html"
+    assert "Diese Seite gibt es nicht." in browser.text
+    assert "script-src 'self'" in browser.headers["Content-Security-Policy"]
+    api = client.get("/api/v1/no-such-thing", headers={"Accept": "text/html"})
+    assert api.status_code == 404
+    assert api.json["error"] == "not_found"
+    assert client.get("/no-such-page").json["error"] == "not_found"
