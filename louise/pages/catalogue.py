@@ -131,6 +131,7 @@ def shops() -> Any:
         "open_now": open_now,
         "near_me": near_me,
         "near_problem": _near_problem(g.get("user"), home) if near_me else None,
+        "home": home,
         "page": page,
         "count_text": _count_text(page, near_me and home is not None),
         "cards": cards,
@@ -278,7 +279,9 @@ def opening_text(merchant: Merchant, now: datetime) -> str:
 
 
 def money(cents: int) -> str:
-    """Euros from integer cents, in the page's language: "18,90 €"."""
+    """Euros from integer cents, in the page's language: "18,90 €" (or "free")."""
+    if cents == 0:
+        return _("free")
     return str(format_currency(cents / 100, "EUR"))
 
 

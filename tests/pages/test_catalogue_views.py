@@ -122,7 +122,7 @@ def test_shop_page_shows_week_hours_exceptions_ahead_and_offers(
     assert answer.status_code == 200
     page = text_of(answer)
     assert (
-        '<th scope="row">Montag <span class="muted">(heute)</span></th> <td>14:00–18:00 Uhr</td>'
+        '<th scope="row">Montag <span class="muted">(heute)</span></th> <td>14:00–18:00</td>'
         in page
     )
     assert '<th scope="row">Sonntag</th> <td>geschlossen</td>' in page
