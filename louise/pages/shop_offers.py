@@ -40,9 +40,9 @@ _INTEGERS = ("turnaround_days", "daily_capacity")
 _DECIMALS = ("volume_l", "weight_kg")
 
 KIND_LABELS = {
-    OfferKind.SERVICE.value: _l("Service (round trip: the item comes back)"),
-    OfferKind.PRODUCT.value: _l("Product (delivered to the resident)"),
-    OfferKind.COLLECTION.value: _l("Collection (brought to the shop)"),
+    OfferKind.SERVICE.value: _l("Service (round trip)"),
+    OfferKind.PRODUCT.value: _l("Product (delivery)"),
+    OfferKind.COLLECTION.value: _l("Collection (to the shop)"),
 }
 KIND_NAMES = {
     OfferKind.SERVICE.value: _l("Service"),

@@ -199,30 +199,75 @@ def test_shop_rejects_an_item_with_a_reason_and_the_resident_reads_it(
     assert seen["cancel_reason"] == "Diese Sohle können wir nicht reparieren."
 
 
+def _csrf(html: str) -> str:
+    return html.split('name="csrf_token" value="')[1].split('"')[0]
+
+
+def _pages_session(server: WebServer, email: str) -> tuple[requests.Session, str]:
+    """A browser-less page session (cookie) of ``email`` and a CSRF token of its pages."""
+    http = requests.Session()
+    login = http.get(f"{server.url}/account/login", timeout=TIMEOUT)
+    answer = http.post(
+        f"{server.url}/account/login",
+        data={"email": email, "password": DEMO_PASSWORD, "csrf_token": _csrf(login.text)},
+        timeout=TIMEOUT,
+    )
+    assert answer.url.endswith("/shop/today"), answer.url
+    return http, _csrf(answer.text)
+
+
 def test_ready_before_receipt_is_refused_on_the_item_not_as_an_error_page(
     web_server: WebServer, cobbler_booking: tuple[str, dict[str, Any]]
 ) -> None:
     _, booking = cobbler_booking
-    http = requests.Session()
-    login = http.get(f"{web_server.url}/account/login", timeout=TIMEOUT)
-    csrf = login.text.split('name="csrf_token" value="')[1].split('"')[0]
-    answer = http.post(
-        f"{web_server.url}/account/login",
-        data={"email": COBBLER, "password": DEMO_PASSWORD, "csrf_token": csrf},
-        timeout=TIMEOUT,
-    )
-    assert answer.url.endswith("/shop/today")
-    csrf = answer.text.split('name="csrf_token" value="')[1].split('"')[0]
+    http, csrf = _pages_session(web_server, COBBLER)
     refused = http.post(
         f"{web_server.url}/shop/items/{booking['id']}/ready",
         data={"csrf_token": csrf},
         timeout=TIMEOUT,
     )
     assert refused.status_code == 422
-    assert f'id="item-{booking["id"]}"' in refused.text
-    assert 'class="error" role="alert"' in refused.text
-    without_token = http.post(f"{web_server.url}/shop/items/{booking['id']}/receive", timeout=30)
+    item = refused.text.split(f'id="item-{booking["id"]}"')[1].split("</li>")[0]
+    assert '<p class="error" role="alert">Das geht nicht mehr' in item
+    without_token = http.post(
+        f"{web_server.url}/shop/items/{booking['id']}/receive", timeout=TIMEOUT
+    )
     assert without_token.status_code == 400
+
+
+def test_tailor_cannot_act_on_the_cobblers_items_offers_or_hours(
+    web_server: WebServer, cobbler_booking: tuple[str, dict[str, Any]]
+) -> None:
+    resident, booking = cobbler_booking
+    cobbler = _token(web_server, COBBLER)
+    offer_id = _offer_id(web_server, cobbler, REPAIR)
+    http, csrf = _pages_session(web_server, TAILOR)
+    for action in ("receive", "ready", "reject"):
+        answer = http.post(
+            f"{web_server.url}/shop/items/{booking['id']}/{action}",
+            data={"csrf_token": csrf, "reason": "Nicht meins."},
+            timeout=TIMEOUT,
+        )
+        assert answer.status_code == 404, action
+    paused = http.post(
+        f"{web_server.url}/shop/offers/{offer_id}/active",
+        data={"csrf_token": csrf, "active": "0"},
+        timeout=TIMEOUT,
+    )
+    assert paused.status_code == 403
+    edited = http.post(
+        f"{web_server.url}/shop/offers/{offer_id}/edit",
+        data={"csrf_token": csrf, "title": "Gekapert", "price": "1"},
+        timeout=TIMEOUT,
+    )
+    assert edited.status_code == 403
+    offer = _get(web_server, cobbler, f"/offers/{offer_id}")
+    assert offer["active"] is True and offer["title"] == REPAIR
+    assert _get(web_server, resident, f"/bookings/{booking['id']}")["status"] == "confirmed"
+    resident_http = requests.Session()
+    assert resident_http.get(f"{web_server.url}/shop/today", timeout=TIMEOUT).url.endswith(
+        "/account/login?next=/shop/today"
+    )
 
 
 def test_offer_with_a_bad_price_is_refused_beside_it_then_created_edited_and_paused(
@@ -310,6 +355,11 @@ def test_month_shows_the_shops_figures_and_says_when_there_are_none(
     page.get_by_role("link", name="Oktober 2026").click()
     assert "keine Lieferungen" in page.inner_text("main")
     assert page.get_by_role("link", name="November 2026").is_visible()
+    browser.go("/shop/month?month=2027-01")
+    assert "Dieser Monat hat noch nicht begonnen" in page.inner_text("main")
+    answer = browser.go("/shop/month?month=11-2026")
+    assert answer.status == 422
+    assert page.get_by_role("alert").inner_text() == "Bitte einen Monat wie 2026-11 angeben."
 
 
 def test_tailor_sees_neither_the_cobblers_items_nor_its_offers(
