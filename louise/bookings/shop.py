@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -320,7 +320,7 @@ def shop_board(session: Session, actor: User) -> ShopBoard:
             at_shop.append(ShopItem(booking, title, None))
         else:
             ready.append(ShopItem(booking, title, _leg_of(booking, LegPurpose.RETURN, "origin")))
-    far = datetime.max.replace(tzinfo=BERLIN)
+    far = datetime.max.replace(tzinfo=UTC)
     coming_in.sort(key=lambda i: (i.leg.delivery_start if i.leg else far, i.booking.id))
     at_shop.sort(key=lambda i: (i.booking.return_due or date.max, i.booking.id))
     ready.sort(key=lambda i: (i.leg.pickup_start if i.leg else far, i.booking.id))
