@@ -13,7 +13,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Session cookie, CSRF, translations and the page blueprints."""
-    from louise.pages import account, home, i18n, shell
+    from louise.pages import account, bookings, home, i18n, shell
 
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # the API uses bearer tokens
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a token lives as long as its session
@@ -25,6 +25,6 @@ def init_app(app: Flask) -> None:
     )
     shell.csrf.init_app(app)
     i18n.init_app(app)
-    for area in (home.bp, account.bp):
+    for area in (home.bp, account.bp, bookings.bp):
         shell.bp.register_blueprint(area)
     app.register_blueprint(shell.bp)
