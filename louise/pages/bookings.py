@@ -11,7 +11,7 @@ free places (``slots.list_slots``) and what a tracking link shows (``dispatch.tr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import (
@@ -115,6 +115,14 @@ def next_window(booking: Booking) -> Window | None:
     return leg_window(chosen[0]) if chosen else None
 
 
+def _current_window(booking: Booking) -> tuple[date, str | None] | None:
+    """Day and window code of the pickup or delivery as booked now (the outbound legs)."""
+    for leg in booking.legs:
+        if leg.purpose != LegPurpose.RETURN and leg.status != LegStatus.CANCELLED:
+            return leg.day, leg.window_code
+    return None
+
+
 def refusal_text(error: DomainError | None) -> str | None:
     if error is None:
         return None
@@ -204,7 +212,12 @@ def _render_detail(
 ) -> Any:
     session = db.session()
     values = dict(values or {})
-    today = get_context().policy.local(clock.now()).date()
+    policy = get_context().policy
+    today = policy.local(clock.now()).date()
+    horizon = {
+        "min": today.isoformat(),
+        "max": (today + timedelta(policy.horizon_days)).isoformat(),
+    }
     move_refusal = refusal_text(changes.reschedule_refusal(user, booking))
     windows: list[dict[str, Any]] = []
     slot_errors = forms.FormErrors()
@@ -218,6 +231,9 @@ def _render_detail(
                 day = max(current.day, today) if current is not None else today
         values["date"] = day
         windows, slot_errors = _slots(booking, user, day)
+        now_in = _current_window(booking)
+        # the window it is booked in is no choice ("move" into it would take a second place)
+        windows = [w for w in windows if (day, w["window"]) != now_in]
     errors = errors or forms.FormErrors()
     for field, messages in slot_errors.items():
         errors.setdefault(field, []).extend(messages)
@@ -241,6 +257,7 @@ def _render_detail(
         windows=windows,
         errors=errors,
         values=values,
+        horizon=horizon,
     )
     return page, status
 

@@ -31,3 +31,13 @@ ACCOUNT_MESSAGES = (
     _l("The current password is wrong."),
     _l("Wrong password."),
 )
+
+#: what the booking services say beside a window or a day (rescheduling, booking)
+BOOKING_MESSAGES = (
+    _l("Fully booked."),
+    _l("No vehicle serves this window here."),
+    _l("The Point is closed then."),
+    _l("This window is in the past."),
+    _l("No service on Sundays and public holidays."),
+    _l("This window can no longer be booked (past the cut-off)."),
+)

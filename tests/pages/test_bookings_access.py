@@ -126,3 +126,60 @@ def test_unknown_tracking_token_is_the_not_found_page(client: FlaskClient) -> No
     answer = client.get("/track/not-a-real-token")
     assert answer.status_code == 404
     assert "Diese Seite gibt es nicht." in answer.get_data(as_text=True)
+
+
+def test_the_window_it_is_booked_in_is_not_offered_as_a_move(
+    client: FlaskClient, booked: Any
+) -> None:
+    resident, booking = booked  # Monday, evening
+    _sign_in(client, resident)
+    page = client.get(f"/bookings/{booking.id}?date=2026-11-23").get_data(as_text=True)
+    assert 'name="window" value="evening"' not in page
+    tuesday = client.get(f"/bookings/{booking.id}?date=2026-11-24").get_data(as_text=True)
+    assert 'name="window" value="evening"' in tuesday
+
+
+def test_a_day_beyond_the_horizon_is_named_beside_the_day_field(
+    client: FlaskClient, booked: Any
+) -> None:
+    resident, booking = booked
+    _sign_in(client, resident)
+    answer = client.get(f"/bookings/{booking.id}?date=2027-06-01")
+    assert answer.status_code == 200
+    page = answer.get_data(as_text=True)
+    assert 'id="e-date"' in page
+    assert 'name="window"' not in page
+
+
+def test_booking_page_in_english_says_the_state_in_english(
+    client: FlaskClient, booked: Any
+) -> None:
+    resident, booking = booked
+    _sign_in(client, resident)
+    client.set_cookie("lang", "en")
+    page = client.get(f"/bookings/{booking.id}").get_data(as_text=True)
+    assert "Booking code" in page and "Confirmed" in page and "History" in page
+
+
+def test_moving_into_a_full_window_says_fully_booked_beside_the_windows(
+    client: FlaskClient, booked: Any, auth_headers: Any, db_session: Any
+) -> None:
+    resident, booking = booked
+    full = client.put(
+        "/api/v1/capacity/2026-11-24/evening",
+        json={"capacity": 0},
+        headers=auth_headers("dispatcher"),
+    )
+    assert full.status_code == 200, full.json
+    _sign_in(client, resident)
+    token = _csrf(client, f"/bookings/{booking.id}")
+    answer = client.post(
+        f"/bookings/{booking.id}/reschedule",
+        data={"csrf_token": token, "date": "2026-11-24", "window": "evening"},
+    )
+    assert answer.status_code == 422
+    assert '<p class="error" id="e-window">Ausgebucht.</p>' in answer.get_data(as_text=True)
+    db_session.refresh(booking)
+    assert [leg.day.isoformat() for leg in booking.legs if leg.purpose.value == "collect"] == [
+        "2026-11-23"
+    ]
