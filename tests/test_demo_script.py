@@ -176,7 +176,7 @@ def test_demo_serves_delivers_mail_while_running_and_stops_cleanly(project: Path
             staff["access_token"],
         )
         assert status == 201, hotline
-        assert hotline["tracking_url"] == f"{base}/api/v1/track/{hotline['tracking_token']}"
+        assert hotline["tracking_url"] == f"{base}/track/{hotline['tracking_token']}"
         status, sms = _call(
             f"{base}/api/v1/bookings/{hotline['id']}/tracking-link",
             {"phone": "0171 2233441"},

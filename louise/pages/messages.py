@@ -61,3 +61,13 @@ SHOP_MESSAGES = (
     _l("A month as YYYY-MM, e.g. 2026-11."),
     _l("Enter the price in euros, for example 12,50."),
 )
+
+#: what the booking services say beside a window or a day (rescheduling, booking)
+BOOKING_MESSAGES = (
+    _l("Fully booked."),
+    _l("No vehicle serves this window here."),
+    _l("The Point is closed then."),
+    _l("This window is in the past."),
+    _l("No service on Sundays and public holidays."),
+    _l("This window can no longer be booked (past the cut-off)."),
+)
