@@ -139,7 +139,10 @@ def html_for_unknown_pages(app: Flask) -> None:
     from louise.extensions import api
 
     def not_found(error: HTTPException) -> Any:
-        wants_html = request.accept_mimetypes.accept_html and not request.path.startswith("/api/")
+        in_pages = (request.blueprint or "").split(".")[0] == bp.name  # a page's own 404
+        wants_html = in_pages or (
+            request.accept_mimetypes.accept_html and not request.path.startswith("/api/")
+        )
         if not wants_html:
             return api.handle_http_exception(error)
         g.user = login.user_of_session()
