@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 5000
 DEMO_DB := instance/demo.sqlite3
 
-.PHONY: install demo test lint translations migration bench-install bench-routing-quick bench-routing bench-dispatch bench-api bench-fuzz clean
+.PHONY: install demo test lint translations screenshots migration bench-install bench-routing-quick bench-routing bench-dispatch bench-api bench-fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,11 @@ bench-fuzz: install
 
 clean:
 	rm -rf $(VENV) instance demo-out .pytest_cache .mypy_cache .ruff_cache
+
+# The web app's screenshots in docs/web.md: the browser tests, writing their screenshots into
+# docs/img/web (phone and desktop width) instead of a temporary folder.
+screenshots: install
+	LOUISE_SCREENSHOTS=docs/img/web $(BIN)/pytest -q -p no:cacheprovider tests/pages
 
 # The web app's translation catalogue (docs/web.md "Translations"): extract every text of the
 # pages, merge it into louise/translations/de/LC_MESSAGES/messages.po (new texts come in

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
 from flask_limiter import Limiter, RateLimitExceeded
 from limits import parse_many
@@ -62,6 +62,9 @@ def _user_key() -> str:
         identity = get_jwt_identity()
     except Exception:  # a bad or expired token: the view answers 401 itself
         identity = None
+    if identity is None:  # a page: the web app's session put its user in g (louise.pages)
+        page_user = g.get("user")
+        identity = getattr(page_user, "id", None)
     return f"user:{identity}" if identity is not None else "anonymous:" + client_ip()
 
 
@@ -197,8 +200,8 @@ def init_app(app: Flask) -> Limiter:
         if view_class is None:  # a page's function: its limits count its POSTs
             for name in getattr(view, _ATTR, ()):
                 setting, key_func = LIMITS[name]
-                wrapped = limiter.limit(
-                    _setting(app, setting), key_func=key_func, methods=["POST"], scope=name
+                wrapped = limiter.shared_limit(
+                    _setting(app, setting), scope=name, key_func=key_func, methods=["POST"]
                 )(wrapped)
             app.view_functions[endpoint] = wrapped
             continue
@@ -206,8 +209,9 @@ def init_app(app: Flask) -> Limiter:
             handler = getattr(view_class, method.lower(), None)
             for name in getattr(handler, _ATTR, ()):
                 setting, key_func = LIMITS[name]
-                wrapped = limiter.limit(
-                    _setting(app, setting), key_func=key_func, methods=[method], scope=name
+                # shared: the API's view and the page's count against one budget per key
+                wrapped = limiter.shared_limit(
+                    _setting(app, setting), scope=name, key_func=key_func, methods=[method]
                 )(wrapped)
         app.view_functions[endpoint] = wrapped
     app.register_error_handler(RateLimitExceeded, _too_many_requests)

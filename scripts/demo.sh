@@ -120,6 +120,10 @@ main() {
     echo "Impact report of $DEMO_MONTH (PDF): $REPORT"
   fi
   echo
+  echo "Web app:  http://127.0.0.1:$PORT/   (German; English from the link at the top right)"
+  echo "  resident: anna.becker@louise.test   shop: cobbler@louise.test   password: louise-demo"
+  echo "  (more logins: docs/demo.md; pages: docs/web.md)"
+  echo
   echo "Demo day: $DEMO_DAY (couriers: GET /api/v1/courier/routes?date=$DEMO_DAY)"
   echo "Settings for a second shell: source $OUT/demo.env"
   echo "API:      http://127.0.0.1:$PORT/api/v1   (try /api/v1/merchants, /api/v1/offers)"

@@ -115,7 +115,14 @@ def test_demo_serves_delivers_mail_while_running_and_stops_cleanly(project: Path
         _wait_for(healthy, 240, "/healthz")
         mail = project / "demo-out" / "mail"
         day = (project / "demo-out" / "demo-day").read_text().strip()
-        assert f"Demo day: {day}" in (project / "demo.log").read_text()
+        printed = (project / "demo.log").read_text()
+        assert f"Demo day: {day}" in printed
+        # the web app: its address and a resident's and a shop's login are printed, and it answers
+        assert f"Web app:  {base}/" in printed
+        assert "resident: anna.becker@louise.test   shop: cobbler@louise.test" in printed
+        with urllib.request.urlopen(f"{base}/", timeout=30) as start_page:
+            assert start_page.status == 200
+            assert "Bis 14:00 Uhr bestellt" in start_page.read().decode("utf-8")
 
         # the first printed resident books while the demo runs: her confirmation arrives
         status, tokens = _call(
@@ -169,7 +176,7 @@ def test_demo_serves_delivers_mail_while_running_and_stops_cleanly(project: Path
             staff["access_token"],
         )
         assert status == 201, hotline
-        assert hotline["tracking_url"] == f"{base}/api/v1/track/{hotline['tracking_token']}"
+        assert hotline["tracking_url"] == f"{base}/track/{hotline['tracking_token']}"
         status, sms = _call(
             f"{base}/api/v1/bookings/{hotline['id']}/tracking-link",
             {"phone": "0171 2233441"},

@@ -28,7 +28,7 @@ from louise.bookings.reservations import (
 from louise.bookings.serving import check_served
 from louise.bookings.status import record_note, set_booking_status, set_leg_status
 from louise.db import unit_of_work
-from louise.errors import InvalidState, NotFound, ValidationFailed
+from louise.errors import DomainError, InvalidState, NotFound, ValidationFailed
 from louise.merchants.models import Offer, OfferKind
 
 
@@ -58,14 +58,9 @@ def withdraw_cancelled(
     )
 
 
-def cancel_booking(
-    session: Session, actor: User, booking_id: int, reason: str | None, now: datetime
-) -> Booking:
-    """Cancel a booking that has not reached the shop yet; every place it held is freed and
-    its legs leave any published route."""
-    booking = session.get(Booking, booking_id)
-    if booking is None or not can_see(session, actor, booking):
-        raise NotFound(f"Booking {booking_id} not found.")
+def _check_cancellable(actor: User, booking: Booking) -> list[Leg]:
+    """The legs a cancellation ends, or the refusal: not yours, on a locked route, or the
+    item has left the door already."""
     active = [leg for leg in booking.legs if leg.status in (LegStatus.SCHEDULED, LegStatus.FAILED)]
     _resident_may_change(actor, booking, active)
     if BookingStatus.CANCELLED not in lifecycle.BOOKING_TRANSITIONS[booking.status] or any(
@@ -74,6 +69,63 @@ def cancel_booking(
         raise BookingNotCancellable(
             f"A booking in state {booking.status.value!r} cannot be cancelled any more."
         )
+    return active
+
+
+def cancel_refusal(actor: User, booking: Booking) -> DomainError | None:
+    """Why ``actor`` may not cancel ``booking`` now (the rules of :func:`cancel_booking`),
+    or None when they may: a page says why instead of offering the button."""
+    try:
+        _check_cancellable(actor, booking)
+    except DomainError as refusal:
+        return refusal
+    return None
+
+
+def _reschedule_group(actor: User, booking: Booking, leg_group: str) -> list[Leg]:
+    """The legs a move replaces, or the refusal (the rules of :func:`reschedule` that need
+    no window)."""
+    is_return = leg_group == "return"
+    group = [
+        leg
+        for leg in booking.legs
+        if (leg.purpose == LegPurpose.RETURN) == is_return and leg.status != LegStatus.CANCELLED
+    ]
+    _resident_may_change(actor, booking, ())  # whose booking it is, before saying more
+    if is_return and booking.kind != OfferKind.SERVICE.value:
+        raise ValidationFailed(
+            "Only services have a return.", fields=field_error("leg", "No return.")
+        )
+    # a finished booking says so, rather than that its (old) route is locked
+    if booking.status in (BookingStatus.CANCELLED, BookingStatus.COMPLETED, BookingStatus.RETURNED):
+        raise InvalidState(f"A {booking.status.value} booking cannot be rescheduled.")
+    _resident_may_change(actor, booking, group)
+    if any(leg.status != LegStatus.SCHEDULED for leg in group if leg.status != LegStatus.FAILED):
+        raise InvalidState("These legs are under way already.")
+    return group
+
+
+def reschedule_refusal(
+    actor: User, booking: Booking, leg_group: str = "outbound"
+) -> DomainError | None:
+    """Why ``actor`` may not move these legs of ``booking`` now, or None when they may (a
+    full or closed window is only known once one is chosen)."""
+    try:
+        _reschedule_group(actor, booking, leg_group)
+    except DomainError as refusal:
+        return refusal
+    return None
+
+
+def cancel_booking(
+    session: Session, actor: User, booking_id: int, reason: str | None, now: datetime
+) -> Booking:
+    """Cancel a booking that has not reached the shop yet; every place it held is freed and
+    its legs leave any published route."""
+    booking = session.get(Booking, booking_id)
+    if booking is None or not can_see(session, actor, booking):
+        raise NotFound(f"Booking {booking_id} not found.")
+    active = _check_cancellable(actor, booking)
     capacity.lock(session, held_counter_ids(booking))
     for leg in active:
         release_leg(session, leg)
@@ -106,20 +158,7 @@ def reschedule(
     if booking is None or not can_see(session, actor, booking):
         raise NotFound(f"Booking {booking_id} not found.")
     is_return = leg_group == "return"
-    group = [
-        leg
-        for leg in booking.legs
-        if (leg.purpose == LegPurpose.RETURN) == is_return and leg.status != LegStatus.CANCELLED
-    ]
-    _resident_may_change(actor, booking, group)
-    if is_return and booking.kind != OfferKind.SERVICE.value:
-        raise ValidationFailed(
-            "Only services have a return.", fields=field_error("leg", "No return.")
-        )
-    if booking.status in (BookingStatus.CANCELLED, BookingStatus.COMPLETED, BookingStatus.RETURNED):
-        raise InvalidState(f"A {booking.status.value} booking cannot be rescheduled.")
-    if any(leg.status != LegStatus.SCHEDULED for leg in group if leg.status != LegStatus.FAILED):
-        raise InvalidState("These legs are under way already.")
+    group = _reschedule_group(actor, booking, leg_group)
     spec = check_window(ctx, day, window, now, "")
     offer = session.get(Offer, booking.offer_id)
     assert offer is not None

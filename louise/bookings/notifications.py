@@ -250,8 +250,9 @@ def window_words(start: datetime, end: datetime, lang: str, now: datetime | None
 
 
 def tracking_link(public_url: str, token: str) -> str:
-    """The tracking link of a booking (``GET /api/v1/track/{token}``, no login)."""
-    return f"{public_url.rstrip('/')}/api/v1/track/{token}"
+    """The tracking link of a booking: the public tracking page (``GET /track/{token}``, no
+    login; the API answers the same at ``GET /api/v1/track/{token}``)."""
+    return f"{public_url.rstrip('/')}/track/{token}"
 
 
 def _language(locale: str) -> str:

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from louise.auth.models import STAFF, Role, User
-from louise.bookings.models import Booking, BookingStatus, Channel, Leg, StatusChange, StopKind
+from louise.bookings.models import (
+    Booking,
+    BookingStatus,
+    Channel,
+    Leg,
+    LegStatus,
+    StatusChange,
+    StopKind,
+)
 from louise.errors import Forbidden, NotFound
-from louise.merchants.models import Merchant
+from louise.merchants.models import Merchant, Offer
 
 
 def can_see(session: Session, actor: User, booking: Booking) -> bool:
@@ -91,3 +100,51 @@ def history(session: Session, actor: User, booking_id: int) -> Sequence[StatusCh
     return session.scalars(
         select(StatusChange).where(StatusChange.booking_id == booking_id).order_by(StatusChange.id)
     ).all()
+
+
+#: states in which nothing more happens to a booking: it belongs to the past
+FINISHED = frozenset({BookingStatus.COMPLETED, BookingStatus.CANCELLED, BookingStatus.RETURNED})
+
+#: legs still to be driven
+OPEN_LEGS = frozenset({LegStatus.SCHEDULED, LegStatus.FAILED, LegStatus.PICKED_UP})
+
+
+@dataclass(frozen=True)
+class WhatAndWhere:
+    """What was booked and at which shop, as the resident reads it."""
+
+    offer: str
+    shop: str
+
+
+def titles(session: Session, bookings: Sequence[Booking]) -> dict[int, WhatAndWhere]:
+    """``{booking id: its offer's title and shop's name}``, in one read (an offer paused or
+    changed since still names what was booked)."""
+    offer_ids = {b.offer_id for b in bookings}
+    if not offer_ids:
+        return {}
+    rows = session.execute(
+        select(Offer.id, Offer.title, Merchant.name)
+        .join(Merchant, Merchant.id == Offer.merchant_id)
+        .where(Offer.id.in_(offer_ids))
+    ).all()
+    found = {offer_id: WhatAndWhere(title, shop) for offer_id, title, shop in rows}
+    return {b.id: found[b.offer_id] for b in bookings if b.offer_id in found}
+
+
+def _next_day(booking: Booking) -> date:
+    """The day of the booking's next open leg (else of its first)."""
+    open_days = [leg.day for leg in booking.legs if leg.status in OPEN_LEGS]
+    return min(open_days or [leg.day for leg in booking.legs] or [date.max])
+
+
+def upcoming_and_past(
+    bookings: Sequence[Booking],
+) -> tuple[list[Booking], list[Booking]]:
+    """A resident's bookings split: those still ahead (soonest first) and those finished —
+    completed, returned or cancelled (newest first)."""
+    ahead = [b for b in bookings if b.status not in FINISHED]
+    done = [b for b in bookings if b.status in FINISHED]
+    ahead.sort(key=lambda b: (_next_day(b), b.id))
+    done.sort(key=lambda b: b.id, reverse=True)
+    return ahead, done

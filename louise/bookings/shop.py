@@ -4,10 +4,11 @@ scheduled for real) or rejects a booking, and lists its incoming and outgoing it
 from __future__ import annotations
 
 import functools
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from louise.auth.models import Role, User
 from louise.bookings import capacity, legs, on_route
@@ -242,3 +243,85 @@ def merchant_items(session: Session, actor: User, day: date) -> dict[str, list[L
         "incoming": [leg for leg in rows if leg.dest_kind == StopKind.SHOP],
         "outgoing": [leg for leg in rows if leg.origin_kind == StopKind.SHOP],
     }
+
+
+@dataclass(frozen=True)
+class ShopItem:
+    """A booking on the shop's board, with the leg that matters to the shop: the way in
+    (coming in), the first leg of the way back (ready), none while the item is at the shop."""
+
+    booking: Booking
+    offer_title: str
+    leg: Leg | None
+
+
+@dataclass(frozen=True)
+class ShopBoard:
+    coming_in: list[ShopItem]
+    at_shop: list[ShopItem]
+    ready: list[ShopItem]
+
+
+_OPEN = (BookingStatus.REQUESTED, BookingStatus.CONFIRMED)
+
+
+def _leg_of(booking: Booking, purpose: LegPurpose, shop_end: str) -> Leg | None:
+    """The booking's live leg of ``purpose`` that ends (``dest``) or starts (``origin``) at
+    the shop; else its first live leg of that purpose (a way via the hub)."""
+    live = [
+        leg
+        for leg in sorted(booking.legs, key=lambda leg: leg.seq)
+        if leg.purpose == purpose and leg.status != LegStatus.CANCELLED
+    ]
+    at_shop = [leg for leg in live if getattr(leg, f"{shop_end}_kind") == StopKind.SHOP]
+    chosen = at_shop or live
+    return chosen[0] if chosen else None
+
+
+def shop_board(session: Session, actor: User) -> ShopBoard:
+    """The open items of the actor's shops (an admin: of every shop): coming in (booked, the
+    item not at the shop yet), at the shop (received) and ready to go back (the return is
+    scheduled). An item whose pickup failed is not coming in until it is rescheduled (the
+    dispatcher's list of unserved legs has it); product deliveries start at the shop and are
+    not items to receive."""
+    if actor.role not in (Role.MERCHANT, Role.ADMIN):
+        raise Forbidden("Only shops have incoming and outgoing items.")
+    query = (
+        select(Booking)
+        .where(
+            Booking.status.in_([*_OPEN, BookingStatus.AT_SHOP, BookingStatus.READY]),
+            Booking.kind != OfferKind.PRODUCT.value,
+        )
+        .options(selectinload(Booking.legs))
+        .order_by(Booking.id)
+    )
+    if actor.role == Role.MERCHANT:
+        query = query.where(
+            Booking.merchant_id.in_(select(Merchant.id).where(Merchant.owner_id == actor.id))
+        )
+    bookings = session.scalars(query).unique().all()
+    offer_ids = {b.offer_id for b in bookings}
+    titles = {
+        row.id: row.title
+        for row in session.execute(select(Offer.id, Offer.title).where(Offer.id.in_(offer_ids)))
+    }
+    coming_in, at_shop, ready = [], [], []
+    for booking in bookings:
+        title = titles.get(booking.offer_id, "")
+        if booking.status in _OPEN:
+            collect = _leg_of(booking, LegPurpose.COLLECT, "dest")
+            failed = any(
+                leg.purpose == LegPurpose.COLLECT and leg.status == LegStatus.FAILED
+                for leg in booking.legs
+            )
+            if collect is not None and not failed:
+                coming_in.append(ShopItem(booking, title, collect))
+        elif booking.status == BookingStatus.AT_SHOP:
+            at_shop.append(ShopItem(booking, title, None))
+        else:
+            ready.append(ShopItem(booking, title, _leg_of(booking, LegPurpose.RETURN, "origin")))
+    far = datetime.max.replace(tzinfo=UTC)
+    coming_in.sort(key=lambda i: (i.leg.delivery_start if i.leg else far, i.booking.id))
+    at_shop.sort(key=lambda i: (i.booking.return_due or date.max, i.booking.id))
+    ready.sort(key=lambda i: (i.leg.pickup_start if i.leg else far, i.booking.id))
+    return ShopBoard(coming_in, at_shop, ready)

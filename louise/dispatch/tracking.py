@@ -3,8 +3,9 @@
 Rules:
 - no login: the token is the key (43 url-safe characters from 32 random bytes), looked up
   through the unique index; an unknown or malformed token is 404 with the same body;
-- the answer says the booking's state, its kind and the next time window the resident can
-  expect us — and nothing personal: no code, name, address, phone or PIN;
+- the answer says the booking's state, its kind, the shop's name (a business, not a person:
+  the tracking page shows it; the API answer leaves it out) and the next time window the
+  resident can expect us — and nothing personal: no code, name, address, phone or PIN;
 - ``impact``: the resident's line (:mod:`louise.bookings.footprint`), the CO2e the booking
   avoided against a van once the impact ledger holds its day, else null — a number and a
   sentence, nothing personal;
@@ -33,6 +34,7 @@ from louise.bookings.models import (
 from louise.dispatch.models import Plan, PlanRoute, PlanStatus, PlanStop, StopStatus, StopType
 from louise.dispatch.service import eta_window
 from louise.errors import NotFound
+from louise.merchants.models import Merchant
 
 MAX_TOKEN_LENGTH = 64  # the column's width; anything longer cannot exist
 RESIDENT_SIDE = (StopKind.RESIDENT, StopKind.POINT, StopKind.LOCKER)
@@ -53,17 +55,23 @@ class Tracking:
     next: NextStep | None
     updated_at: datetime
     impact: footprint.ImpactLine | None = None
+    shop: str | None = None
 
 
 def track(session: Session, token: str) -> Tracking:
     """What a tracking link shows (see the module rules)."""
-    booking = (
-        session.scalar(select(Booking).where(Booking.tracking_token == token))
+    found = (
+        session.execute(
+            select(Booking, Merchant.name)
+            .join(Merchant, Merchant.id == Booking.merchant_id)
+            .where(Booking.tracking_token == token)
+        ).first()
         if 0 < len(token) <= MAX_TOKEN_LENGTH
         else None
     )
-    if booking is None:
+    if found is None:
         raise NotFound("Unknown tracking link.")
+    booking, shop = found
     last_change = session.scalar(
         select(func.max(StatusChange.at)).where(StatusChange.booking_id == booking.id)
     )
@@ -74,6 +82,7 @@ def track(session: Session, token: str) -> Tracking:
         next=_next_step(session, booking),
         updated_at=updated,
         impact=footprint.lines(session, [(booking.id, booking.locale)])[booking.id],
+        shop=shop,
     )
 
 

@@ -387,3 +387,63 @@ def list_merchant_offers(
     """The offers of one shop; the shop itself must be visible to the viewer (else 404)."""
     get_merchant(session, viewer, merchant_id)
     return list_offers(session, viewer, replace(query, merchant_id=merchant_id))
+
+
+@dataclass(frozen=True, slots=True)
+class OfferPreview:
+    """An offer as a shop's card in the catalogue names it."""
+
+    id: int
+    merchant_id: int
+    kind: OfferKind
+    title: str
+    price_cents: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShopOffers:
+    """The first public offers of one shop (by name) and how many it has in all."""
+
+    first: list[OfferPreview]
+    total: int
+
+
+def offer_previews(
+    session: Session, merchant_ids: Iterable[int], per_merchant: int = 3
+) -> dict[int, ShopOffers]:
+    """The first ``per_merchant`` public offers of each shop, in the catalogue's name order,
+    with each shop's count of public offers: one statement for a page of shops. Inactive
+    offers and offers of hidden shops are public to nobody (as in :func:`list_offers`); a shop
+    without public offers is missing from the answer."""
+    ids = list(merchant_ids)
+    if not ids:
+        return {}
+    key: Any = Offer.title_sort
+    if session.get_bind().dialect.name == "postgresql":
+        key = key.collate("C")  # code point order, as Python compares sort keys
+    ranked = (
+        select(
+            Offer.id,
+            Offer.merchant_id,
+            Offer.kind,
+            Offer.title,
+            Offer.price_cents,
+            func.row_number()
+            .over(partition_by=Offer.merchant_id, order_by=(key, Offer.id))
+            .label("rank"),
+            func.count().over(partition_by=Offer.merchant_id).label("total"),
+        )
+        .join(Merchant, Offer.merchant_id == Merchant.id)
+        .where(offer_visible_to(None), Offer.merchant_id.in_(ids))
+        .subquery()
+    )
+    rows = session.execute(
+        select(ranked).where(ranked.c.rank <= per_merchant).order_by(ranked.c.rank)
+    ).all()
+    found: dict[int, ShopOffers] = {}
+    for row in rows:
+        shop = found.setdefault(row.merchant_id, ShopOffers([], int(row.total)))
+        shop.first.append(
+            OfferPreview(row.id, row.merchant_id, row.kind, row.title, row.price_cents)
+        )
+    return found

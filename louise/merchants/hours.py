@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -158,3 +158,46 @@ def is_open_during(
         opens <= local_start and local_end <= closes
         for opens, closes in opening_windows_on(local_start.date(), weekly, exceptions, tz)
     )
+
+
+#: How far ahead :func:`next_opening` looks: a shop closed for longer says "closed" only.
+NEXT_OPENING_HORIZON_DAYS = 14
+
+
+def open_until(
+    moment: datetime,
+    weekly: WeeklyHours,
+    exceptions: Iterable[DateException] = (),
+    tz: ZoneInfo = BUSINESS_TZ,
+) -> datetime | None:
+    """When the interval the shop is open in at ``moment`` closes (local time), or None when
+    it is closed then. Intervals that touch (09:00–13:00, 13:00–18:00) count as one."""
+    local = to_local(moment, tz)
+    wall = local.time().replace(tzinfo=None)
+    closes: time | None = None
+    for interval in opening_intervals_on(local.date(), weekly, exceptions):
+        if interval.contains(wall) or (closes is not None and interval.opens == closes):
+            closes = interval.closes
+    if closes is None:
+        return None
+    return datetime.combine(local.date(), closes, tzinfo=tz)
+
+
+def next_opening(
+    moment: datetime,
+    weekly: WeeklyHours,
+    exceptions: Iterable[DateException] = (),
+    tz: ZoneInfo = BUSINESS_TZ,
+    horizon_days: int = NEXT_OPENING_HORIZON_DAYS,
+) -> datetime | None:
+    """The next time (local) after ``moment`` at which a closed shop opens, honouring date
+    exceptions; None when it does not open within ``horizon_days``."""
+    local = to_local(moment, tz)
+    wall = local.time().replace(tzinfo=None)
+    listed = list(exceptions)
+    for offset in range(horizon_days + 1):
+        day = local.date() + timedelta(days=offset)
+        for interval in opening_intervals_on(day, weekly, listed):
+            if offset > 0 or interval.opens > wall:
+                return datetime.combine(day, interval.opens, tzinfo=tz)
+    return None

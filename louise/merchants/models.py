@@ -181,6 +181,14 @@ class Merchant(TimestampMixin, Base):
     def is_open_on(self, day: date) -> bool:
         return hours.is_open_on(day, self.weekly_hours(), self.date_exceptions())
 
+    def open_until(self, moment: datetime) -> datetime | None:
+        """When the shop, open at ``moment``, closes (local time); None when it is closed."""
+        return hours.open_until(moment, self.weekly_hours(), self.date_exceptions())
+
+    def next_opening(self, moment: datetime) -> datetime | None:
+        """When the shop next opens after ``moment`` (local time), within two weeks."""
+        return hours.next_opening(moment, self.weekly_hours(), self.date_exceptions())
+
 
 class OpeningInterval(Base):
     """One weekly opening interval, local wall-clock time (Europe/Berlin)."""

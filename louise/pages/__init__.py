@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from flask import Flask
 
+_areas_registered = False  # the page areas hang under the parent blueprint once per process
+
 
 def init_app(app: Flask) -> None:
     """Session cookie, CSRF, translations and the page blueprints."""
-    from louise.pages import account, book, home, i18n, shell
+    from louise.pages import account, book, bookings, catalogue, home, i18n, shell, shop
 
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # the API uses bearer tokens
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a token lives as long as its session
@@ -25,6 +27,10 @@ def init_app(app: Flask) -> None:
     )
     shell.csrf.init_app(app)
     i18n.init_app(app)
-    for area in (home.bp, account.bp, book.bp):
-        shell.bp.register_blueprint(area)
+    global _areas_registered
+    if not _areas_registered:  # every app of the process (tests build several) shares them
+        for area in (home.bp, account.bp, catalogue.bp, bookings.bp, shop.bp, book.bp):
+            shell.bp.register_blueprint(area)
+        _areas_registered = True
     app.register_blueprint(shell.bp)
+    shell.html_for_unknown_pages(app)

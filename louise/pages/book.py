@@ -22,7 +22,7 @@ from werkzeug.datastructures import MultiDict
 
 from louise import clock
 from louise.auth.models import Role, User
-from louise.bookings import create, customers, idempotency, places, reading, slots
+from louise.bookings import create, customers, idempotency, places, slots
 from louise.bookings.checks import resolve_booking_address
 from louise.bookings.common import AddressInput, BookingContext, BookingRequest
 from louise.bookings.models import DeliveryPoint, DestinationType
@@ -46,7 +46,7 @@ bp = Blueprint("book", __name__, url_prefix="/book")
 STEPS = ("address", "where", "window", "confirm")
 STEP_TITLES = {
     "address": _l("Address"),
-    "where": _l("Where it goes"),
+    "where": _l("Destination"),
     "window": _l("Time window"),
     "confirm": _l("Confirm"),
 }
@@ -452,9 +452,7 @@ def _stale_after() -> timedelta:
 
 
 def _booking_page(booking_id: int) -> str:
-    if "pages.bookings.detail" in current_app.view_functions:
-        return url_for("pages.bookings.detail", booking_id=booking_id)
-    return url_for("pages.book.booked", booking_id=booking_id)
+    return url_for("pages.bookings.detail", booking_id=booking_id)
 
 
 @bp.get("/<int:offer_id>/suggestions")
@@ -497,13 +495,3 @@ def windows(offer_id: int) -> Any:
         errors=flow.errors,
         slots=found,
     )
-
-
-@bp.get("/booked/<int:booking_id>")
-@login_required(Role.CUSTOMER)
-def booked(booking_id: int) -> Any:
-    """The booking is made: its code (until the booking page shows more)."""
-    session = db.session()
-    booking = reading.get_booking(session, current_user(), booking_id)
-    offer = session.get(Offer, booking.offer_id)
-    return render_template("pages/book/booked.html", booking=booking, offer=offer)

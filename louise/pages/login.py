@@ -34,7 +34,7 @@ def _fingerprint(user: User) -> str:
 def sign_in(user: User) -> None:
     """Start a session for ``user`` (already authenticated by :func:`service.authenticate`).
     A new session on every login: whatever an attacker planted before is dropped."""
-    session.clear()
+    _new_session()
     session.permanent = True
     session[_USER] = user.id
     session[_FINGERPRINT] = _fingerprint(user)
@@ -42,8 +42,14 @@ def sign_in(user: User) -> None:
 
 
 def sign_out() -> None:
-    session.clear()
+    _new_session()
     g.user = None
+
+
+def _new_session() -> None:
+    session.clear()
+    # the CSRF token Flask-WTF cached for this request belonged to the old session
+    g.pop("csrf_token", None)
 
 
 def user_of_session() -> User | None:

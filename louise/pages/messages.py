@@ -32,15 +32,51 @@ ACCOUNT_MESSAGES = (
     _l("Wrong password."),
 )
 
+SHOP_MESSAGES = (
+    _l("picked up by the courier, on the way to the shop"),
+    _l("Only services are marked ready."),
+    _l(
+        "Only bookings not yet under way can be rejected; mark a received item ready "
+        "to send it back."
+    ),
+    _l("No window with free capacity for the return within the horizon."),
+    _l("A product delivery starts at the shop; there is nothing to receive."),
+    _l("Only the shop's owner or an admin may change this shop or its offers."),
+    _l("Length must be between 1 and 300."),
+    _l("Longer than maximum length 200."),
+    _l("Not a valid number."),
+    _l("Must be greater than 0 and less than or equal to 1000."),
+    _l("Must be greater than 0 and less than or equal to 500."),
+    _l("Must be greater than or equal to 1 and less than or equal to 60."),
+    _l("Must be greater than or equal to 1 and less than or equal to 10000."),
+    _l("Required when parcel_size is custom."),
+    _l("Required for a service (days until it comes back)."),
+    _l("Only a service has a turnaround."),
+    _l("Only a service has a daily capacity."),
+    _l("Must be after opens."),
+    _l("Not a valid time; use HH:MM, e.g. 09:30."),
+    _l("A closed day has no opening intervals."),
+    _l("Give the special opening intervals, or set closed to true."),
+    _l("An exception for this date exists already."),
+    _l("A month as YYYY-MM, e.g. 2026-11."),
+    _l("Enter the price in euros, for example 12,50."),
+)
+
+#: what the booking services say beside a window or a day (rescheduling, booking)
 BOOKING_MESSAGES = (
     _l("Fully booked."),
-    _l("No free place."),
     _l("No vehicle serves this window here."),
-    _l("Too many open bookings on this day."),
-    _l("The shop's daily capacity is reached."),
-    _l("This window can no longer be booked (past the cut-off)."),
+    _l("The Point is closed then."),
     _l("This window is in the past."),
     _l("No service on Sundays and public holidays."),
+    _l("This window can no longer be booked (past the cut-off)."),
+)
+
+#: what the booking flow (louise/pages/book.py) may show beside its fields
+BOOKING_FLOW_MESSAGES = (
+    _l("No free place."),
+    _l("Too many open bookings on this day."),
+    _l("The shop's daily capacity is reached."),
     _l("Closed in that window."),
     _l("Offer is inactive."),
     _l("Unknown offer."),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, g, render_template, request
+from flask import Blueprint, Flask, Response, abort, current_app, g, render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_limiter import RateLimitExceeded
@@ -131,3 +131,24 @@ def _database_unavailable(error: Exception) -> Any:
 
 for _error in DATABASE_UNAVAILABLE:
     bp.register_error_handler(_error, _database_unavailable)
+
+
+def html_for_unknown_pages(app: Flask) -> None:
+    """An address that matches nothing answers the HTML 404 page to a browser, and the API's
+    JSON error under ``/api/`` or to a client that does not ask for HTML."""
+    from louise.extensions import api
+
+    def not_found(error: HTTPException) -> Any:
+        in_pages = (request.blueprint or "").split(".")[0] == bp.name  # a page's own 404
+        wants_html = in_pages or (
+            request.accept_mimetypes.accept_html and not request.path.startswith("/api/")
+        )
+        if not wants_html:
+            return api.handle_http_exception(error)
+        g.user = login.user_of_session()
+        page = render_template(
+            "pages/error.html", status=404, reason="not_found", **_page_context()
+        )
+        return page, 404, {"Content-Security-Policy": PAGE_POLICY, "Cache-Control": "no-store"}
+
+    app.register_error_handler(404, not_found)

@@ -348,3 +348,33 @@ def test_renaming_an_offer_moves_it_in_the_name_order(
     assert renamed.status_code == 200, renamed.get_json()
     assert _names(client.get("/api/v1/offers")) == ["Ab", "Äb", "Abc"]
     assert _names(client.get("/api/v1/offers?sort=-name")) == ["Abc", "Äb", "Ab"]
+
+
+def test_offer_previews_name_each_shops_first_public_offers_and_count_them(
+    db_session: Session,
+    make_merchant: Callable[..., Merchant],
+    make_offer: Callable[..., Offer],
+    make_user: Callable[..., User],
+) -> None:
+    from louise.merchants.catalogue import offer_previews
+
+    cobbler = make_merchant(name="Schuster")
+    for title in ("Zipper", "Absätze", "Öse", "Besohlen"):
+        make_offer(cobbler, title=title)
+    make_offer(cobbler, title="Aaa pausiert", active=False)
+    florist = make_merchant(name="Blumen")
+    make_offer(florist, title="Strauß")
+    hidden = make_merchant(
+        name="Verborgen", owner=make_user(Role.MERCHANT, status=AccountStatus.PENDING)
+    )
+    make_offer(hidden, title="Geheim")
+    empty = make_merchant(name="Leer")
+
+    found = offer_previews(db_session, [cobbler.id, florist.id, hidden.id, empty.id], 3)
+
+    assert set(found) == {cobbler.id, florist.id}
+    assert [o.title for o in found[cobbler.id].first] == ["Absätze", "Besohlen", "Öse"]
+    assert found[cobbler.id].total == 4
+    assert [o.title for o in found[florist.id].first] == ["Strauß"]
+    assert found[florist.id].total == 1
+    assert offer_previews(db_session, [], 3) == {}

@@ -125,3 +125,24 @@ def test_a_date_exception_is_either_closed_or_has_intervals() -> None:
         DateException(SUNDAY, closed=True, intervals=(MORNING,))
     with pytest.raises(ValueError):
         DateException(SUNDAY, closed=False)
+
+
+def test_an_open_shop_says_when_it_closes_and_touching_intervals_count_as_one() -> None:
+    from louise.merchants.hours import open_until
+
+    assert open_until(berlin(MONDAY, 10), WEEK) == berlin(MONDAY, 13)
+    assert open_until(berlin(MONDAY, 13, 30), WEEK) is None  # lunch break
+    touching = {0: [Interval(time(9), time(13)), Interval(time(13), time(18))]}
+    assert open_until(berlin(MONDAY, 10), touching) == berlin(MONDAY, 18)
+
+
+def test_a_closed_shop_says_when_it_opens_next_honouring_exceptions() -> None:
+    from louise.merchants.hours import next_opening
+
+    assert next_opening(berlin(MONDAY, 13, 30), WEEK) == berlin(MONDAY, 14, 30)
+    assert next_opening(berlin(MONDAY, 7), WEEK) == berlin(MONDAY, 9)
+    saturday = date(2025, 3, 8)
+    assert next_opening(berlin(saturday, 12), WEEK) == berlin(date(2025, 3, 10), 9)
+    tuesday_closed = DateException(date(2025, 3, 4), closed=True)
+    assert next_opening(berlin(MONDAY, 19), WEEK, [tuesday_closed]) == berlin(date(2025, 3, 5), 9)
+    assert next_opening(berlin(MONDAY, 19), {}) is None

@@ -94,7 +94,6 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
             "LOUISE_SMS_DIR": str(tmp / "sms"),
             "LOUISE_PLANNING_INLINE": "true",
             "LOUISE_PLANNING_TIME_LIMIT": "2",
-            "LOUISE_IMPACT_TIME_LIMIT": "1",
             # the browser tests log in often, all from 127.0.0.1
             "LOUISE_RATELIMIT_LOGIN_IP": "1000/minute",
             "LOUISE_RATELIMIT_LOGIN_ACCOUNT": "1000/minute",
