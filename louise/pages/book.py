@@ -39,6 +39,7 @@ from louise.merchants.models import Offer, OfferKind
 from louise.pages import forms
 from louise.pages.i18n import page_language
 from louise.pages.login import current_user, login_required
+from louise.ratelimit import rate_limited_page
 
 bp = Blueprint("book", __name__, url_prefix="/book")
 
@@ -395,19 +396,23 @@ def start(offer_id: int) -> Any:
     if request.method == "GET":
         return _render(flow, user)
     submitted = request.form.get("step", "address")
-    if submitted == "book":
-        return _book(flow, user)
     return _render(_advance(flow, user, submitted, request.form.get("back")), user)
 
 
-def _book(flow: Flow, user: User) -> Any:
+@bp.post("/<int:offer_id>/confirm")
+@login_required(Role.CUSTOMER)
+@rate_limited_page("booking_create")
+def confirm(offer_id: int) -> Any:
     """Book with the confirm step's Idempotency-Key: a repeat gets the first booking."""
+    user = current_user()
+    flow = Flow(_offer(offer_id, user), Choices.of(request.form))
     body = flow.choices.booking_body(flow.offer.id)
     data, errors = forms.load_form(BookingCreateSchema(), body)
     key = request.form.get("idempotency_key", "")
     if errors:
         checked = _advance(flow, user, "window", None)
         checked.errors.update({FIELD_OF.get(k, k): v for k, v in errors.items()})
+        checked.status = 422
         return _render(checked, user)
     kind, point_id = flow.choices.destination()
     address = data.get("address")

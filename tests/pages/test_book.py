@@ -158,7 +158,7 @@ def test_a_double_click_on_book_makes_one_booking(
         "form.book", "f => Object.fromEntries(new FormData(f, f.querySelector('.book-button')))"
     )
     answers = [
-        page.request.post(f"{web_server.url}/book/{offer}", form=form, max_redirects=0)
+        page.request.post(f"{web_server.url}/book/{offer}/confirm", form=form, max_redirects=0)
         for _ in range(2)
     ]
     assert [a.status for a in answers] == [303, 303]

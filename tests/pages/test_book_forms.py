@@ -129,8 +129,8 @@ def test_the_confirm_form_books_once_however_often_it_is_sent(
     assert "data-once" in html
     key = hidden(html, "idempotency_key")
     data = {"csrf_token": csrf_of(html), "step": "book", "idempotency_key": key, **fields}
-    first = client.post(f"/book/{offers['service'].id}", data=data)
-    second = client.post(f"/book/{offers['service'].id}", data=data)
+    first = client.post(f"/book/{offers['service'].id}/confirm", data=data)
+    second = client.post(f"/book/{offers['service'].id}/confirm", data=data)
     assert first.status_code == second.status_code == 303
     assert first.headers["Location"] == second.headers["Location"]
     assert bookings_of(db_session, resident) == 1
@@ -153,7 +153,7 @@ def test_a_cutoff_passed_is_said_beside_the_window_and_keeps_the_choices(
         "idempotency_key": hidden(confirm, "idempotency_key"),
         **fields,
     }
-    answer = client.post(f"/book/{offers['service'].id}", data=data)
+    answer = client.post(f"/book/{offers['service'].id}/confirm", data=data)
     html = answer.get_data(as_text=True)
     assert answer.status_code == 422
     assert 'id="e-window"' in html
@@ -207,7 +207,7 @@ def test_a_fourth_open_booking_of_the_day_is_refused_beside_the_day(
         "idempotency_key": hidden(confirm, "idempotency_key"),
         **fields,
     }
-    answer = client.post(f"/book/{offers['service'].id}", data=data)
+    answer = client.post(f"/book/{offers['service'].id}/confirm", data=data)
     html = answer.get_data(as_text=True)
     assert answer.status_code == 422
     assert re.search(r'<p class="error" id="e-date">[^<]*offene Buchungen', html)
