@@ -247,7 +247,11 @@ def _render_detail(
         leg_states=LEG_STATES,
         leg_name=leg_name,
         leg_window=leg_window,
-        legs=[leg for leg in booking.legs],
+        # a provisional return replaced by the planned one when the shop marked the item ready
+        # is bookkeeping, not a leg the resident waits for
+        legs=[
+            leg for leg in booking.legs if not (leg.tentative and leg.status == LegStatus.CANCELLED)
+        ],
         history=history_lines(booking, reading.history(session, user, booking.id)),
         impact=line,
         pin=booking.pickup_pin if reading.may_see_pin(user, booking) else None,
