@@ -29,7 +29,7 @@ from louise.bookings.models import (
     DestinationType,
     StopKind,
 )
-from louise.bookings.notifications import notify
+from louise.bookings.notifications import write_notification
 from louise.bookings.points import new_pin, place_text, point_open, stop_for_point
 from louise.bookings.reservations import assign_counters, reserve_assigned
 from louise.bookings.serving import check_served
@@ -241,7 +241,7 @@ def create_booking(
     first = booking.legs[0]
     collected = first.origin_kind == StopKind.RESIDENT
     # a delivery to a Point or locker says where (the PIN follows when the parcel is there)
-    notify(
+    write_notification(
         session,
         booking,
         "confirmation",
@@ -250,7 +250,6 @@ def create_booking(
         **({"variant": "point", "place": place_text(point)} if point and not collected else {}),
         **window_of(ctx, first.day, first.window_code, collected, first),
     )
-    session.flush()
 
     # Reservations last, all or nothing (a refusal rolls the whole transaction back). A
     # counter row stays locked from here to the commit, and every booking of the window
