@@ -8,6 +8,7 @@ constraint ``used <= capacity`` backs this up in both.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import date
 
@@ -131,6 +132,36 @@ def try_reserve(session: Session, counter_id: int, n: int = 1) -> bool:
     """Take ``n`` places if they are free. False means full; nothing changed."""
     result = session.execute(_RESERVE, {"counter_id": counter_id, "n": n})
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+# built once; of the table (Core): no ORM bulk-update machinery
+_COUNTERS = CapacityCounter.__table__
+_RESERVE_ALL = (
+    update(_COUNTERS)
+    .where(
+        _COUNTERS.c.id.in_(bindparam("ids", expanding=True)),
+        _COUNTERS.c.used + bindparam("n") <= _COUNTERS.c.capacity,
+    )
+    .values(used=_COUNTERS.c.used + bindparam("n"))
+    .returning(_COUNTERS.c.id)
+)
+
+
+def try_reserve_all(session: Session, counter_ids: Iterable[int | None]) -> set[int]:
+    """Take a place in each of ``counter_ids`` (None names none; an id named k times takes
+    k places) where they are free, in one statement (one per distinct k). The answer is the
+    ids that were full: nothing changed in those, and the caller raises so that its
+    transaction rolls the others back. The rule is :func:`try_reserve`'s; lock the rows
+    first (:func:`lock`): the statement's snapshot is then taken after every wait."""
+    places = Counter(i for i in counter_ids if i is not None)
+    by_places: dict[int, list[int]] = {}
+    for counter_id, n in places.items():
+        by_places.setdefault(n, []).append(counter_id)
+    full: set[int] = set()
+    for n, ids in by_places.items():
+        taken = set(session.scalars(_RESERVE_ALL, {"ids": ids, "n": n}))
+        full.update(i for i in ids if i not in taken)
+    return full
 
 
 def release(session: Session, counter_id: int, n: int = 1) -> None:
