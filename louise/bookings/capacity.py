@@ -19,6 +19,11 @@ from sqlalchemy.orm import Session
 
 from louise.bookings.models import CapacityCounter
 
+#: The statements built once below (the hot paths: booking create and slots) name the
+#: table's columns (Core), not the mapped class: they read and write plain rows, and skip
+#: the ORM's compiling and row processing.
+_COUNTERS = CapacityCounter.__table__
+
 
 def ensure_counter(
     session: Session,
@@ -38,10 +43,10 @@ def ensure_counter(
     return counter_id
 
 
-_COUNTER_ID = select(CapacityCounter.id).where(
-    CapacityCounter.scope == bindparam("scope"),
-    CapacityCounter.key == bindparam("key"),
-    CapacityCounter.day == bindparam("day"),
+_COUNTER_ID = select(_COUNTERS.c.id).where(
+    _COUNTERS.c.scope == bindparam("scope"),
+    _COUNTERS.c.key == bindparam("key"),
+    _COUNTERS.c.day == bindparam("day"),
 )
 
 
@@ -66,14 +71,12 @@ def _ensure_counter(
 
 # built once: every window and Point counter of some days, and the resident's and the
 # offer's counters there (the offer key '' names none)
-_OF_DAYS = select(
-    CapacityCounter.id, CapacityCounter.scope, CapacityCounter.key, CapacityCounter.day
-).where(
-    CapacityCounter.day.in_(bindparam("days", expanding=True)),
+_OF_DAYS = select(_COUNTERS.c.id, _COUNTERS.c.scope, _COUNTERS.c.key, _COUNTERS.c.day).where(
+    _COUNTERS.c.day.in_(bindparam("days", expanding=True)),
     or_(
-        CapacityCounter.scope.in_(("window", "point")),
-        (CapacityCounter.scope == "customer") & (CapacityCounter.key == bindparam("customer")),
-        (CapacityCounter.scope == "offer") & (CapacityCounter.key == bindparam("offer")),
+        _COUNTERS.c.scope.in_(("window", "point")),
+        (_COUNTERS.c.scope == "customer") & (_COUNTERS.c.key == bindparam("customer")),
+        (_COUNTERS.c.scope == "offer") & (_COUNTERS.c.key == bindparam("offer")),
     ),
 )
 
@@ -97,9 +100,9 @@ def counter_ids_of_days(
 # inserted naming it holds a KEY SHARE lock): two bookings of one window, each inserted
 # first, would deadlock.
 _LOCK = (
-    select(CapacityCounter.id)
-    .where(CapacityCounter.id.in_(bindparam("ids", expanding=True)))
-    .order_by(CapacityCounter.id)
+    select(_COUNTERS.c.id)
+    .where(_COUNTERS.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(_COUNTERS.c.id)
     .with_for_update(key_share=True)
 )
 
@@ -118,13 +121,12 @@ def lock(session: Session, counter_ids: Iterable[int | None]) -> None:
 
 
 _RESERVE = (
-    update(CapacityCounter)
+    update(_COUNTERS)
     .where(
-        CapacityCounter.id == bindparam("counter_id"),
-        CapacityCounter.used + bindparam("n") <= CapacityCounter.capacity,
+        _COUNTERS.c.id == bindparam("counter_id"),
+        _COUNTERS.c.used + bindparam("n") <= _COUNTERS.c.capacity,
     )
-    .values(used=CapacityCounter.used + bindparam("n"))
-    .execution_options(synchronize_session=False)
+    .values(used=_COUNTERS.c.used + bindparam("n"))
 )
 
 
@@ -134,8 +136,7 @@ def try_reserve(session: Session, counter_id: int, n: int = 1) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-# built once; of the table (Core): no ORM bulk-update machinery
-_COUNTERS = CapacityCounter.__table__
+# built once
 _RESERVE_ALL = (
     update(_COUNTERS)
     .where(
@@ -189,8 +190,8 @@ def remaining(
 
 
 # built once (building a statement costs about as much as running it on a hot path)
-_OF_DAY = select(CapacityCounter.key, CapacityCounter.capacity, CapacityCounter.used).where(
-    CapacityCounter.scope == bindparam("scope"), CapacityCounter.day == bindparam("day")
+_OF_DAY = select(_COUNTERS.c.key, _COUNTERS.c.capacity, _COUNTERS.c.used).where(
+    _COUNTERS.c.scope == bindparam("scope"), _COUNTERS.c.day == bindparam("day")
 )
 
 

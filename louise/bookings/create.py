@@ -42,7 +42,9 @@ from louise.merchants.models import OfferKind
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
-_CODE_TAKEN = select(Booking.id).where(Booking.code == bindparam("code"))
+# built once, of the table (Core: no ORM layer for one id)
+_BOOKINGS = Booking.__table__
+_CODE_TAKEN = select(_BOOKINGS.c.id).where(_BOOKINGS.c.code == bindparam("code"))
 
 
 def _new_code(session: Session) -> str:
