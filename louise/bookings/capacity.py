@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import date
+from typing import cast
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -22,7 +23,7 @@ from louise.bookings.models import CapacityCounter
 #: The statements built once below (the hot paths: booking create and slots) name the
 #: table's columns (Core), not the mapped class: they read and write plain rows, and skip
 #: the ORM's compiling and row processing.
-_COUNTERS = CapacityCounter.__table__
+_COUNTERS = cast(Table, CapacityCounter.__table__)
 
 
 def ensure_counter(

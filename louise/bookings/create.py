@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from louise import metrics
@@ -43,7 +44,7 @@ CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
 # built once, of the table (Core: no ORM layer for one id)
-_BOOKINGS = Booking.__table__
+_BOOKINGS = cast(Table, Booking.__table__)
 _CODE_TAKEN = select(_BOOKINGS.c.id).where(_BOOKINGS.c.code == bindparam("code"))
 
 

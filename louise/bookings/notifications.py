@@ -18,9 +18,9 @@ Rules:
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from louise.bookings.models import Booking, MessageChannel, OutboxMessage
@@ -338,7 +338,7 @@ def notify(session: Session, booking: Booking, template: str, **context: Any) ->
 
 
 # built once; a Core insert of the table: the row is written, no ORM object is kept
-_QUEUE = insert(OutboxMessage.__table__)
+_QUEUE = insert(cast(Table, OutboxMessage.__table__))
 
 
 def write_notification(session: Session, booking: Booking, template: str, **context: Any) -> None:

@@ -4,8 +4,9 @@ state machines of :mod:`louise.bookings.lifecycle`), and the history rows they w
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from louise.auth.models import User
@@ -64,7 +65,7 @@ def set_booking_status(
 
 
 # built once; a Core insert of the table: the rows are written, no ORM object is kept
-_HISTORY = insert(StatusChange.__table__)
+_HISTORY = insert(cast(Table, StatusChange.__table__))
 
 
 def record_confirmed(
