@@ -138,11 +138,16 @@ def _request_from(data: dict[str, Any]) -> common.BookingRequest:
     )
 
 
+# one instance for every request: given the class, webargs builds a schema (a deep copy of
+# its fields) on each request
+_BOOKING_CREATE = BookingCreateSchema()
+
+
 @blp.route("/bookings")
 class Bookings(MethodView):
     @auth_required(blp, Role.CUSTOMER, Role.DISPATCHER, Role.ADMIN)
     @idempotent(blp, location=lambda body: url_for(_BY_ID, booking_id=body["id"]))
-    @blp.arguments(BookingCreateSchema)
+    @blp.arguments(_BOOKING_CREATE)
     @blp.response(201, BookingSchema, headers=LOCATION)
     @document_errors(blp, 400, 404, 409, 503)
     @rate_limited(blp, "booking_create")

@@ -8,15 +8,22 @@ constraint ``used <= capacity`` backs this up in both.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import date
+from typing import cast
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from louise.bookings.models import CapacityCounter
+
+#: The statements built once below (the hot paths: booking create and slots) name the
+#: table's columns (Core), not the mapped class: they read and write plain rows, and skip
+#: the ORM's compiling and row processing.
+_COUNTERS = cast(Table, CapacityCounter.__table__)
 
 
 def ensure_counter(
@@ -37,10 +44,10 @@ def ensure_counter(
     return counter_id
 
 
-_COUNTER_ID = select(CapacityCounter.id).where(
-    CapacityCounter.scope == bindparam("scope"),
-    CapacityCounter.key == bindparam("key"),
-    CapacityCounter.day == bindparam("day"),
+_COUNTER_ID = select(_COUNTERS.c.id).where(
+    _COUNTERS.c.scope == bindparam("scope"),
+    _COUNTERS.c.key == bindparam("key"),
+    _COUNTERS.c.day == bindparam("day"),
 )
 
 
@@ -65,14 +72,12 @@ def _ensure_counter(
 
 # built once: every window and Point counter of some days, and the resident's and the
 # offer's counters there (the offer key '' names none)
-_OF_DAYS = select(
-    CapacityCounter.id, CapacityCounter.scope, CapacityCounter.key, CapacityCounter.day
-).where(
-    CapacityCounter.day.in_(bindparam("days", expanding=True)),
+_OF_DAYS = select(_COUNTERS.c.id, _COUNTERS.c.scope, _COUNTERS.c.key, _COUNTERS.c.day).where(
+    _COUNTERS.c.day.in_(bindparam("days", expanding=True)),
     or_(
-        CapacityCounter.scope.in_(("window", "point")),
-        (CapacityCounter.scope == "customer") & (CapacityCounter.key == bindparam("customer")),
-        (CapacityCounter.scope == "offer") & (CapacityCounter.key == bindparam("offer")),
+        _COUNTERS.c.scope.in_(("window", "point")),
+        (_COUNTERS.c.scope == "customer") & (_COUNTERS.c.key == bindparam("customer")),
+        (_COUNTERS.c.scope == "offer") & (_COUNTERS.c.key == bindparam("offer")),
     ),
 )
 
@@ -96,9 +101,9 @@ def counter_ids_of_days(
 # inserted naming it holds a KEY SHARE lock): two bookings of one window, each inserted
 # first, would deadlock.
 _LOCK = (
-    select(CapacityCounter.id)
-    .where(CapacityCounter.id.in_(bindparam("ids", expanding=True)))
-    .order_by(CapacityCounter.id)
+    select(_COUNTERS.c.id)
+    .where(_COUNTERS.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(_COUNTERS.c.id)
     .with_for_update(key_share=True)
 )
 
@@ -117,13 +122,12 @@ def lock(session: Session, counter_ids: Iterable[int | None]) -> None:
 
 
 _RESERVE = (
-    update(CapacityCounter)
+    update(_COUNTERS)
     .where(
-        CapacityCounter.id == bindparam("counter_id"),
-        CapacityCounter.used + bindparam("n") <= CapacityCounter.capacity,
+        _COUNTERS.c.id == bindparam("counter_id"),
+        _COUNTERS.c.used + bindparam("n") <= _COUNTERS.c.capacity,
     )
-    .values(used=CapacityCounter.used + bindparam("n"))
-    .execution_options(synchronize_session=False)
+    .values(used=_COUNTERS.c.used + bindparam("n"))
 )
 
 
@@ -131,6 +135,35 @@ def try_reserve(session: Session, counter_id: int, n: int = 1) -> bool:
     """Take ``n`` places if they are free. False means full; nothing changed."""
     result = session.execute(_RESERVE, {"counter_id": counter_id, "n": n})
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+# built once
+_RESERVE_ALL = (
+    update(_COUNTERS)
+    .where(
+        _COUNTERS.c.id.in_(bindparam("ids", expanding=True)),
+        _COUNTERS.c.used + bindparam("n") <= _COUNTERS.c.capacity,
+    )
+    .values(used=_COUNTERS.c.used + bindparam("n"))
+    .returning(_COUNTERS.c.id)
+)
+
+
+def try_reserve_all(session: Session, counter_ids: Iterable[int | None]) -> set[int]:
+    """Take a place in each of ``counter_ids`` (None names none; an id named k times takes
+    k places) where they are free, in one statement (one per distinct k). The answer is the
+    ids that were full: nothing changed in those, and the caller raises so that its
+    transaction rolls the others back. The rule is :func:`try_reserve`'s; lock the rows
+    first (:func:`lock`): the statement's snapshot is then taken after every wait."""
+    places = Counter(i for i in counter_ids if i is not None)
+    by_places: dict[int, list[int]] = {}
+    for counter_id, n in places.items():
+        by_places.setdefault(n, []).append(counter_id)
+    full: set[int] = set()
+    for n, ids in by_places.items():
+        taken = set(session.scalars(_RESERVE_ALL, {"ids": ids, "n": n}))
+        full.update(i for i in ids if i not in taken)
+    return full
 
 
 def release(session: Session, counter_id: int, n: int = 1) -> None:
@@ -158,8 +191,8 @@ def remaining(
 
 
 # built once (building a statement costs about as much as running it on a hot path)
-_OF_DAY = select(CapacityCounter.key, CapacityCounter.capacity, CapacityCounter.used).where(
-    CapacityCounter.scope == bindparam("scope"), CapacityCounter.day == bindparam("day")
+_OF_DAY = select(_COUNTERS.c.key, _COUNTERS.c.capacity, _COUNTERS.c.used).where(
+    _COUNTERS.c.scope == bindparam("scope"), _COUNTERS.c.day == bindparam("day")
 )
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from louise import metrics
@@ -29,9 +30,9 @@ from louise.bookings.models import (
     DestinationType,
     StopKind,
 )
-from louise.bookings.notifications import notify
+from louise.bookings.notifications import write_notification
 from louise.bookings.points import new_pin, place_text, point_open, stop_for_point
-from louise.bookings.reservations import assign_counters, reserve_assigned
+from louise.bookings.reservations import assign_counters, refuse_full
 from louise.bookings.serving import check_served
 from louise.bookings.slots import window_of
 from louise.bookings.status import record_confirmed
@@ -42,7 +43,9 @@ from louise.merchants.models import OfferKind
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
-_CODE_TAKEN = select(Booking.id).where(Booking.code == bindparam("code"))
+# built once, of the table (Core: no ORM layer for one id)
+_BOOKINGS = cast(Table, Booking.__table__)
+_CODE_TAKEN = select(_BOOKINGS.c.id).where(_BOOKINGS.c.code == bindparam("code"))
 
 
 def _new_code(session: Session) -> str:
@@ -241,7 +244,7 @@ def create_booking(
     first = booking.legs[0]
     collected = first.origin_kind == StopKind.RESIDENT
     # a delivery to a Point or locker says where (the PIN follows when the parcel is there)
-    notify(
+    write_notification(
         session,
         booking,
         "confirmation",
@@ -250,23 +253,24 @@ def create_booking(
         **({"variant": "point", "place": place_text(point)} if point and not collected else {}),
         **window_of(ctx, first.day, first.window_code, collected, first),
     )
-    session.flush()
 
     # Reservations last, all or nothing (a refusal rolls the whole transaction back). A
     # counter row stays locked from here to the commit, and every booking of the window
     # waits for it: so the booking's own writes are done before, not while holding it.
-    capacity.lock(session, [customer_counter, offer_counter, *leg_counters])
-    if not capacity.try_reserve(session, customer_counter):
+    counters = [customer_counter, offer_counter, *leg_counters]
+    capacity.lock(session, counters)
+    full = capacity.try_reserve_all(session, counters)
+    if customer_counter in full:
         raise TooManyOpenBookings(
             f"At most {ctx.policy.max_open_bookings_per_day} open bookings per day.",
             fields=field_error("date", "Too many open bookings on this day."),
         )
-    if offer_counter is not None and not capacity.try_reserve(session, offer_counter):
+    if offer_counter is not None and offer_counter in full:
         raise MerchantCapacityFull(
             f"{offer.merchant.name} takes no more {offer.title!r} on {shop_day.isoformat()}.",
             fields=field_error("date", "The shop's daily capacity is reached."),
         )
-    reserve_assigned(session, booking.legs, point, "window", "point_id")
+    refuse_full(booking.legs, point, full, "window", "point_id")
     session.commit()
     metrics.BOOKINGS_CREATED.labels(channel=booking.channel.value).inc()
     return booking

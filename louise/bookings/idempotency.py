@@ -28,9 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, delete, select, text, update
 from sqlalchemy.orm import Session
 
 from louise.bookings.models import IdempotencyKey
@@ -72,9 +70,8 @@ def claim(session: Session, user_id: int, key: str, request_hash: str, now: date
     (:func:`louise.db.one_transaction`). A concurrent duplicate's insert waits on the unique
     index until that commit (PostgreSQL; SQLite runs one writer at a time), then finds the
     completed claim and replays it — or, if the first request rolled back, claims the key."""
-    statement = _CLAIM[session.get_bind().dialect.name == "postgresql"]
     return session.scalar(
-        statement,
+        _CLAIM,
         {
             "user_id": user_id,
             "key": key,
@@ -85,24 +82,18 @@ def claim(session: Session, user_id: int, key: str, request_hash: str, now: date
     )
 
 
-def _claim_statement(insert: Any) -> Any:
-    return (
-        insert(IdempotencyKey)
-        .values(
-            user_id=bindparam("user_id"),
-            key=bindparam("key"),
-            request_hash=bindparam("request_hash"),
-            completed=False,
-            created_at=bindparam("created_at"),
-            expires_at=bindparam("expires_at"),
-        )
-        .on_conflict_do_nothing(index_elements=["user_id", "key"])
-        .returning(IdempotencyKey.id)
-    )
-
-
-# built once, per dialect (False: SQLite, True: PostgreSQL)
-_CLAIM = {False: _claim_statement(sqlite_insert), True: _claim_statement(pg_insert)}
+# Built once, in SQL that both SQLite and PostgreSQL speak: SQLAlchemy caches no statement
+# of its dialect-specific insert() (``postgresql.Insert`` sets ``inherit_cache = False``),
+# so that one was compiled anew on every request, and went through the ORM's bulk insert.
+_CLAIM = text(
+    "INSERT INTO idempotency_keys"
+    " (user_id, key, request_hash, completed, created_at, expires_at)"
+    " VALUES (:user_id, :key, :request_hash, false, :created_at, :expires_at)"
+    " ON CONFLICT (user_id, key) DO NOTHING RETURNING id"
+).bindparams(
+    bindparam("created_at", type_=IdempotencyKey.created_at.type),
+    bindparam("expires_at", type_=IdempotencyKey.expires_at.type),
+)
 _COMPLETE = (
     update(IdempotencyKey)
     .where(IdempotencyKey.id == bindparam("claim_id"), IdempotencyKey.completed.is_(False))

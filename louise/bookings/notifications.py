@@ -18,8 +18,9 @@ Rules:
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from louise.bookings.models import Booking, MessageChannel, OutboxMessage
@@ -316,20 +317,35 @@ def _values(booking: Booking, template: str, context: dict[str, Any]) -> dict[st
     return values
 
 
+def _message_row(booking: Booking, template: str, context: dict[str, Any]) -> dict[str, Any]:
+    """The outbox row of a message to the booking's customer."""
+    customer = booking.customer
+    return {
+        "booking_id": booking.id,
+        "user_id": customer.id if customer is not None else booking.customer_id,
+        "recipient": customer.email if customer is not None else None,
+        "channel": MessageChannel.EMAIL,
+        "template": template,
+        "locale": booking.locale,
+        "context": _values(booking, template, context),
+    }
+
+
 def notify(session: Session, booking: Booking, template: str, **context: Any) -> OutboxMessage:
     """Queue a message to the booking's customer (flush only; the caller commits)."""
-    customer = booking.customer
-    message = OutboxMessage(
-        booking_id=booking.id,
-        user_id=customer.id if customer is not None else booking.customer_id,
-        recipient=customer.email if customer is not None else None,
-        channel=MessageChannel.EMAIL,
-        template=template,
-        locale=booking.locale,
-        context=_values(booking, template, context),
-    )
+    message = OutboxMessage(**_message_row(booking, template, context))
     session.add(message)
     return message
+
+
+# built once; a Core insert of the table: the row is written, no ORM object is kept
+_QUEUE = insert(cast(Table, OutboxMessage.__table__))
+
+
+def write_notification(session: Session, booking: Booking, template: str, **context: Any) -> None:
+    """:func:`notify` for a booking that is flushed already, written at once in one
+    statement and kept as no ORM object (booking create: nothing reads it afterwards)."""
+    session.execute(_QUEUE, _message_row(booking, template, context))
 
 
 def notify_address(

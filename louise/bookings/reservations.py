@@ -113,7 +113,8 @@ def assign_counters(
     lookups: Lookups | None = None,
 ) -> list[int]:
     """Find or create the counters that reserving ``legs_`` takes and name them on the legs,
-    without taking a place yet (:func:`reserve_assigned` does, in the same transaction)."""
+    without taking a place yet (:func:`capacity.try_reserve_all` does, in the same
+    transaction; :func:`refuse_full` raises for a full one)."""
     ids: list[int] = []
     for leg, scope, counter_id in _leg_counters(session, ctx, booking, legs_, point, lookups):
         if scope == "window":
@@ -126,28 +127,25 @@ def assign_counters(
     return ids
 
 
-def reserve_assigned(
-    session: Session,
+def refuse_full(
     legs_: Sequence[Leg],
     point: DeliveryPoint | None,
+    full: set[int],
     window_field: str,
     point_field: str,
 ) -> None:
-    """Take a place in every counter :func:`assign_counters` named on ``legs_``, leg by leg
-    (window, then Point or locker). A refusal raises; the caller's transaction rolls back."""
+    """After :func:`capacity.try_reserve_all` of the counters :func:`assign_counters` named
+    on ``legs_``: raise for the first of them, leg by leg (window, then Point or locker),
+    that was ``full``; the caller's transaction rolls back."""
     for leg in legs_:
         if leg.tentative:
             continue
-        if leg.counter_id is not None and not capacity.try_reserve(session, leg.counter_id):
+        if leg.counter_id is not None and leg.counter_id in full:
             raise SlotFull(
                 f"The window {leg.window_code} on {leg.day.isoformat()} is fully booked.",
                 fields=field_error(window_field, "Fully booked."),
             )
-        if (
-            point is not None
-            and leg.point_counter_id is not None
-            and not capacity.try_reserve(session, leg.point_counter_id)
-        ):
+        if point is not None and leg.point_counter_id is not None and leg.point_counter_id in full:
             raise PointFull(
                 f"{point.name} has no free place on {leg.day.isoformat()}.",
                 fields=field_error(point_field, "No free place."),

@@ -4,12 +4,15 @@ state machines of :mod:`louise.bookings.lifecycle`), and the history rows they w
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from louise.auth.models import User
 from louise.bookings import lifecycle
 from louise.bookings.models import Booking, BookingStatus, Leg, LegStatus, StatusChange
+from louise.db import utcnow
 
 
 def record_status(
@@ -61,17 +64,33 @@ def set_booking_status(
     booking.status = target
 
 
+# built once; a Core insert of the table: the rows are written, no ORM object is kept
+_HISTORY = insert(cast(Table, StatusChange.__table__))
+
+
 def record_confirmed(
     session: Session, booking: Booking, actor: User | None, at: datetime | None = None
 ) -> None:
     """A new booking is requested and confirmed in one use case: it is inserted
-    ``confirmed`` (its row written once) and its history gets both steps."""
+    ``confirmed`` (its row written once) and its history gets both steps, written at once
+    in one statement (the booking is flushed already)."""
     lifecycle.check_booking(BookingStatus.REQUESTED, BookingStatus.CONFIRMED)
     assert booking.status == BookingStatus.CONFIRMED
     requested = BookingStatus.REQUESTED.value
-    record_status(session, booking, requested, actor, at=at)
-    record_status(
-        session, booking, BookingStatus.CONFIRMED.value, actor, from_status=requested, at=at
+    row = {
+        "booking_id": booking.id,
+        "leg_id": None,
+        "actor_id": actor.id if actor is not None else None,
+        "actor_role": actor.role.value if actor is not None else "system",
+        "note": None,
+        "at": at if at is not None else utcnow(),
+    }
+    session.execute(
+        _HISTORY,
+        [
+            {**row, "from_status": None, "to_status": requested},
+            {**row, "from_status": requested, "to_status": BookingStatus.CONFIRMED.value},
+        ],
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -186,8 +186,12 @@ def _from_result(key: str, result: GeocodeResult) -> Address:
     )
 
 
+# built once (every booking with a typed address looks it up)
+_BY_KEY = select(Address).where(Address.normalized_key == bindparam("key"))
+
+
 def _by_key(session: Session, key: str) -> Address | None:
-    return session.scalar(select(Address).where(Address.normalized_key == key[:400]))
+    return session.scalar(_BY_KEY, {"key": key[:400]})
 
 
 def _store(session: Session, address: Address) -> Address:

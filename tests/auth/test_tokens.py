@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import jwt as pyjwt
 import pytest
@@ -54,6 +54,28 @@ def test_expired_access_token_is_refused(app, client, make_user):
     with app.app_context():
         token = create_access_token(identity=user, expires_delta=timedelta(seconds=-1))
     _assert_401(client.get("/api/v1/me", headers=_bearer(token)))
+
+
+def test_a_token_verified_before_is_refused_once_it_expires(app, client, make_user, monkeypatch):
+    """A worker verifies a token once and keeps its claims (``VerifyOnceJWTManager``); a
+    kept token still expires, with the same answer as one never seen."""
+    user = make_user("customer")
+    with app.app_context():
+        token = create_access_token(identity=user, expires_delta=timedelta(minutes=5))
+    assert client.get("/api/v1/me", headers=_bearer(token)).status_code == 200
+    assert client.get("/api/v1/me", headers=_bearer(token)).status_code == 200  # kept
+    later = datetime.now(UTC) + timedelta(minutes=6)
+
+    class _Later(datetime):
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[override]
+            return later.astimezone(tz) if tz is not None else later.replace(tzinfo=None)
+
+    monkeypatch.setattr("jwt.api_jwt.datetime", _Later)  # PyJWT's clock
+    monkeypatch.setattr("louise.extensions.datetime", _Later)  # the kept tokens' check
+    expired = client.get("/api/v1/me", headers=_bearer(token))
+    _assert_401(expired)
+    assert expired.json["message"] == "Token has expired."
 
 
 def test_logout_revokes_both_access_and_refresh_token(client, make_user, db_session):
