@@ -93,8 +93,7 @@ main() {
   # the published plan told residents their delivery window: deliver those messages too
   flask send-notifications
 
-  # HOOK (issue 12): the month's impact report next to the route sheets. `flask impact-report`
-  # comes with branch impact-api; until that is merged this step says so and the demo goes on.
+  # the month's impact report next to the route sheets (docs/impact.md)
   REPORT=""
   if [[ -s "$OUT/demo-month" ]]; then
     DEMO_MONTH=$(<"$OUT/demo-month")
