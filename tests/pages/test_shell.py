@@ -74,3 +74,25 @@ def test_registration_names_the_short_password_beside_its_field_then_logs_in(
     assert "Willkommen, Eva Neumann!" in page.inner_text("main")
     page.get_by_role("button", name="Abmelden").click()
     assert "Sie sind abgemeldet." in page.inner_text("main")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_account_and_error_pages_are_accessible(
+    visit: Callable[..., Visit], screenshot: Callable[[Any, str], Any], viewport: dict[str, int]
+) -> None:
+    browser = visit(viewport)
+    page = browser.page
+    browser.log_in(RESIDENT)
+    browser.go("/account/password")
+    assert page.get_by_role("heading", level=1).inner_text() == "Konto"
+    check_accessibility(page)
+    screenshot(page, "account")
+    answer = browser.go("/no-such-page")
+    assert answer.status == 404
+    assert page.get_by_role("heading", level=1).inner_text() == "Diese Seite gibt es nicht."
+    check_accessibility(page)
+    screenshot(page, "not-found")
+    page.get_by_role("link", name="English").click()
+    browser.go("/")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Your shops in Bottrop")
+    check_accessibility(page)
