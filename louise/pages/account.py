@@ -26,6 +26,10 @@ PASSWORD_FIELDS = ("current_password", "new_password")
 HOME_OF_ROLE = {
     Role.CUSTOMER: "pages.bookings.mine",
     Role.MERCHANT: "pages.shop.today",
+    Role.DISPATCHER: "pages.dispatch.day",
+    Role.ADMIN: "pages.dispatch.day",
+    Role.COURIER: "pages.courier.route",
+    Role.CITY: "pages.city.dashboard",
 }
 
 

@@ -48,6 +48,19 @@ NAVIGATION: dict[str | None, tuple[tuple[str, Any], ...]] = {
         ("pages.shop.hours", _l("Opening hours")),
         ("pages.shop.month", _l("The month")),
     ),
+    Role.DISPATCHER: (
+        ("pages.dispatch.day", _l("The day")),
+        ("pages.hotline.start", _l("Hotline")),
+        ("pages.fleet.overview", _l("Fleet and shifts")),
+    ),
+    Role.ADMIN: (
+        ("pages.dispatch.day", _l("The day")),
+        ("pages.hotline.start", _l("Hotline")),
+        ("pages.fleet.overview", _l("Fleet and shifts")),
+        ("pages.city.dashboard", _l("Figures")),
+    ),
+    Role.COURIER: (("pages.courier.route", _l("My route")),),
+    Role.CITY: (("pages.city.dashboard", _l("Figures")),),
 }
 
 
