@@ -28,7 +28,7 @@ def main(path: str) -> int:
             message.string = german
             message.flags.discard("fuzzy")
     with PO.open("wb") as handle:
-        write_po(handle, catalog, width=100, omit_header=False)
+        write_po(handle, catalog, width=76)  # the width pybabel update writes
     for text in unknown:
         print(f"not in the catalogue (run `make translations` first?): {text!r}", file=sys.stderr)
     return 1 if unknown else 0
