@@ -3,6 +3,8 @@ vans."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from louise.impact.counterfactual import (
@@ -68,6 +70,16 @@ def test_a_van_never_carries_more_than_its_capacity():
 def test_a_parcel_no_van_can_carry_is_refused_by_name():
     with pytest.raises(CounterfactualFailed, match=r"leg\(s\) 7"):
         plan_vans([leg(7, (51.53, 6.94), volume=5000)], HUB, FAST, day="2026-11-23")
+
+
+def test_a_leg_no_van_can_serve_in_its_window_is_planned_without_it_and_counted(caplog):
+    # from the shop to Kirchhellen (~12 km) in a 10-minute window: a bike's express promise
+    # that a van through town (22 km/h, parking) cannot keep; the van would still come
+    tight = replace(leg(9, (51.6050, 6.9200)), delivery_window=(63000.0, 63600.0))
+    plan = plan_vans([tight, *THREE], HUB, FAST, day="2026-11-23")
+    assert plan is not None and plan.report.ok
+    assert set(plan.van_of_leg) == {1, 2, 3, 9}
+    assert "2026-11-23: leg(s) 9 planned without their windows" in caplog.text
 
 
 def test_no_legs_no_van_plan():
