@@ -3,10 +3,15 @@ bad download ranges (fast: the Flask test client, an empty ledger)."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+from typing import Any
+
 import pytest
 from flask.testing import FlaskClient
 
 from louise.auth.models import User
+from louise.impact.factors import factor_set_version, factors
+from louise.impact.models import ImpactDay
 from louise.impact.opendata import CSV_COLUMNS
 from louise.pages import login
 
@@ -95,3 +100,36 @@ def test_the_report_of_a_month_that_does_not_exist_is_not_found(
     _sign_in(client, make_user("city"))  # type: ignore[operator]
     assert client.get("/city/report-2026-13.pdf").status_code == 404
     assert client.get("/city/report-26-11.pdf").status_code == 404
+
+
+def _built(db_session: Any, day: date) -> None:
+    version = factor_set_version(db_session, factors())
+    db_session.add(
+        ImpactDay(
+            day=day,
+            ledger_version=1,
+            factor_set_id=version,
+            plan_id=1,
+            legs=0,
+            bike_m=0,
+            ecar_m=0,
+            van_m=0,
+            vans=0,
+        )
+    )
+    db_session.commit()
+
+
+def test_the_dashboard_opens_on_the_last_month_the_ledger_holds(
+    client: FlaskClient, make_user: Any, db_session: Any, now: Any
+) -> None:
+    _sign_in(client, make_user("city"))
+    # Monday 23 November 2026; nothing built yet: this month
+    assert "November 2026</h2>" in client.get("/city").get_data(as_text=True)
+    _built(db_session, date(2026, 10, 30))
+    assert "Oktober 2026</h2>" in client.get("/city").get_data(as_text=True)
+    now(datetime(2026, 12, 1, 8, 0, tzinfo=UTC))  # a new month, its first day not built yet
+    _built(db_session, date(2026, 11, 30))
+    assert "November 2026</h2>" in client.get("/city").get_data(as_text=True)
+    _built(db_session, date(2026, 12, 1))
+    assert "Dezember 2026</h2>" in client.get("/city").get_data(as_text=True)
