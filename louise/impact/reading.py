@@ -86,6 +86,16 @@ def day_totals(session: Session, day: date) -> DayTotals | None:
     )
 
 
+def last_built_day(session: Session, not_after: date | None = None) -> date | None:
+    """The latest day the ledger holds (any version), on or before ``not_after``; None when
+    no day was built. The city's dashboard opens on that day's month."""
+    query = select(func.max(ImpactDay.day))
+    if not_after is not None:
+        query = query.where(ImpactDay.day <= not_after)
+    day: date | None = session.scalar(query)
+    return day
+
+
 def ledger_rows(
     session: Session, first: date, last: date, *, merchant_id: int | None = None
 ) -> Sequence[LedgerRow]:
