@@ -11,6 +11,7 @@ the booking code and PIN spelled for reading out, with the tracking link by SMS.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -56,6 +57,9 @@ SMS_STATES = {
     "not_sent": _l("No SMS was sent (no SMS gateway): please read the tracking link out."),
 }
 CALLER_FIELDS = ("name", "phone")
+#: the SMS service's message with a number in it, said in the page's language
+DIGITS = re.compile(r"A phone number has 7 to 15 digits; this one has (\d+)\.")
+DIGITS_SAID = _l("A phone number has 7 to 15 digits; this one has %(num)s.")
 
 
 @dataclass
@@ -365,6 +369,11 @@ def send_sms(booking_id: int) -> Any:
         )
     except DomainError as error:
         errors = forms.errors_of(error, ("phone",))
+        for messages in errors.values():
+            for k, text in enumerate(messages):
+                found = DIGITS.fullmatch(text)
+                if found:
+                    messages[k] = str(DIGITS_SAID) % {"num": found.group(1)}
         return _render_done(_booking(booking.id), errors, None, phone, 422)
     return redirect(url_for("pages.hotline.done", booking_id=booking_id, message=message.id), 303)
 

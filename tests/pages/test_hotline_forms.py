@@ -133,3 +133,36 @@ def test_book_for_a_new_caller_once_and_read_the_code_back(
 def test_spelled_groups_a_code_for_reading_out() -> None:
     assert spelled("LSTC4X9K") == ["L-S-T-C", "4-X-9-K"]
     assert spelled("123456", 3) == ["1-2-3", "4-5-6"]
+
+
+def _hotline_booking(client: FlaskClient, offers: Any, db_session: Session) -> Booking:
+    caller = {"name": "Rita Sommer", "phone": "0171 5550002", "offer_id": str(offers["service"].id)}
+    fields = {**caller, "address": ADDRESS, "place": "door", "date": MONDAY.isoformat()}
+    html = post(client, "/hotline/book", step="window", window="evening", **fields).get_data(
+        as_text=True
+    )
+    answer = post(client, "/hotline/confirm", **fields_of(html))
+    assert answer.status_code == 303
+    return db_session.scalars(select(Booking).where(Booking.contact_name == "Rita Sommer")).one()
+
+
+def test_the_tracking_link_goes_by_sms_and_its_state_is_shown(
+    client: FlaskClient, dispatcher: User, offers: Any, db_session: Session, now: Any
+) -> None:
+    booking = _hotline_booking(client, offers, db_session)
+    answer = post(client, f"/hotline/bookings/{booking.id}/sms", phone="0171 5550002")
+    assert answer.status_code == 303
+    html = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Die SMS ist eingereiht" in html
+
+
+def test_a_bad_mobile_number_is_refused_beside_the_field(
+    client: FlaskClient, dispatcher: User, offers: Any, db_session: Session, now: Any
+) -> None:
+    booking = _hotline_booking(client, offers, db_session)
+    answer = post(client, f"/hotline/bookings/{booking.id}/sms", phone="12")
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    assert 'id="e-phone"' in html
+    assert 'value="12"' in html
+    assert "Eine Telefonnummer hat 7 bis 15 Ziffern; diese hat 2." in html
