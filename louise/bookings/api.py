@@ -421,6 +421,16 @@ class DistrictById(MethodView):
 @blp.route("/capacity/<string:day>/<string:window>")
 class WindowCapacity(MethodView):
     @auth_required(blp, *STAFF)
+    @blp.response(200, CapacityCounterSchema)
+    @document_errors(blp, 422)
+    @read_only
+    def get(self, day: str, window: str) -> Any:
+        """A window's capacity in stops and the stops booked on one day (dispatchers, admins)."""
+        return slots.read_window_capacity(
+            db.session(), get_context(), current_user(), path_date(day, "day"), window
+        )
+
+    @auth_required(blp, *STAFF)
     @blp.arguments(CapacitySchema)
     @blp.response(200, CapacityCounterSchema)
     @document_errors(blp, 409)

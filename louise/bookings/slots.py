@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from louise.auth.models import STAFF, User
@@ -186,6 +187,54 @@ def window_of(
     if collected:
         return iso_window(leg.pickup_start, leg.pickup_end)
     return iso_window(leg.delivery_start, leg.delivery_end)
+
+
+def window_capacities(
+    session: Session, ctx: BookingContext, actor: User, day: date
+) -> list[dict[str, Any]]:
+    """Every window of ``day`` with its capacity in stops and the stops booked (dispatchers,
+    admins). A window nobody has booked or capped yet shows the capacity its shifts give
+    (:func:`window_capacity`); reading stores nothing."""
+    if actor.role not in STAFF:
+        raise Forbidden("Only dispatchers read and set capacity.")
+    counters = {
+        counter.key: counter
+        for counter in session.scalars(
+            select(CapacityCounter).where(
+                CapacityCounter.scope == "window", CapacityCounter.day == day
+            )
+        )
+    }
+    roster = day_roster(session, ctx, day)
+    found: list[dict[str, Any]] = []
+    for spec in ctx.policy.windows:
+        start, end = ctx.policy.window_bounds(day, spec)
+        counter = counters.get(spec.code)
+        found.append(
+            {
+                "day": day,
+                "key": spec.code,
+                "start": start,
+                "end": end,
+                "capacity": (
+                    counter.capacity
+                    if counter is not None
+                    else window_capacity(session, ctx, day, spec, roster)
+                ),
+                "used": counter.used if counter is not None else 0,
+            }
+        )
+    return found
+
+
+def read_window_capacity(
+    session: Session, ctx: BookingContext, actor: User, day: date, window: str
+) -> dict[str, Any]:
+    """One window's capacity and stops booked on ``day`` (see :func:`window_capacities`)."""
+    for found in window_capacities(session, ctx, actor, day):
+        if found["key"] == window:
+            return found
+    raise ValidationFailed("Unknown window.", fields=field_error("window", "Unknown window."))
 
 
 def set_window_capacity(

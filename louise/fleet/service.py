@@ -120,6 +120,16 @@ def update_vehicle(
     return _commit_vehicle(session, vehicle)
 
 
+# --- couriers ---------------------------------------------------------------------------------
+
+
+def list_couriers(session: Session, actor: User) -> Sequence[User]:
+    """The courier accounts a shift may name, active ones first, then by name."""
+    _require_staff(actor)
+    couriers = session.scalars(select(User).where(User.role == Role.COURIER)).all()
+    return sorted(couriers, key=lambda u: (u.status != AccountStatus.ACTIVE, u.name, u.id))
+
+
 # --- shifts -----------------------------------------------------------------------------------
 
 

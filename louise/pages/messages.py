@@ -91,3 +91,37 @@ BOOKING_FLOW_MESSAGES = (
     _l("Give either address or address_id."),
     _l("Must be one of: door, point, locker."),
 )
+
+#: what the hotline (louise/pages/hotline.py) may show beside its fields
+HOTLINE_MESSAGES = (
+    _l("Unknown customer."),
+    _l("Choose an offer."),
+    _l("Length must be between 3 and 40."),
+    _l("Not a phone number: use digits, spaces, / - . ( ) and a leading +."),
+    _l("Give either an e-mail address or a phone number."),
+)
+
+#: what the fleet's services and schemas say beside a shift's, a vehicle's or a capacity's
+#: field (louise/pages/fleet.py; a shift there has one break: "Break 1")
+FLEET_MESSAGES = (
+    _l("The shift must end after it starts."),
+    _l("Break 1 must end after it starts."),
+    _l("Break 1 must lie inside the shift."),
+    _l("Break 1: duration_s must be positive and fit its span."),
+    _l("Break 1: needs start, end and duration_s."),
+    _l("Not an active courier account."),
+    _l("No such vehicle."),
+    _l("The vehicle is not active."),
+    _l("Capacity must be greater than 0."),
+    _l("Speed must be greater than 0."),
+    _l("A district is listed twice."),
+    _l("Already taken."),
+    _l("Must be greater than 0."),
+    _l("Not a valid number."),
+    _l("Not a valid boolean."),
+    _l("Must be one of: bike, car."),
+    _l("Length must be between 1 and 100."),
+    _l("Must be greater than or equal to 0 and less than or equal to 100000."),
+    _l("Must be greater than or equal to 1 and less than or equal to 86400."),
+    _l("Unknown window."),
+)
