@@ -55,7 +55,7 @@ STOP_TYPE_LABELS = {
     "end": _l("Back at the hub"),
 }
 STATUS_LABELS = {
-    "pending": _l("open"),
+    "pending": _l("to do"),
     "arrived": _l("arrived"),
     "completed": _l("done"),
     "failed": _l("failed"),
@@ -126,6 +126,7 @@ def _helpers() -> dict[str, Any]:
     return {
         "stop_type_label": lambda kind: STOP_TYPE_LABELS.get(kind, kind),
         "status_label": lambda kind: STATUS_LABELS.get(kind, kind),
+        "reason_label": lambda slug: REASON_LABELS.get(slug or "", slug or ""),
         "place_label": lambda kind: PLACE_LABELS.get(kind or "", kind or ""),
         "time_of": _time_of,
         "day_text": lambda d: format_date(d, "full"),

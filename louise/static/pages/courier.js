@@ -164,7 +164,7 @@
       entry.files.signature = canvas.toDataURL("image/png");
     }
     work.then(function () {
-      if (action === "complete") {
+      if (form.hasAttribute("data-needs-proof")) {
         var code = fields.some(function (f) { return f[0] === "code" && f[1].trim(); });
         if (!code && !entry.files.photo && !entry.files.signature) {
           say(root.dataset.noProof, true);
