@@ -172,6 +172,11 @@
         }
       }
       var queue = load();
+      // a second tap on the same button while the first still waits: nothing new to send
+      if (queue.some(function (e) { return e.stop === entry.stop && e.action === entry.action; })) {
+        showQueue();
+        return;
+      }
       queue.push(entry);
       if (!save(queue)) {
         queue.pop();
@@ -204,8 +209,7 @@
       method: "POST",
       body: body(entry),
       credentials: "same-origin",
-      redirect: "manual",
-      headers: { "X-Courier-Queue": "1", "Idempotency-Key": entry.key }
+      redirect: "manual"
     }).then(function (response) {
       if (response.type === "opaqueredirect" || response.status === 401) {
         say(root.dataset.login, true);
