@@ -346,3 +346,24 @@ def test_the_route_page_at_desktop_width_passes_axe(
     assert seen.page.locator(".stop-next").is_visible()
     check_accessibility(seen.page)
     screenshot(seen.page, "courier-route")
+
+
+def test_a_signature_drawn_on_the_screen_completes_a_pickup(
+    visit: Callable[..., Visit], web_server: WebServer, friday: dict[str, Any]
+) -> None:
+    fourth = list(friday["bookings"].values())[3]
+    stop_id = fourth["pickup"]["id"]
+    page = _courier_page(visit).page
+    stop = _stop(page, stop_id)
+    pad = stop.locator("[data-signature] canvas")
+    box = pad.bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    for step in range(1, 12):
+        page.mouse.move(box["x"] + 20 + step * 20, box["y"] + 30 + (step % 3) * 25)
+    page.mouse.up()
+    stop.get_by_role("button", name="Erledigt").click()
+    _wait_sent(page)
+    page.locator(f"#stop-{stop_id}.stop-completed").wait_for()
+    recorded = _route_stop(web_server, friday["courier"], stop_id)
+    assert recorded["status"] == "completed" and recorded["proof_kind"] == "signature"
