@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from flask import current_app, request
@@ -16,7 +15,7 @@ from louise.auth.models import Role
 from louise.bookings.runtime import get_context
 from louise.dispatch import tracking
 from louise.dispatch.courier import cards, stops
-from louise.dispatch.courier.common import CourierSettings, Proof
+from louise.dispatch.courier.common import Proof
 from louise.dispatch.courier_schemas import (
     CourierDaySchema,
     CourierRoutesQueryArgsSchema,
@@ -27,6 +26,7 @@ from louise.dispatch.courier_schemas import (
     StopFailureSchema,
     TrackingSchema,
 )
+from louise.dispatch.runtime import MULTIPART_OVERHEAD, courier_settings
 from louise.errors import ValidationFailed
 from louise.extensions import db
 from louise.web import document_errors
@@ -34,7 +34,6 @@ from louise.web import document_errors
 blp = Blueprint("courier", __name__, description="Couriers' day and public tracking")
 
 UPLOAD_FIELDS = ("photo", "signature")
-MULTIPART_OVERHEAD = 64 * 1024  # form boundaries and headers around the file
 
 _COMPLETE_BODY = {
     "required": False,
@@ -51,19 +50,6 @@ _COMPLETE_BODY = {
         },
     },
 }
-
-
-def courier_settings() -> CourierSettings:
-    cfg = current_app.config
-    ctx = get_context()
-    upload_dir = cfg.get("UPLOAD_DIR") or str(Path(current_app.instance_path) / "uploads")
-    return CourierSettings(
-        policy=ctx.policy,
-        hub=ctx.hub,
-        upload_dir=Path(upload_dir),
-        max_upload_bytes=cfg["MAX_UPLOAD_BYTES"],
-        fallback=bool(cfg["FAILED_DELIVERY_FALLBACK"]),
-    )
 
 
 def _proof_from_request() -> Proof | None:

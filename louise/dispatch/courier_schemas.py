@@ -44,6 +44,8 @@ class CourierStopSchema(Schema):
     pin = fields.String(
         allow_none=True, metadata={"description": "only on handovers at a Point or locker"}
     )
+    item = fields.String(allow_none=True, metadata={"description": "the offer's title"})
+    parcel_size = fields.String(allow_none=True, metadata={"description": "S, M, L …"})
 
 
 class CourierRouteSchema(Schema):
@@ -119,6 +121,10 @@ class FallbackSchema(Schema):
     hub_stop_id = fields.Integer(
         allow_none=True,
         metadata={"description": "next day: the stop where the parcel is handed in at the hub"},
+    )
+    place = fields.String(allow_none=True, metadata={"description": "the Point's address"})
+    pin = fields.String(
+        allow_none=True, metadata={"description": "the booking's new pickup PIN at the Point"}
     )
 
 

@@ -15,15 +15,35 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
 
 from louise import clock, logs
+from louise.bookings.runtime import get_context
 from louise.dispatch import service
+from louise.dispatch.courier.common import CourierSettings
 from louise.extensions import db
 
 log = logging.getLogger(__name__)
+
+MULTIPART_OVERHEAD = 64 * 1024  # form boundaries and headers around an uploaded proof
+
+
+def courier_settings() -> CourierSettings:
+    """What stop handling needs besides the database, from the app config (the courier API
+    and the courier's page)."""
+    cfg = current_app.config
+    ctx = get_context()
+    upload_dir = cfg.get("UPLOAD_DIR") or str(Path(current_app.instance_path) / "uploads")
+    return CourierSettings(
+        policy=ctx.policy,
+        hub=ctx.hub,
+        upload_dir=Path(upload_dir),
+        max_upload_bytes=cfg["MAX_UPLOAD_BYTES"],
+        fallback=bool(cfg["FAILED_DELIVERY_FALLBACK"]),
+    )
 
 
 def planning_settings(config: Any) -> service.PlanningSettings:

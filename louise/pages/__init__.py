@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
         bookings,
         catalogue,
         city,
+        courier,
         fleet,
         home,
         hotline,
@@ -51,6 +52,7 @@ def init_app(app: Flask) -> None:
             city.bp,
             hotline.bp,
             fleet.bp,
+            courier.bp,
         ):
             shell.bp.register_blueprint(area)
         _areas_registered = True

@@ -125,3 +125,19 @@ FLEET_MESSAGES = (
     _l("Must be greater than or equal to 1 and less than or equal to 86400."),
     _l("Unknown window."),
 )
+
+#: what the courier services say beside a stop's proof or reason
+COURIER_MESSAGES = (
+    _l(
+        "Completing a pickup or delivery needs a proof: a photo or signature, the booking "
+        "code, or the PIN at a Point or locker."
+    ),
+    _l("A PIN proves a handover at a LOUISE Point or locker only."),
+    _l("The PIN does not match."),
+    _l("The booking code does not match this stop."),
+    _l("Does not match."),
+    _l("Six digits."),
+    _l("This parcel was not picked up: complete its pickup stop first."),
+    _l("This parcel was not picked up: its pickup stop is still open."),
+    _l("Only couriers record stops."),
+)

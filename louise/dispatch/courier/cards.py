@@ -15,6 +15,7 @@ from louise.dispatch.adapters import BERLIN
 from louise.dispatch.courier.common import POINT_KINDS, require_courier, stops_in_order
 from louise.dispatch.models import Plan, PlanRoute, PlanStatus, PlanStop, StopType
 from louise.fleet.models import Vehicle
+from louise.merchants.models import Offer
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,9 @@ class StopCard:
     notes: str | None = None
     access_notes: str | None = None
     pin: str | None = None
+    #: what is collected or handed over: the offer's title and the parcel size (S, M, L …)
+    item: str | None = None
+    parcel_size: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ class StopRows:
     legs: dict[int, Leg]
     points: dict[int, DeliveryPoint]
     vehicles: dict[int, Vehicle]
+    offers: dict[int, Offer]
 
 
 def _load_stop_rows(session: Session, routes: list[PlanRoute]) -> StopRows:
@@ -86,10 +91,13 @@ def _load_stop_rows(session: Session, routes: list[PlanRoute]) -> StopRows:
     points = session.scalars(select(DeliveryPoint).where(DeliveryPoint.id.in_(point_ids))).all()
     vehicle_ids = {route.vehicle_id for route in routes}
     vehicles = session.scalars(select(Vehicle).where(Vehicle.id.in_(vehicle_ids))).all()
+    offer_ids = {leg.booking.offer_id for leg in legs}
+    offers = session.scalars(select(Offer).where(Offer.id.in_(offer_ids))).all()
     return StopRows(
         legs={leg.id: leg for leg in legs},
         points={point.id: point for point in points},
         vehicles={vehicle.id: vehicle for vehicle in vehicles},
+        offers={offer.id: offer for offer in offers},
     )
 
 
@@ -120,6 +128,11 @@ def stop_card(session: Session, stop: PlanStop, rows: StopRows | None = None) ->
             if rows is not None
             else session.get(DeliveryPoint, leg.point_id)
         )
+    offer = (
+        rows.offers.get(booking.offer_id)
+        if rows is not None
+        else session.get(Offer, booking.offer_id)
+    )
     return StopCard(
         stop=stop,
         booking_code=booking.code,
@@ -130,4 +143,6 @@ def stop_card(session: Session, stop: PlanStop, rows: StopRows | None = None) ->
         notes=booking.notes if at_door else None,
         access_notes=point.access_notes if point is not None else None,
         pin=booking.pickup_pin if at_point else None,
+        item=offer.title if offer is not None else None,
+        parcel_size=booking.parcel_size,
     )

@@ -73,6 +73,9 @@ class Fallback:
     leg_id: int
     stop_id: int | None
     hub_stop_id: int | None = None
+    #: the Point's address and the new pickup PIN, for the courier's screen
+    place: str | None = None
+    pin: str | None = None
 
 
 def _open_span(
@@ -209,6 +212,8 @@ def fall_back(
         leg_id=new_leg.id,
         stop_id=new_stop.id if new_stop is not None else None,
         hub_stop_id=hub_stop.id if hub_stop is not None else None,
+        place=dest.label,
+        pin=booking.pickup_pin,
     )
 
 
