@@ -45,9 +45,7 @@ def schedule(problem: Problem, sequences: Mapping[int, Sequence[StepKey]]) -> So
         tasks[("pickup", shipment.pickup.id)] = shipment.pickup
         tasks[("delivery", shipment.delivery.id)] = shipment.delivery
         amounts[("pickup", shipment.pickup.id)] = pad(shipment.amount, dims)
-        amounts[("delivery", shipment.delivery.id)] = tuple(
-            -x for x in pad(shipment.amount, dims)
-        )
+        amounts[("delivery", shipment.delivery.id)] = tuple(-x for x in pad(shipment.amount, dims))
     vehicles = {v.id: v for v in indexed.vehicles}
     routes = []
     served: set[StepKey] = set()
