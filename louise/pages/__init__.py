@@ -15,7 +15,7 @@ _areas_registered = False  # the page areas hang under the parent blueprint once
 
 def init_app(app: Flask) -> None:
     """Session cookie, CSRF, translations and the page blueprints."""
-    from louise.pages import account, book, bookings, catalogue, home, i18n, shell, shop
+    from louise.pages import account, book, bookings, catalogue, dispatch, home, i18n, shell, shop
 
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # the API uses bearer tokens
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a token lives as long as its session
@@ -29,7 +29,7 @@ def init_app(app: Flask) -> None:
     i18n.init_app(app)
     global _areas_registered
     if not _areas_registered:  # every app of the process (tests build several) shares them
-        for area in (home.bp, account.bp, catalogue.bp, bookings.bp, shop.bp, book.bp):
+        for area in (home.bp, account.bp, catalogue.bp, bookings.bp, shop.bp, book.bp, dispatch.bp):
             shell.bp.register_blueprint(area)
         _areas_registered = True
     app.register_blueprint(shell.bp)
