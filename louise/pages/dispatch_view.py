@@ -124,6 +124,11 @@ class RouteView:
     max_load_l: float = 0.0
     capacity_l: float = 0.0
 
+    @property
+    def marked(self) -> bool:
+        """Whether a stop of it moved or is locked by hand (its stops are shown open)."""
+        return any(s.changed or s.locked for s in self.stops)
+
 
 @dataclass
 class UnassignedView:
