@@ -118,7 +118,7 @@ def _move(page: Any, leg_id: int, route_id: int, position: str = "") -> None:
     row = page.locator(f"#leg-{leg_id}")
     box = page.locator("details.stops-box", has=row)
     if box.count() and box.get_attribute("open") is None:
-        box.locator("summary").click()  # the route's stops are folded away
+        box.locator("> summary").click()  # the route's stops are folded away
     row.locator("summary").click()
     row.get_by_label("Tour").select_option(str(route_id))
     row.get_by_label("Vor Stopp Nr.").fill(position)
