@@ -11,11 +11,12 @@ from flask_smorest import Blueprint
 from louise import clock
 from louise.auth.guards import auth_required, current_user
 from louise.auth.models import STAFF
-from louise.dispatch import service
+from louise.dispatch import adjust, service
 from louise.dispatch.runtime import dispatch_plan, planning_lease
 from louise.dispatch.schemas import (
     PlanAcceptedSchema,
     PlanCreateSchema,
+    PlanMoveSchema,
     PlanQueryArgsSchema,
     PlanSchema,
     PlanSummarySchema,
@@ -78,3 +79,24 @@ class PlanPublish(MethodView):
     def post(self, plan_id: int) -> Any:
         """Publish a draft: legs are locked, couriers see their routes, residents are told."""
         return service.publish_plan(db.session(), current_user(), plan_id, clock.now())
+
+
+@blp.route("/plans/<int:plan_id>/moves")
+class PlanMoves(MethodView):
+    @auth_required(blp, *STAFF)
+    @blp.arguments(PlanMoveSchema)
+    @blp.response(200, PlanSchema)
+    @document_errors(blp, 404, 409)
+    def post(self, data: dict[str, Any], plan_id: int) -> Any:
+        """Move a leg of a draft to a route and position, checked by the validator; it stays
+        there when the day is re-planned (409 ``move_refused`` with the reason)."""
+        hub = (current_app.config["HUB_LAT"], current_app.config["HUB_LON"])
+        return adjust.move_leg(
+            db.session(),
+            current_user(),
+            plan_id,
+            data["leg_id"],
+            data["route_id"],
+            data["position"],
+            hub,
+        )

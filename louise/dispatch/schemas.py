@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from louise.dispatch.service import plan_warnings
 from louise.web import PaginationArgsSchema, UtcDateTime, iso_utc
@@ -12,6 +12,21 @@ from louise.web import PaginationArgsSchema, UtcDateTime, iso_utc
 
 class PlanCreateSchema(Schema):
     date = fields.Date(required=True)
+
+
+class PlanMoveSchema(Schema):
+    leg_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    route_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    position = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=1),
+        metadata={
+            "description": "where the leg's pickup goes among the route's stops (1 = first); "
+            "its delivery follows it. Empty: at the end, or where it is (then it is only "
+            "locked)"
+        },
+    )
 
 
 class PlanQueryArgsSchema(PaginationArgsSchema):

@@ -59,7 +59,7 @@ from louise.dispatch.models import (
 from louise.errors import Conflict, Forbidden, InvalidState, NotFound
 from louise.fleet.models import District, Shift
 from louise.merchants.models import Offer
-from louise.routing.solution import REASON_TEXT, Reason, Solution
+from louise.routing.solution import REASON_TEXT, Reason, Route, Solution
 from louise.routing.solver import SolveOptions, solve
 from louise.routing.validate import validate
 
@@ -266,7 +266,12 @@ def _solve_and_store(
                 if stop.leg_id is not None and route.shift_id is not None:
                     before[stop.leg_id] = route.shift_id
     locked = {leg.id: before[leg.id] for leg in legs if leg.locked and leg.id in before}
+    # what the dispatcher locked or moved on the day's last plan stays where they put it
+    held = dispatcher_locks(session, plan, {leg.id for leg in legs}, {s.id for s in shifts})
+    locked.update(held)
     stats: dict[str, Any] = {"legs": len(legs), "shifts": len(shifts)}
+    if held:
+        stats["locks"] = {str(leg_id): shift_id for leg_id, shift_id in sorted(held.items())}
     if not legs or not shifts:
         solution = None
         unassigned = [(leg, "no_shift" if not shifts else "") for leg in legs]
@@ -330,6 +335,32 @@ def _solve_and_store(
     session.commit()  # stage 3
 
 
+def dispatcher_locks(
+    session: Session, plan: Plan, leg_ids: set[int], shift_ids: set[int]
+) -> dict[int, int]:
+    """Leg id → shift id the dispatcher locked on the day's last finished plan before
+    ``plan`` (``stats.locks``: see :mod:`louise.dispatch.adjust`), for legs and shifts that
+    are still there."""
+    previous = session.scalar(
+        select(Plan)
+        .where(
+            Plan.day == plan.day,
+            Plan.version < plan.version,
+            Plan.status.in_((PlanStatus.DRAFT, PlanStatus.PUBLISHED)),
+        )
+        .order_by(Plan.version.desc())
+        .limit(1)
+    )
+    if previous is None:
+        return {}
+    locks = (previous.stats or {}).get("locks") or {}
+    return {
+        int(leg): int(shift)
+        for leg, shift in locks.items()
+        if int(leg) in leg_ids and int(shift) in shift_ids
+    }
+
+
 def unassigned_detail(
     leg: Leg,
     reason: str,
@@ -359,65 +390,75 @@ def _write_routes(
     solution: Solution,
     stop_writer: StopWriter,
 ) -> None:
-    origin = day_problem.origin
     for route in solution.routes:
         shift = day_problem.shifts[route.vehicle]
-        steps = route.steps
-        row = PlanRoute(
-            shift_id=shift.id,
-            vehicle_id=shift.vehicle_id,
-            courier_id=shift.courier_id,
-            starts_at=adapters.from_seconds(steps[0].arrival, origin),
-            ends_at=adapters.from_seconds(steps[-1].arrival, origin),
-            distance_m=route.distance,
-            duration_s=route.duration,
-        )
+        row = route_row(shift, route, day_problem.origin)
         plan.routes.append(row)
         session.flush()
-        stops = []
-        previous_duration = 0.0
-        for seq, step in enumerate(steps, start=1):
-            # A break's id numbers the shift's breaks, not a leg.
-            leg = (
-                day_problem.legs.get(step.id)
-                if step.id is not None and step.type in ("pickup", "delivery")
-                else None
+        stop_writer(session, row, stop_rows(day_problem, route))
+
+
+def route_row(shift: Shift, route: Route, origin: datetime) -> PlanRoute:
+    """The stored route of ``shift`` driving the solver's (or a dispatcher's) ``route``."""
+    steps = route.steps
+    return PlanRoute(
+        shift_id=shift.id,
+        vehicle_id=shift.vehicle_id,
+        courier_id=shift.courier_id,
+        starts_at=adapters.from_seconds(steps[0].arrival, origin),
+        ends_at=adapters.from_seconds(steps[-1].arrival, origin),
+        distance_m=route.distance,
+        duration_s=route.duration,
+    )
+
+
+def stop_rows(day_problem: adapters.DayProblem, route: Route) -> list[PlanStop]:
+    """The stored stops of ``route``, numbered from 1, with ETAs, windows and loads."""
+    origin = day_problem.origin
+    stops = []
+    previous_duration = 0.0
+    for seq, step in enumerate(route.steps, start=1):
+        # A break's id numbers the shift's breaks, not a leg.
+        leg = (
+            day_problem.legs.get(step.id)
+            if step.id is not None and step.type in ("pickup", "delivery")
+            else None
+        )
+        window: tuple[datetime | None, datetime | None]
+        if step.type == "pickup" and leg is not None:
+            label, lat, lon = leg.origin_label, leg.origin_lat, leg.origin_lon
+            window = (leg.pickup_start, leg.pickup_end)
+        elif step.type == "delivery" and leg is not None:
+            label, lat, lon = leg.dest_label, leg.dest_lat, leg.dest_lon
+            window = (leg.delivery_start, leg.delivery_end)
+        else:
+            label = "City-Station" if step.type in ("start", "end") else "Pause"
+            coords = step.location.coordinates if step.location else None
+            lon, lat = coords if coords else (0.0, 0.0)
+            window = (None, None)
+        load = (*step.load, 0.0, 0.0)
+        stops.append(
+            PlanStop(
+                seq=seq,
+                type=StopType(step.type),
+                leg_id=leg.id if leg is not None else None,
+                label=label,
+                lat=lat,
+                lon=lon,
+                eta=adapters.from_seconds(step.arrival, origin),
+                window_start=window[0],
+                window_end=window[1],
+                waiting_s=step.waiting_time,
+                service_s=step.service + step.setup,
+                travel_s=step.duration - previous_duration,
+                distance_m=step.distance,
+                load_l=load[0],
+                load_kg=load[1],
+                status=StopStatus.PENDING,
             )
-            window: tuple[datetime | None, datetime | None]
-            if step.type == "pickup" and leg is not None:
-                label, lat, lon = leg.origin_label, leg.origin_lat, leg.origin_lon
-                window = (leg.pickup_start, leg.pickup_end)
-            elif step.type == "delivery" and leg is not None:
-                label, lat, lon = leg.dest_label, leg.dest_lat, leg.dest_lon
-                window = (leg.delivery_start, leg.delivery_end)
-            else:
-                label = "City-Station" if step.type in ("start", "end") else "Pause"
-                coords = step.location.coordinates if step.location else None
-                lon, lat = coords if coords else (0.0, 0.0)
-                window = (None, None)
-            load = (*step.load, 0.0, 0.0)
-            stops.append(
-                PlanStop(
-                    seq=seq,
-                    type=StopType(step.type),
-                    leg_id=leg.id if leg is not None else None,
-                    label=label,
-                    lat=lat,
-                    lon=lon,
-                    eta=adapters.from_seconds(step.arrival, origin),
-                    window_start=window[0],
-                    window_end=window[1],
-                    waiting_s=step.waiting_time,
-                    service_s=step.service + step.setup,
-                    travel_s=step.duration - previous_duration,
-                    distance_m=step.distance,
-                    load_l=load[0],
-                    load_kg=load[1],
-                    status=StopStatus.PENDING,
-                )
-            )
-            previous_duration = step.duration
-        stop_writer(session, row, stops)
+        )
+        previous_duration = step.duration
+    return stops
 
 
 def get_plan(

@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
         catalogue,
         city,
         courier,
+        dispatch,
         fleet,
         home,
         hotline,
@@ -53,6 +54,7 @@ def init_app(app: Flask) -> None:
             hotline.bp,
             fleet.bp,
             courier.bp,
+            dispatch.bp,
         ):
             shell.bp.register_blueprint(area)
         _areas_registered = True

@@ -90,7 +90,8 @@ def _page_context() -> dict[str, Any]:
 @bp.after_request
 def _page_headers(response: Response) -> Response:
     if response.mimetype == "text/html":
-        response.headers["Content-Security-Policy"] = PAGE_POLICY
+        # a page that brings its own stricter policy keeps it (a printable route sheet)
+        response.headers.setdefault("Content-Security-Policy", PAGE_POLICY)
         # pages show personal data: never from a shared cache, never from the back button
         # of someone else's browser session after logout
         response.headers.setdefault("Cache-Control", "no-store")

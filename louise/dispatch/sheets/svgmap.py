@@ -93,18 +93,20 @@ def layout(
     *,
     hub: tuple[float, float] | None = None,
     padding: float = 24,
+    frame: Sequence[tuple[float, float]] | None = None,
 ) -> MapLayout:
     """Project ``points`` (lat, lon, in driving order) into a ``width`` × ``height`` box.
 
     A point with an empty label is the hub; ``hub`` marks it even when it is not in ``points``.
     Stops within a few pixels of each other share one marker ("3,4", "10–13"); stops at the
-    hub get their marker beside its square.
+    hub get their marker beside its square. ``frame``: the points the map must show (all the
+    routes of a plan), so that several layouts share one projection.
     """
     if len(points) != len(labels):
         raise ValueError("one label per point")
     if width <= 2 * padding or height <= 2 * padding + 20:
         raise ValueError("map too small for its padding")
-    every = list(points) + ([hub] if hub is not None else [])
+    every = list(frame or points) + ([hub] if hub is not None else [])
     if not every:
         return MapLayout(width, height, (), (), (), 0.0, 0.0, "")
     lat0 = math.radians(sum(p[0] for p in every) / len(every))
@@ -244,6 +246,95 @@ def route_svg(
             f'<g class="north"><path d="M{_f(width - 20)},12 l6,14 h-12 z" fill="{INK}"/>'
             f'<text x="{_f(width - 20)}" y="38" font-size="11" text-anchor="middle" '
             f'fill="{INK}">N</text></g>'
+        )
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+#: one colour per route of a plan map (AA contrast on the map's background; none is the hub's red)
+ROUTE_COLOURS = (
+    "#1d4ed8",
+    "#047857",
+    "#7c3aed",
+    "#b45309",
+    "#be185d",
+    "#0e7490",
+    "#4d7c0f",
+    "#334155",
+)
+
+
+def route_colour(index: int) -> str:
+    return ROUTE_COLOURS[index % len(ROUTE_COLOURS)]
+
+
+def plan_svg(
+    routes: Sequence[tuple[Sequence[tuple[float, float]], Sequence[str], str]],
+    width: float = 640,
+    height: float = 520,
+    *,
+    hub: tuple[float, float] | None = None,
+    title: str = "Routes",
+) -> str:
+    """Every route of a plan on one map: ``routes`` as (points, labels, name) in driving
+    order, one colour each (:func:`route_colour`), stops numbered per route, the hub a red
+    square. An ``<svg>`` element (no external references) to place in a page."""
+    frame = [p for points, _, _ in routes for p in points]
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_f(width)}" height="{_f(height)}" '
+        f'viewBox="0 0 {_f(width)} {_f(height)}" role="img" aria-labelledby="plan-map-title" '
+        'class="plan-map" font-family="Helvetica, Arial, sans-serif">',
+        f'<title id="plan-map-title">{escape(title)}</title>',
+        f'<rect x="0" y="0" width="{_f(width)}" height="{_f(height)}" fill="#f8fafc" '
+        'stroke="#cbd5e1"/>',
+    ]
+    layouts = [
+        (layout(points, labels, width, height, hub=hub, frame=frame), name)
+        for points, labels, name in routes
+    ]
+    for index, (geo, name) in enumerate(layouts):
+        colour = route_colour(index)
+        if len(geo.line) > 1:
+            d = "M" + " L".join(f"{_f(x)},{_f(y)}" for x, y in geo.line)
+            out.append(
+                f'<path class="route-line" data-route="{index}" d="{d}" fill="none" '
+                f'stroke="{colour}" stroke-width="3" stroke-linejoin="round" '
+                f'stroke-linecap="round" stroke-opacity="0.85"><title>{escape(name)}</title></path>'
+            )
+        for x, y, angle in geo.arrows:
+            tri = " ".join(f"{_f(px)},{_f(py)}" for px, py in arrow_polygon(x, y, angle))
+            out.append(f'<polygon points="{tri}" fill="{colour}"/>')
+    hub_drawn = False
+    for index, (geo, _name) in enumerate(layouts):
+        colour = route_colour(index)
+        for m in geo.markers:
+            if m.hub:
+                if not hub_drawn:
+                    out.append(
+                        f'<rect class="hub" x="{_f(m.x - 9)}" y="{_f(m.y - 9)}" width="18" '
+                        f'height="18" fill="{HUB_COLOUR}" stroke="{INK}" stroke-width="1"/>'
+                    )
+                    hub_drawn = True
+                continue
+            w = marker_width(m.text)
+            out.append(
+                f'<rect class="stop" x="{_f(m.x - w / 2)}" y="{_f(m.y - 9)}" width="{_f(w)}" '
+                f'height="18" rx="9" ry="9" fill="{STOP_COLOUR}" stroke="{colour}" '
+                'stroke-width="2"/>'
+            )
+            out.append(
+                f'<text x="{_f(m.x)}" y="{_f(m.y + 4)}" text-anchor="middle" font-size="11" '
+                f'font-weight="bold" fill="{INK}">{escape(m.text)}</text>'
+            )
+    if layouts and layouts[0][0].scale_px:
+        geo = layouts[0][0]
+        x0, y0 = 16.0, height - 14.0
+        x1 = x0 + geo.scale_px
+        out.append(
+            f'<g class="scale"><path d="M{_f(x0)},{_f(y0 - 5)} V{_f(y0)} H{_f(x1)} V{_f(y0 - 5)}" '
+            f'fill="none" stroke="{INK}" stroke-width="1.5"/>'
+            f'<text x="{_f(x1 + 6)}" y="{_f(y0)}" font-size="11" fill="{INK}">'
+            f"{escape(geo.scale_label)}</text></g>"
         )
     out.append("</svg>")
     return "\n".join(out)
