@@ -94,6 +94,9 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
             "LOUISE_SMS_DIR": str(tmp / "sms"),
             "LOUISE_PLANNING_INLINE": "true",
             "LOUISE_PLANNING_TIME_LIMIT": "2",
+            # every test of the run books into the same server, most of them for Monday
+            # evening: windows three times as large as the demo's, so none runs full
+            "LOUISE_STOPS_PER_VEHICLE_HOUR": "12",
             # the browser tests log in often, all from 127.0.0.1
             "LOUISE_RATELIMIT_LOGIN_IP": "1000/minute",
             "LOUISE_RATELIMIT_LOGIN_ACCOUNT": "1000/minute",

@@ -23,6 +23,11 @@ def book_and_open(resident: Visit, offer: int) -> int:
     """Book ``offer`` for this evening at the door; the booking page opens. Its id."""
     to_confirm(resident, offer)
     resident.page.get_by_role("button", name="Buchen").click()
+    resident.page.wait_for_load_state()
+    refused = resident.page.locator(".error, .error-box")
+    assert BOOKING_PAGE.search(resident.page.url) or refused.count() == 0, "refused: " + " | ".join(
+        refused.all_inner_texts()
+    )
     resident.page.wait_for_url(BOOKING_PAGE)
     found = BOOKING_PAGE.search(resident.page.url)
     assert found is not None
