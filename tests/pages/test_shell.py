@@ -49,7 +49,7 @@ def test_wrong_password_is_said_on_the_form_and_right_one_logs_in(
     page.get_by_role("button", name="Anmelden").click()
     assert page.get_by_role("alert").inner_text() == "E-Mail-Adresse oder Passwort falsch."
     check_accessibility(page)
-    screenshot(page, "login")
+    screenshot(page, "login-refused")
     browser.log_in(RESIDENT)
     assert page.get_by_role("button", name="Abmelden").is_visible()
 
@@ -68,7 +68,7 @@ def test_registration_names_the_short_password_beside_its_field_then_logs_in(
     assert page.get_by_label("Passwort").get_attribute("aria-invalid") == "true"
     assert page.get_by_label("Ihr Name").input_value() == "Eva Neumann"  # nothing typed is lost
     check_accessibility(page)
-    screenshot(page, "register")
+    screenshot(page, "register-refused")
     page.get_by_label("Passwort").fill("lang-genug-123")
     page.get_by_role("button", name="Konto anlegen").click()
     assert "Willkommen, Eva Neumann!" in page.inner_text("main")
@@ -82,6 +82,10 @@ def test_account_and_error_pages_are_accessible(
 ) -> None:
     browser = visit(viewport)
     page = browser.page
+    for path, name in (("/account/register", "register"), ("/account/login", "login")):
+        browser.go(path)
+        check_accessibility(page)
+        screenshot(page, name)
     browser.log_in(RESIDENT)
     browser.go("/account/password")
     assert page.get_by_role("heading", level=1).inner_text() == "Konto"
