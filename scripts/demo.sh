@@ -121,6 +121,7 @@ main() {
   echo
   echo "Web app:  http://127.0.0.1:$PORT/   (German; English from the link at the top right)"
   echo "  resident: anna.becker@louise.test   shop: cobbler@louise.test   password: louise-demo"
+  echo "  dispatcher: dispatch@louise.test   courier: jonas.nowak@louise.test   city: stadt@louise.test"
   echo "  (more logins: docs/demo.md; pages: docs/web.md)"
   echo
   echo "Demo day: $DEMO_DAY (couriers: GET /api/v1/courier/routes?date=$DEMO_DAY)"

@@ -120,6 +120,8 @@ def test_demo_serves_delivers_mail_while_running_and_stops_cleanly(project: Path
         # the web app: its address and a resident's and a shop's login are printed, and it answers
         assert f"Web app:  {base}/" in printed
         assert "resident: anna.becker@louise.test   shop: cobbler@louise.test" in printed
+        assert "dispatcher: dispatch@louise.test   courier: jonas.nowak@louise.test" in printed
+        assert "city: stadt@louise.test" in printed
         with urllib.request.urlopen(f"{base}/", timeout=30) as start_page:
             assert start_page.status == 200
             assert "Bis 14:00 Uhr bestellt" in start_page.read().decode("utf-8")
