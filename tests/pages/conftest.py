@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import pytest
 import requests
@@ -40,6 +41,8 @@ COBBLER = "cobbler@louise.test"
 TAILOR = "tailor@louise.test"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
+#: seconds an API call of a test may take on a busy machine
+API_TIMEOUT = 60
 #: axe-core impacts that fail a page
 BLOCKING_IMPACTS = {"serious", "critical"}
 #: what a page loads to show itself: none of it may fail
@@ -64,6 +67,39 @@ class WebServer:
     env: dict[str, str]
     demo_day: str
     log: Path
+
+    def token(self, email: str, password: str = DEMO_PASSWORD) -> str:
+        """An API access token of ``email`` (logged in through the live server)."""
+        answer = requests.post(
+            f"{self.url}/api/v1/auth/login",
+            json={"email": email, "password": password},
+            timeout=API_TIMEOUT,
+        )
+        assert answer.status_code == 200, answer.text
+        return str(answer.json()["access_token"])
+
+    def api_get(self, token: str, path: str, **params: Any) -> Any:
+        """``GET /api/v1{path}`` as the token's holder; the answer must be 200."""
+        answer = requests.get(
+            f"{self.url}/api/v1{path}",
+            params=params,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=API_TIMEOUT,
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    def new_resident(self, prefix: str = "resident") -> str:
+        """A freshly registered resident's token (demo residents may book only 3 a day)."""
+        email = f"{prefix}-{uuid4().hex[:8]}@example.org"
+        password = "lang-genug-123"
+        answer = requests.post(
+            f"{self.url}/api/v1/auth/register",
+            json={"email": email, "password": password, "name": "Rita Resident"},
+            timeout=API_TIMEOUT,
+        )
+        assert answer.status_code == 201, answer.text
+        return self.token(email, password)
 
     def flask(self, *args: str) -> str:
         """Run a ``flask`` command against the server's database (e.g. to read state)."""

@@ -70,16 +70,6 @@ class Resident:
         return dict(answer.json())
 
 
-def _login(server: WebServer, email: str, password: str) -> str:
-    answer = requests.post(
-        f"{server.url}/api/v1/auth/login",
-        json={"email": email, "password": password},
-        timeout=60,
-    )
-    assert answer.status_code == 200, answer.text
-    return str(answer.json()["access_token"])
-
-
 @pytest.fixture()
 def resident(web_server: WebServer) -> Callable[[], Resident]:
     """``resident()``: a new resident, registered through the API."""
@@ -93,7 +83,7 @@ def resident(web_server: WebServer) -> Callable[[], Resident]:
             timeout=60,
         )
         assert answer.status_code == 201, answer.text
-        return Resident(web_server, name, email, password, _login(web_server, email, password))
+        return Resident(web_server, name, email, password, web_server.token(email, password))
 
     return make
 
@@ -185,7 +175,7 @@ def test_a_delivered_booking_shows_the_co2e_line_the_api_gives(
     # the demo's history is drawn afresh each run: the first German-speaking demo resident
     # with a delivered booking in the ledger
     for email in DEMO_RESIDENTS:
-        token = _login(web_server, email, DEMO_PASSWORD)
+        token = web_server.token(email, DEMO_PASSWORD)
         done = requests.get(
             f"{web_server.url}/api/v1/bookings",
             params={"status": "completed", "limit": 50},
@@ -301,7 +291,7 @@ def test_booking_pages_are_accessible_at_phone_and_desktop_width(
     viewport: dict[str, int],
 ) -> None:
     """The demo's first resident: her list, a booking of the demo day and its tracking page."""
-    token = _login(web_server, RESIDENT, DEMO_PASSWORD)
+    token = web_server.token(RESIDENT, DEMO_PASSWORD)
     of_the_day = requests.get(
         f"{web_server.url}/api/v1/bookings",
         params={"date": web_server.demo_day, "status": "confirmed"},

@@ -20,7 +20,6 @@ import requests
 
 from louise.demo.data import POINTS, RESIDENTS, SHOPS
 from tests.pages.conftest import (
-    DEMO_PASSWORD,
     DESKTOP,
     PHONE,
     RESIDENT,
@@ -38,21 +37,11 @@ MONTH = ("2026-11-01", "2026-11-30")
 TIMEOUT = 120
 
 
-def _token(server: WebServer, email: str) -> str:
-    answer = requests.post(
-        f"{server.url}{API}/auth/login",
-        json={"email": email, "password": DEMO_PASSWORD},
-        timeout=TIMEOUT,
-    )
-    assert answer.status_code == 200, answer.text
-    return str(answer.json()["access_token"])
-
-
 def _impact(server: WebServer, group_by: str, fmt: str = "json") -> Any:
     answer = requests.get(
         f"{server.url}{API}/impact",
         params={"from": MONTH[0], "to": MONTH[1], "group_by": group_by, "format": fmt},
-        headers={"Authorization": f"Bearer {_token(server, CITY)}"},
+        headers={"Authorization": f"Bearer {server.token(CITY)}"},
         timeout=TIMEOUT,
     )
     assert answer.status_code == 200, answer.text
@@ -181,7 +170,7 @@ def _personal_markers(server: WebServer) -> set[str]:
     answer = requests.get(
         f"{server.url}{API}/bookings",
         params={"per_page": 100},
-        headers={"Authorization": f"Bearer {_token(server, DISPATCHER)}"},
+        headers={"Authorization": f"Bearer {server.token(DISPATCHER)}"},
         timeout=TIMEOUT,
     )
     assert answer.status_code == 200, answer.text
@@ -237,7 +226,7 @@ def test_no_page_the_city_can_reach_shows_a_resident(
 def test_the_city_gets_no_residents_shops_or_dispatchers_pages(
     visit: Callable[..., Visit], web_server: WebServer
 ) -> None:
-    resident = _token(web_server, RESIDENT)
+    resident = web_server.token(RESIDENT)
     mine = requests.get(
         f"{web_server.url}{API}/bookings",
         headers={"Authorization": f"Bearer {resident}"},

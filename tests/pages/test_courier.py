@@ -24,7 +24,6 @@ import pytest
 import requests
 
 from tests.pages.conftest import (
-    DEMO_PASSWORD,
     DESKTOP,
     PHONE,
     Visit,
@@ -45,16 +44,6 @@ PAPERBACK = "Ruhrpott-Krimi (Taschenbuch)"
 HOMES = [(51.5236, 6.9281), (51.5251, 6.9302), (51.5219, 6.9259), (51.5242, 6.9330)]
 
 
-def _token(server: WebServer, email: str, password: str = DEMO_PASSWORD) -> str:
-    answer = requests.post(
-        f"{server.url}{API}/auth/login",
-        json={"email": email, "password": password},
-        timeout=TIMEOUT,
-    )
-    assert answer.status_code == 200, answer.text
-    return str(answer.json()["access_token"])
-
-
 def _call(server: WebServer, token: str, method: str, path: str, **kw: Any) -> Any:
     headers = {"Authorization": f"Bearer {token}", **kw.pop("headers", {})}
     return requests.request(
@@ -62,31 +51,13 @@ def _call(server: WebServer, token: str, method: str, path: str, **kw: Any) -> A
     )
 
 
-def _get(server: WebServer, token: str, path: str, **params: Any) -> Any:
-    answer = _call(server, token, "GET", path, params=params)
-    assert answer.status_code == 200, answer.text
-    return answer.json()
-
-
-def _new_resident(server: WebServer) -> str:
-    email = f"courier-{uuid4().hex[:8]}@example.org"
-    password = "lang-genug-123"
-    answer = requests.post(
-        f"{server.url}{API}/auth/register",
-        json={"email": email, "password": password, "name": "Rita Resident"},
-        timeout=TIMEOUT,
-    )
-    assert answer.status_code == 201, answer.text
-    return _token(server, email, password)
-
-
 def _book_friday(server: WebServer, home: tuple[float, float]) -> tuple[str, dict[str, Any]]:
     """A fresh resident orders the paperback to their door on Friday evening."""
-    resident = _new_resident(server)
-    offers = _get(server, resident, "/offers", q=PAPERBACK)["items"]
+    resident = server.new_resident("courier")
+    offers = server.api_get(resident, "/offers", q=PAPERBACK)["items"]
     offer_id = next(o["id"] for o in offers if o["title"] == PAPERBACK)
     where = {"lat": home[0], "lon": home[1]}
-    slots = _get(server, resident, "/slots", date=FRIDAY.isoformat(), offer_id=offer_id, **where)[
+    slots = server.api_get(resident, "/slots", date=FRIDAY.isoformat(), offer_id=offer_id, **where)[
         "slots"
     ]
     window = next(s["window"] for s in slots if s["bookable"])
@@ -111,9 +82,9 @@ def _book_friday(server: WebServer, home: tuple[float, float]) -> tuple[str, dic
 
 def _give_aylin_a_friday_shift(server: WebServer, dispatcher: str) -> int:
     """Aylin rides her demo-day bike on Friday afternoon and evening; her user id."""
-    demo = _get(server, dispatcher, "/shifts", date=server.demo_day, per_page=50)["items"]
+    demo = server.api_get(dispatcher, "/shifts", date=server.demo_day, per_page=50)["items"]
     aylin = next(s for s in demo if s["courier_name"] == "Aylin Demir")
-    friday = _get(server, dispatcher, "/shifts", date=FRIDAY.isoformat(), per_page=50)["items"]
+    friday = server.api_get(dispatcher, "/shifts", date=FRIDAY.isoformat(), per_page=50)["items"]
     if not any(s["courier_id"] == aylin["courier_id"] for s in friday):
         answer = _call(
             server,
@@ -134,21 +105,21 @@ def _give_aylin_a_friday_shift(server: WebServer, dispatcher: str) -> int:
 @pytest.fixture(scope="module")
 def friday(web_server: WebServer) -> dict[str, Any]:
     """Friday planned and published: Aylin's route with four paperback deliveries."""
-    dispatcher = _token(web_server, DISPATCHER)
+    dispatcher = web_server.token(DISPATCHER)
     courier_id = _give_aylin_a_friday_shift(web_server, dispatcher)
     booked = [_book_friday(web_server, home) for home in HOMES]
     started = _call(web_server, dispatcher, "POST", "/plans", json={"date": FRIDAY.isoformat()})
     assert started.status_code == 202, started.text
     plan_id = started.json()["id"]
     deadline = time.monotonic() + 60
-    plan = _get(web_server, dispatcher, f"/plans/{plan_id}")
+    plan = web_server.api_get(dispatcher, f"/plans/{plan_id}")
     while plan["status"] not in ("draft", "published") and time.monotonic() < deadline:
         time.sleep(0.5)
-        plan = _get(web_server, dispatcher, f"/plans/{plan_id}")
+        plan = web_server.api_get(dispatcher, f"/plans/{plan_id}")
     published = _call(web_server, dispatcher, "POST", f"/plans/{plan_id}/publish")
     assert published.status_code == 200, published.text
-    courier = _token(web_server, COURIER)
-    routes = _get(web_server, courier, "/courier/routes", date=FRIDAY.isoformat())["routes"]
+    courier = web_server.token(COURIER)
+    routes = web_server.api_get(courier, "/courier/routes", date=FRIDAY.isoformat())["routes"]
     stops = [stop for route in routes for stop in route["stops"]]
     legs = {}
     for resident, booking in booked:
@@ -202,12 +173,12 @@ def _wait_sent(page: Any) -> None:
 
 
 def _history(server: WebServer, token: str, booking_id: int) -> list[dict[str, Any]]:
-    answer = _get(server, token, f"/bookings/{booking_id}/history", per_page=100)
+    answer = server.api_get(token, f"/bookings/{booking_id}/history", per_page=100)
     return list(answer["items"])
 
 
 def _route_stop(server: WebServer, courier: str, stop_id: int) -> dict[str, Any]:
-    routes = _get(server, courier, "/courier/routes", date=FRIDAY.isoformat())["routes"]
+    routes = server.api_get(courier, "/courier/routes", date=FRIDAY.isoformat())["routes"]
     return next(s for r in routes for s in r["stops"] if s["id"] == stop_id)
 
 
@@ -269,7 +240,7 @@ def test_courier_completes_stops_with_code_and_photo_and_a_failed_door_delivery_
     outcome.get_by_text("Die Sendung geht stattdessen an").wait_for()
     pin = outcome.locator(".pin").inner_text()
     assert re.fullmatch(r"\d{6}", pin)
-    booking = _get(web_server, first["resident"], f"/bookings/{first['booking']['id']}")
+    booking = web_server.api_get(first["resident"], f"/bookings/{first['booking']['id']}")
     assert booking["pickup_pin"] == pin
     assert booking["destination"] in ("point", "locker") and booking["point_id"]
     check_accessibility(page)
@@ -320,8 +291,8 @@ def test_a_stop_completed_offline_waits_survives_a_reload_and_is_recorded_once(
 def test_another_courier_sees_nothing_of_my_route(
     visit: Callable[..., Visit], web_server: WebServer, friday: dict[str, Any]
 ) -> None:
-    other = _token(web_server, OTHER_COURIER)
-    routes = _get(web_server, other, "/courier/routes", date=FRIDAY.isoformat())["routes"]
+    other = web_server.token(OTHER_COURIER)
+    routes = web_server.api_get(other, "/courier/routes", date=FRIDAY.isoformat())["routes"]
     assert all(
         s["id"] not in {x["id"] for x in friday["stops"]} for r in routes for s in r["stops"]
     )

@@ -15,7 +15,6 @@ import pytest
 import requests
 
 from tests.pages.conftest import (
-    DEMO_PASSWORD,
     DESKTOP,
     PHONE,
     Visit,
@@ -32,24 +31,6 @@ REPAIR = "Absätze erneuern"
 TIMEOUT = 60
 
 
-def _token(server: WebServer, email: str, password: str = DEMO_PASSWORD) -> str:
-    answer = requests.post(
-        f"{server.url}{API}/auth/login",
-        json={"email": email, "password": password},
-        timeout=TIMEOUT,
-    )
-    assert answer.status_code == 200, answer.text
-    return str(answer.json()["access_token"])
-
-
-def _api(server: WebServer, token: str, path: str) -> Any:
-    answer = requests.get(
-        f"{server.url}{API}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT
-    )
-    assert answer.status_code == 200, answer.text
-    return answer.json()
-
-
 def _morning_booking(server: WebServer) -> dict[str, Any]:
     """A fresh resident's repair collected on the demo day in a daytime window: a leg whose
     window closes long before the evening's stops."""
@@ -61,7 +42,7 @@ def _morning_booking(server: WebServer) -> dict[str, Any]:
         timeout=TIMEOUT,
     )
     assert answer.status_code == 201, answer.text
-    resident = {"Authorization": f"Bearer {_token(server, email, password)}"}
+    resident = {"Authorization": f"Bearer {server.token(email, password)}"}
     offers = requests.get(
         f"{server.url}{API}/offers", params={"q": REPAIR}, headers=resident, timeout=TIMEOUT
     ).json()["items"]
@@ -132,7 +113,7 @@ def test_dispatcher_plans_the_demo_day_moves_a_leg_publishes_and_opens_a_sheet(
     screenshot: Callable[[Any, str], Any],
 ) -> None:
     morning = _morning_booking(web_server)
-    api = _token(web_server, DISPATCHER)
+    api = web_server.token(DISPATCHER)
     browser = _dispatcher(visit)
     page = browser.page
     browser.go(f"/dispatch/day?date={web_server.demo_day}")
@@ -168,7 +149,7 @@ def test_dispatcher_plans_the_demo_day_moves_a_leg_publishes_and_opens_a_sheet(
     # move one evening leg to another route: it appears there, marked as moved
     morning_leg = next(
         leg["id"]
-        for leg in _api(web_server, api, f"/bookings/{morning['id']}")["legs"]
+        for leg in web_server.api_get(api, f"/bookings/{morning['id']}")["legs"]
         if leg["day"] == web_server.demo_day
     )
     moved = None
@@ -196,7 +177,7 @@ def test_dispatcher_plans_the_demo_day_moves_a_leg_publishes_and_opens_a_sheet(
     assert "Die Fahrt wurde verschoben" in page.locator(".flash").inner_text()
 
     # a move that breaks a time window: the morning leg at the end of an evening route
-    plan = _api(web_server, api, f"/plans/{plan_id}")
+    plan = web_server.api_get(api, f"/plans/{plan_id}")
     where = next(
         (r["id"] for r in plan["routes"] for s in r["stops"] if s["leg_id"] == morning_leg), None
     )
@@ -207,7 +188,7 @@ def test_dispatcher_plans_the_demo_day_moves_a_leg_publishes_and_opens_a_sheet(
     text = error.inner_text()
     assert "Abgelehnt" in text and "außerhalb ihres Zeitfensters" in text, text
     assert "Es wurde nichts geändert." in text
-    assert _api(web_server, api, f"/plans/{plan_id}") == plan
+    assert web_server.api_get(api, f"/plans/{plan_id}") == plan
     check_accessibility(page)
     screenshot(page, "dispatch-refused")
 
@@ -216,7 +197,7 @@ def test_dispatcher_plans_the_demo_day_moves_a_leg_publishes_and_opens_a_sheet(
     page.get_by_role("button", name="Veröffentlichen").click()
     page.wait_for_load_state()
     assert "Der Plan ist veröffentlicht" in page.locator(".flash").inner_text()
-    assert _api(web_server, api, f"/plans/{plan_id}")["status"] == "published"
+    assert web_server.api_get(api, f"/plans/{plan_id}")["status"] == "published"
     link = page.get_by_role("link", name=re.compile("Tourenblatt öffnen")).first
     href = str(link.get_attribute("href"))
     assert href.endswith(".html")

@@ -31,27 +31,6 @@ ADDRESS = "Hansastraße 12, 46236 Bottrop"
 TIMEOUT = 60
 
 
-def _token(server: WebServer, email: str = DISPATCHER) -> str:
-    answer = requests.post(
-        f"{server.url}{API}/auth/login",
-        json={"email": email, "password": DEMO_PASSWORD},
-        timeout=TIMEOUT,
-    )
-    assert answer.status_code == 200, answer.text
-    return str(answer.json()["access_token"])
-
-
-def _get(server: WebServer, token: str, path: str, **params: Any) -> Any:
-    answer = requests.get(
-        f"{server.url}{API}{path}",
-        params=params,
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=TIMEOUT,
-    )
-    assert answer.status_code == 200, answer.text
-    return answer.json()
-
-
 def _focused(page: Any) -> dict[str, str]:
     return dict(
         page.evaluate(
@@ -162,12 +141,12 @@ def test_a_new_caller_without_a_login_is_booked_for_with_the_keyboard_alone(
     screenshot(page, "hotline-done")
 
     # the API holds that booking for a new customer without a login, found by the number
-    token = _token(web_server)
-    found = _get(web_server, token, "/customers", q=phone)
+    token = web_server.token(DISPATCHER)
+    found = web_server.api_get(token, "/customers", q=phone)
     assert [c["name"] for c in found["items"]] == [name]
     assert found["items"][0]["has_login"] is False
     booking_id = int(page.url.rsplit("/", 1)[1])
-    booking = _get(web_server, token, f"/bookings/{booking_id}")
+    booking = web_server.api_get(token, f"/bookings/{booking_id}")
     assert booking["code"] == code
     assert booking["customer_id"] == found["items"][0]["id"]
     assert booking["channel"] == "hotline"
@@ -178,7 +157,7 @@ def test_a_known_caller_is_found_by_phone_number_in_another_notation(
     web_server: WebServer,
     screenshot: Callable[[Any, str], Any],
 ) -> None:
-    token = _token(web_server)
+    token = web_server.token(DISPATCHER)
     digits = f"{secrets.randbelow(10**7):07d}"
     name = f"Ilse Brinkmann {secrets.token_hex(2)}"
     created = requests.post(

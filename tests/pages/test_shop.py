@@ -38,42 +38,8 @@ REPAIR = "Absätze erneuern"  # the cobbler's heels: a service, 3 days, 12 a day
 TIMEOUT = 60
 
 
-def _token(server: WebServer, email: str, password: str = DEMO_PASSWORD) -> str:
-    answer = requests.post(
-        f"{server.url}{API}/auth/login",
-        json={"email": email, "password": password},
-        timeout=TIMEOUT,
-    )
-    assert answer.status_code == 200, answer.text
-    return str(answer.json()["access_token"])
-
-
-def _get(server: WebServer, token: str, path: str, **params: Any) -> Any:
-    answer = requests.get(
-        f"{server.url}{API}{path}",
-        params=params,
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=TIMEOUT,
-    )
-    assert answer.status_code == 200, answer.text
-    return answer.json()
-
-
-def _new_resident(server: WebServer) -> str:
-    """A freshly registered resident's token (demo residents may book only 3 a day)."""
-    email = f"shop-{uuid4().hex[:8]}@example.org"
-    password = "lang-genug-123"
-    answer = requests.post(
-        f"{server.url}{API}/auth/register",
-        json={"email": email, "password": password, "name": "Rita Resident"},
-        timeout=TIMEOUT,
-    )
-    assert answer.status_code == 201, answer.text
-    return _token(server, email, password)
-
-
 def _offer_id(server: WebServer, token: str, title: str) -> int:
-    found = _get(server, token, "/offers", q=title)
+    found = server.api_get(token, "/offers", q=title)
     ids = [o["id"] for o in found["items"] if o["title"] == title]
     assert ids, f"no offer {title!r}"
     return int(ids[0])
@@ -114,7 +80,7 @@ def _book(server: WebServer, resident: str, offer_id: int) -> dict[str, Any]:
 @pytest.fixture()
 def cobbler_booking(web_server: WebServer) -> tuple[str, dict[str, Any]]:
     """A fresh resident's booking of the cobbler's repair: (resident's token, booking)."""
-    resident = _new_resident(web_server)
+    resident = web_server.new_resident("shop")
     offer_id = _offer_id(web_server, resident, REPAIR)
     return resident, _book(web_server, resident, offer_id)
 
@@ -154,14 +120,14 @@ def test_shop_receives_an_item_marks_it_ready_and_the_return_leg_appears(
         f"{booking['code']} ist angenommen und jetzt im Geschäft."
     )
     assert _section(page, "coming-in").locator(f"#item-{booking['id']}").count() == 0
-    assert _get(web_server, resident, f"/bookings/{booking['id']}")["status"] == "at_shop"
+    assert web_server.api_get(resident, f"/bookings/{booking['id']}")["status"] == "at_shop"
 
     at_shop.get_by_role("button", name="Fertig").click()
     ready = _section(page, "ready").locator(f"#item-{booking['id']}")
     ready.wait_for()
     assert "Kurier holt ab:" in ready.inner_text()
 
-    seen = _get(web_server, resident, f"/bookings/{booking['id']}")
+    seen = web_server.api_get(resident, f"/bookings/{booking['id']}")
     assert seen["status"] == "ready"
     returns = [
         leg
@@ -194,7 +160,7 @@ def test_shop_rejects_an_item_with_a_reason_and_the_resident_reads_it(
     item.get_by_role("button", name="Buchung ablehnen").click()
     page.get_by_role("status").first.wait_for()
     assert page.locator(f"#item-{booking['id']}").count() == 0
-    seen = _get(web_server, resident, f"/bookings/{booking['id']}")
+    seen = web_server.api_get(resident, f"/bookings/{booking['id']}")
     assert seen["status"] == "cancelled"
     assert seen["cancel_reason"] == "Diese Sohle können wir nicht reparieren."
 
@@ -239,7 +205,7 @@ def test_tailor_cannot_act_on_the_cobblers_items_offers_or_hours(
     web_server: WebServer, cobbler_booking: tuple[str, dict[str, Any]]
 ) -> None:
     resident, booking = cobbler_booking
-    cobbler = _token(web_server, COBBLER)
+    cobbler = web_server.token(COBBLER)
     offer_id = _offer_id(web_server, cobbler, REPAIR)
     http, csrf = _pages_session(web_server, TAILOR)
     for action in ("receive", "ready", "reject"):
@@ -261,9 +227,9 @@ def test_tailor_cannot_act_on_the_cobblers_items_offers_or_hours(
         timeout=TIMEOUT,
     )
     assert edited.status_code == 403
-    offer = _get(web_server, cobbler, f"/offers/{offer_id}")
+    offer = web_server.api_get(cobbler, f"/offers/{offer_id}")
     assert offer["active"] is True and offer["title"] == REPAIR
-    assert _get(web_server, resident, f"/bookings/{booking['id']}")["status"] == "confirmed"
+    assert web_server.api_get(resident, f"/bookings/{booking['id']}")["status"] == "confirmed"
     resident_http = requests.Session()
     assert resident_http.get(f"{web_server.url}/shop/today", timeout=TIMEOUT).url.endswith(
         "/account/login?next=/shop/today"
@@ -309,7 +275,7 @@ def test_offer_with_a_bad_price_is_refused_beside_it_then_created_edited_and_pau
     card.get_by_role("button", name="Pausieren").click()
     card = page.locator("li.offer", has_text=title)
     assert "Pausiert" in card.inner_text()
-    seen = _get(web_server, _token(web_server, COBBLER), f"/offers/{offer_id}")
+    seen = web_server.api_get(web_server.token(COBBLER), f"/offers/{offer_id}")
     assert seen["active"] is False and seen["price_cents"] == 1400
     assert seen["daily_capacity"] == 5
 
@@ -326,7 +292,7 @@ def test_closed_day_is_listed_and_bad_weekly_hours_are_named_beside_the_day(
     page.get_by_role("button", name="Tag hinzufügen").click()
     row = page.locator("li.exception", has_text="24. Dezember 2026")
     assert "geschlossen" in row.inner_text() and "Heiligabend" in row.inner_text()
-    merchant = _get(web_server, _token(web_server, COBBLER), "/merchants/mine")["items"][0]
+    merchant = web_server.api_get(web_server.token(COBBLER), "/merchants/mine")["items"][0]
     assert {"date": "2026-12-24", "closed": True} in [
         {"date": e["date"], "closed": e["closed"]} for e in merchant["exceptions"]
     ]
@@ -368,7 +334,7 @@ def test_tailor_sees_neither_the_cobblers_items_nor_its_offers(
     cobbler_booking: tuple[str, dict[str, Any]],
 ) -> None:
     _, booking = cobbler_booking
-    cobbler_offer = _offer_id(web_server, _token(web_server, COBBLER), REPAIR)
+    cobbler_offer = _offer_id(web_server, web_server.token(COBBLER), REPAIR)
     browser = _shop(visit, TAILOR)
     page = browser.page
     browser.go("/shop/today")
