@@ -10,7 +10,9 @@ What it does, on this machine only (loopback):
 3. runs locust headless, one phase after the other: ``/healthz`` alone (the framework
    baseline), ``GET /merchants/1``, ``GET /offers?limit=20``, slots by position, each with 16
    users and no pause; then the mix (catalogue 40 %, slots 30 %, booking create 10 %,
-   tracking 10 %, courier stop updates 10 %); then booking create at a fixed 50 requests/s;
+   tracking 10 %, courier stop updates 10 %); then booking create at a fixed 50 requests/s
+   (Poisson arrivals), after ``--warmup`` seconds of the same load whose figures are shown
+   apart (a worker's first bookings compile its statements and read its first tokens);
 4. prints throughput, p50/p95/p99 and errors per endpoint, and each throughput as a ratio to
    ``/healthz`` of the same run (the machine is shared: the ratios are what compare).
 
@@ -52,6 +54,7 @@ DB_NAME = "louise_bench_api"
 PASSWORD = "louise-demo"
 USERS = 16
 BOOKING_RATE = 50  # requests/s in the fixed-rate phase (one user per request a second)
+WARMUP = 5  # seconds of the fixed-rate load before it is measured
 DOC = ROOT / "docs" / "benchmarks-api.md"
 
 #: Residents of the demo (louise/demo/data.py) with their addresses: they log in and book.
@@ -83,6 +86,7 @@ class Phase:
     user_class: str
     users: int
     seconds: int
+    warmup: int = 0  # seconds of the same load run (and shown) before the measured phase
 
 
 @dataclass(frozen=True)
@@ -303,7 +307,8 @@ def run_phase(phase: Phase, base: str, env: dict[str, str], out: Path) -> list[R
 
 def round_of(phase: str) -> str:
     """``"one endpoint (round 2)"`` → ``" (round 2)"``; ``""`` without rounds."""
-    return phase[phase.index(" (round") :] if " (round" in phase else ""
+    found = re.search(r" \(round \d+\)", phase)
+    return found.group(0) if found else ""
 
 
 def table(rows: list[Row], healthz_rps: float) -> str:
@@ -341,6 +346,13 @@ def main(argv: list[str] | None = None) -> int:
         help="requests/s of the fixed-rate booking phase (one locust user per request a second)",
     )
     parser.add_argument("--users", type=int, default=USERS, help="locust users (connections)")
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=WARMUP,
+        help="seconds of booking load before the fixed-rate phase, shown as their own row "
+        "(0: none)",
+    )
     parser.add_argument("--write", action="store_true", help="write docs/benchmarks-api.md")
     parser.add_argument("--label", default="", help="a note for the table's heading")
     parser.add_argument(
@@ -411,18 +423,28 @@ def main(argv: list[str] | None = None) -> int:
             Phase("one endpoint", "Catalogue", args.users, args.seconds),
             Phase("one endpoint", "Slots", args.users, args.seconds),
             Phase("mix", "Mix", args.users, 2 * args.seconds),
-            Phase(f"{args.booking_rate} req/s", "BookingRate", args.booking_rate, args.seconds),
+            Phase(
+                f"{args.booking_rate} req/s",
+                "BookingRate",
+                args.booking_rate,
+                args.seconds,
+                warmup=args.warmup,
+            ),
         ]
         if args.only:
             phases = [p for p in phases if p.user_class == "Healthz" or p.user_class in args.only]
         if args.rounds > 1:
             phases = [
-                Phase(f"{p.name} (round {k})", p.user_class, p.users, p.seconds)
+                Phase(f"{p.name} (round {k})", p.user_class, p.users, p.seconds, p.warmup)
                 for k in range(1, args.rounds + 1)
                 for p in phases
             ]
         rows: list[Row] = []
         for phase in phases:
+            if phase.warmup:
+                print(f"== {phase.user_class}: {phase.users} users, {phase.warmup} s warm-up")
+                first = Phase(f"{phase.name}, warm-up", phase.user_class, phase.users, phase.warmup)
+                rows += run_phase(first, base, locust_env, out)
             print(f"== {phase.user_class}: {phase.users} users, {phase.seconds} s")
             rows += run_phase(phase, base, locust_env, out)
     finally:
