@@ -56,8 +56,9 @@ bench-dispatch: install
 	$(BIN)/python -m benchmarks.dispatch.plan_day --demo
 	$(BIN)/python -m benchmarks.dispatch.plan_day --legs 300
 
-# API load figures (benchmarks/api/run.py): gunicorn -w 4, PostgreSQL on 127.0.0.1:5432 (a
-# database louise_bench_api of its own, dropped at the end), locust; about 3 minutes.
+# API load figures (benchmarks/api/run.py): gunicorn as deployed (a worker per core),
+# PostgreSQL on 127.0.0.1:5432 (a database louise_bench_api of its own, dropped at the end),
+# locust; about 3 minutes.
 # Writes the table into docs/benchmarks-api.md.
 bench-api: bench-install
 	$(BIN)/python -m benchmarks.api.run --write

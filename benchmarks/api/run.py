@@ -6,7 +6,8 @@ What it does, on this machine only (loopback):
 
 1. drops and creates the database ``louise_bench_api`` on 127.0.0.1:5432, migrates it, loads
    the demo (``flask seed``), plans and publishes the demo day (``flask plan-day --publish``);
-2. starts ``gunicorn -w 4`` on a free port (rate limits off);
+2. starts gunicorn as deployed (``gunicorn.conf.py``: a worker per core; ``--workers N``
+   sets another number) on a free port (rate limits off);
 3. runs locust headless, one phase after the other: ``/healthz`` alone (the framework
    baseline), ``GET /merchants/1``, ``GET /offers?limit=20``, slots by position, each with 16
    users and no pause; then the mix (catalogue 40 %, slots 30 %, booking create 10 %,
@@ -253,6 +254,8 @@ def build_fixture(base: str, day: date) -> dict[str, Any]:
 
 def run_phase(phase: Phase, base: str, env: dict[str, str], out: Path) -> list[Row]:
     prefix = out / phase.user_class
+    numbered = re.search(r"\(round (\d+)\)", phase.name)
+    env = {**env, "LOUISE_BENCH_ROUND": numbered.group(1) if numbered else "1"}
     subprocess.run(
         [
             str(BIN / "locust"),
@@ -347,6 +350,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--users", type=int, default=USERS, help="locust users (connections)")
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="gunicorn workers (default: as deployed, gunicorn.conf.py: one per core)",
+    )
+    parser.add_argument(
         "--warmup",
         type=int,
         default=WARMUP,
@@ -398,8 +407,7 @@ def main(argv: list[str] | None = None) -> int:
     server = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
-            "-w",
-            "4",
+            *(["-w", str(args.workers)] if args.workers else []),
             "-b",
             f"127.0.0.1:{port}",
             "--no-control-socket",
@@ -450,14 +458,15 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+    workers = args.workers or os.cpu_count() or 1  # gunicorn.conf.py's default
     healthz = next(r.rps for r in rows if r.endpoint == "GET /healthz")
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     result = table(rows, healthz)
     heading = f"### {when}{' — ' + args.label if args.label else ''}"
     text = (
-        f"{heading}\n\nPostgreSQL, demo day {day}, `gunicorn -w 4`, locust {args.users} users, "
-        f"{args.seconds} s a phase (the mix {2 * args.seconds} s), on {os.cpu_count()} cores "
-        f"shared with the load generator.\n\n{result}\n"
+        f"{heading}\n\nPostgreSQL, demo day {day}, `gunicorn -w {workers}`, "
+        f"locust {args.users} users, {args.seconds} s a phase (the mix {2 * args.seconds} s), "
+        f"on {os.cpu_count()} cores shared with the load generator.\n\n{result}\n"
     )
     print()
     print(text)
