@@ -26,9 +26,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, select, text, update
+from sqlalchemy import Table, bindparam, delete, select, text, update
 from sqlalchemy.orm import Session
 
 from louise.bookings.models import IdempotencyKey
@@ -94,13 +94,17 @@ _CLAIM = text(
     bindparam("created_at", type_=IdempotencyKey.created_at.type),
     bindparam("expires_at", type_=IdempotencyKey.expires_at.type),
 )
+# Of the table (Core), not the mapped class: an UPDATE of the class goes through the ORM's
+# bulk update, which evaluates its WHERE against every loaded key object before and after
+# (``synchronize_session``): a fifth of this statement's cost, for objects no caller loads.
+_KEYS = cast(Table, IdempotencyKey.__table__)
 _COMPLETE = (
-    update(IdempotencyKey)
-    .where(IdempotencyKey.id == bindparam("claim_id"), IdempotencyKey.completed.is_(False))
+    update(_KEYS)
+    .where(_KEYS.c.id == bindparam("claim_id"), _KEYS.c.completed.is_(False))
     .values(
         completed=True,
         response_status=bindparam("status"),
-        response_body=bindparam("body", type_=IdempotencyKey.response_body.type),
+        response_body=bindparam("body", type_=_KEYS.c.response_body.type),
     )
 )
 
