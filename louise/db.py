@@ -216,6 +216,35 @@ def commit_unique(session: Session, conflict: Callable[[], Exception]) -> None:
 
 
 @contextmanager
+def autocommit_read(session: Session) -> Iterator[None]:
+    """Run a read that opens a request's session without a transaction of its own.
+
+    On PostgreSQL, a session that is not in a transaction yet runs the block's statements
+    in autocommit and gives its connection back at the end: no ``BEGIN`` and no ``COMMIT``
+    round trip around them (every authenticated request starts with one such read, its
+    token's user). The session keeps what it loaded (``expire_on_commit`` is off) and its
+    next statement opens an ordinary transaction. The block must only read. Anywhere else
+    (SQLite, a session already in a transaction, a test's session bound to one connection)
+    the block runs as it is."""
+    bind = session.get_bind()
+    if (
+        session.in_transaction()
+        or not isinstance(bind, Engine)
+        or bind.dialect.name != "postgresql"
+        or bind.get_execution_options().get("isolation_level") == "AUTOCOMMIT"  # read_only
+    ):
+        yield
+        return
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    try:
+        yield
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()  # nothing to commit on the server: the connection goes back to the pool
+
+
+@contextmanager
 def one_transaction(session: Session) -> Iterator[None]:
     """Run a block whose use case commits (``session.commit()``) inside ONE database
     transaction that this context manager commits at its end, or rolls back when it raises.

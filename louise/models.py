@@ -15,6 +15,7 @@ MODEL_MODULES = (
     "louise.dispatch.models",
     "louise.privacy.models",
     "louise.impact.models",
+    "louise.reference_version",
 )
 
 

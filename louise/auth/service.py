@@ -13,9 +13,10 @@ from datetime import datetime
 from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
+from louise import reference_version
 from louise.auth import passwords
 from louise.auth.models import AccountStatus, RevokedToken, Role, User
-from louise.db import commit_unique
+from louise.db import autocommit_read, commit_unique
 from louise.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 
 MIN_PASSWORD_LENGTH = 10
@@ -210,21 +211,32 @@ def is_revoked(session: Session, jti: str) -> bool:
     return session.get(RevokedToken, jti) is not None
 
 
-# built once: a token's user and whether the token is revoked, in one statement (every
-# authenticated request asks both)
+# built once: a token's user, whether the token is revoked and the reference version
+# (louise.reference_version), in one statement (every authenticated request asks the first
+# two; the third comes for free)
 _HOLDER = select(
     User,
     exists().where(RevokedToken.jti == bindparam("jti")).label("revoked"),
+    reference_version.current().label("reference_version"),
 ).where(User.id == bindparam("user_id"))
 
 
-def token_holder(session: Session, user_id: int | None, jti: str) -> tuple[User | None, bool]:
-    """The user a token names (None: no such user) and whether the token is revoked."""
-    if user_id is not None:
-        row = session.execute(_HOLDER, {"jti": jti, "user_id": user_id}).first()
-        if row is not None:
-            return row[0], bool(row[1])
-    return None, is_revoked(session, jti)
+@dataclass(frozen=True)
+class TokenHolder:
+    user: User | None  # None: no such user
+    revoked: bool
+    reference_version: int | None  # None: not read (no such user)
+
+
+def token_holder(session: Session, user_id: int | None, jti: str) -> TokenHolder:
+    """The user a token names, whether the token is revoked, and the reference version.
+    The request's first read: on PostgreSQL without a transaction (:func:`autocommit_read`)."""
+    with autocommit_read(session):
+        if user_id is not None:
+            row = session.execute(_HOLDER, {"jti": jti, "user_id": user_id}).first()
+            if row is not None:
+                return TokenHolder(row[0], bool(row[1]), row[2])
+        return TokenHolder(None, is_revoked(session, jti), None)
 
 
 def get_user(session: Session, user_id: int) -> User | None:

@@ -34,9 +34,10 @@ def register_jwt_callbacks(jwt: JWTManager) -> None:
     @jwt.token_in_blocklist_loader
     def _revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
         user_id = _subject(payload)
-        user, revoked = service.token_holder(db.session(), user_id, payload["jti"])
-        g.louise_token_holder = (payload["jti"], user)
-        return revoked
+        holder = service.token_holder(db.session(), user_id, payload["jti"])
+        g.louise_token_holder = (payload["jti"], holder.user)
+        g.louise_reference_version = holder.reference_version
+        return holder.revoked
 
     @jwt.user_lookup_loader
     def _lookup(_header: dict[str, Any], payload: dict[str, Any]) -> User | None:
