@@ -30,7 +30,7 @@ from louise.bookings import (
 from louise.bookings.idempotent import idempotent
 from louise.bookings.models import Booking, BookingStatus, DestinationType
 from louise.bookings.notifications import tracking_link
-from louise.bookings.runtime import get_context, get_reference
+from louise.bookings.runtime import get_context, get_reference, reference_snapshot
 from louise.bookings.schemas import (
     BookingCreateSchema,
     BookingPageSchema,
@@ -155,7 +155,12 @@ class Bookings(MethodView):
         """Book an offer in a window (residents; dispatchers for hotline customers)."""
         actor = current_user()
         booking = create.create_booking(
-            db.session(), get_context(), actor, _request_from(data), clock.now()
+            db.session(),
+            get_context(),
+            actor,
+            _request_from(data),
+            clock.now(),
+            reference_snapshot(),
         )
         # a new booking has no ledger day yet: no read for its line (null)
         return created(_mark_private(actor, booking, line=False), _BY_ID, booking_id=booking.id)

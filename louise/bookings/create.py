@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from louise import metrics
 from louise.auth.models import AccountStatus, Role, User
 from louise.bookings import capacity, customers, legs
-from louise.bookings.checks import check_window, district_of, load_offer, resolve_booking_address
+from louise.bookings.checks import check_window, district_of, resolve_booking_address
 from louise.bookings.common import (
     BookingContext,
     BookingRequest,
@@ -21,7 +21,7 @@ from louise.bookings.common import (
     field_error,
 )
 from louise.bookings.leg_planning import leg_from_plan, plan_outbound, plan_return
-from louise.bookings.lookups import Lookups
+from louise.bookings.lookups import Lookups, ReferenceSnapshot
 from louise.bookings.models import (
     Booking,
     BookingStatus,
@@ -114,7 +114,12 @@ def _destination_point(
 
 @unit_of_work
 def create_booking(
-    session: Session, ctx: BookingContext, actor: User, request: BookingRequest, now: datetime
+    session: Session,
+    ctx: BookingContext,
+    actor: User,
+    request: BookingRequest,
+    now: datetime,
+    reference: ReferenceSnapshot | None = None,
 ) -> Booking:
     """Book an offer in a window.
 
@@ -123,8 +128,10 @@ def create_booking(
     the hub); the window, the merchant's daily capacity, the resident's open-bookings limit
     and the chosen Point or locker all have a free place — taken atomically or not at all.
     """
-    lookups = Lookups(session)  # the districts, the day's fleet, counter ids: read once
-    offer = load_offer(session, request.offer_id)
+    # the offer, the districts, the day's fleet (or the worker's copy of them under the
+    # request's reference version), counter ids: read once
+    lookups = Lookups(session, reference)
+    offer = lookups.offer(request.offer_id)
     spec = check_window(ctx, request.day, request.window, now, "")
     customer, channel = _customer_for(session, actor, request)
     address = resolve_booking_address(session, ctx, actor, request.address, request.address_id)

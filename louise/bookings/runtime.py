@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import time
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g
 
 from louise.bookings.common import BookingContext
 from louise.bookings.legs import Stop
+from louise.bookings.lookups import ReferenceSnapshot, VersionedReference
 from louise.bookings.models import StopKind
 from louise.bookings.policy import ServicePolicy, WindowSpec
 from louise.bookings.reference import ReferenceCache
@@ -76,6 +77,16 @@ def get_reference() -> ReferenceCache:
         cache = ReferenceCache(float(current_app.config["REFERENCE_CACHE_SECONDS"]))
         current_app.extensions["louise.reference"] = cache
     return cache
+
+
+def reference_snapshot() -> ReferenceSnapshot | None:
+    """This worker's copy of the reference data under the reference version that the
+    request's token check read (louise.auth.tokens); None without one (no token, or a
+    session login): then the use case reads the rows itself."""
+    kept = current_app.extensions.get("louise.versioned_reference")
+    if kept is None:
+        kept = current_app.extensions["louise.versioned_reference"] = VersionedReference()
+    return kept.snapshot(g.get("louise_reference_version"))
 
 
 def get_context() -> BookingContext:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from louise.extensions import db
 from tests.support.bookings import HOME, MONDAY
@@ -165,10 +165,18 @@ def _user(user_id: int) -> Any:
 
 
 def test_booking_create_reads_districts_shifts_and_counters_once(
-    app: Flask, fleet: Any, offers: dict[str, Any], book: Any, make_user: Any, auth_headers: Any
+    app: Flask,
+    fleet: Any,
+    offers: dict[str, Any],
+    book: Any,
+    make_user: Any,
+    auth_headers: Any,
+    db_session: Any,
 ) -> None:
-    """Booking create (with an Idempotency-Key, as the app books) reads the districts and the
-    day's shifts once, and its statements do not grow with the bookings of the day."""
+    """Booking create (with an Idempotency-Key, as the app books) reads the offer, the
+    districts and the day's shifts once, then takes them from the worker's copy while the
+    reference version stays the same (louise.reference_version); its statements do not grow
+    with the bookings of the day."""
 
     def create(n: int) -> list[str]:
         headers = {**auth_headers(make_user("customer")), "Idempotency-Key": f"count-{n}"}
@@ -178,20 +186,35 @@ def test_booking_create_reads_districts_shifts_and_counters_once(
         assert response.status_code == 201, response.json
         return [" ".join(s.split()) for s in seen]
 
-    create(0)  # the first booking of the window creates its counter
+    def reads(statements: list[str], table: str) -> int:
+        return sum(
+            s.upper().startswith("SELECT") and f" FROM {table} " in s + " " for s in statements
+        )
+
+    first = create(0)  # the first booking of the window creates its counter
+    for table in ("offers", "districts", "shifts"):
+        assert reads(first, table) == 1, table
     second = create(1)
     for n in range(2, 5):
         create(n)
     fifth = create(5)
     assert len(fifth) == len(second)
+    for table in ("offers", "districts", "shifts"):
+        assert reads(fifth, table) == 0, table  # the worker's copy: the version is the same
     selects = [s for s in fifth if s.upper().startswith("SELECT")]
-    assert sum(" FROM districts" in s for s in selects) == 1
-    assert sum(" FROM shifts" in s for s in selects) == 1
     # the day's existing counters in one statement, then the new resident's counter (looked
     # up, inserted, read); on PostgreSQL the rows are also locked (SELECT ... FOR NO KEY
     # UPDATE), not counted here
     lookups = [s for s in selects if " FROM capacity_counters" in s and " FOR " not in s]
     assert len(lookups) == 3
-    # the token's user and its revocation: one statement; the booking is written once
+    # the token's user, its revocation and the reference version: one statement; the
+    # booking is written once
     assert sum(" FROM users" in s for s in selects) == 1
     assert not any(s.upper().startswith("UPDATE BOOKINGS") for s in fifth)
+
+    # a change of an offer (of any reference row) gives a new version: all read afresh, once
+    db_session.execute(text("UPDATE offers SET price_cents = price_cents"))
+    db_session.commit()
+    changed = create(6)
+    for table in ("offers", "districts", "shifts"):
+        assert reads(changed, table) == 1, table
