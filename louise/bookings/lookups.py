@@ -87,14 +87,13 @@ class Lookups:
     def districts(self) -> Sequence[District]:
         """Every district (active or not), read once."""
         if self._districts is None:
-            kept = self.snapshot.districts if self.snapshot is not None else None
-            if kept is None:
-                if self.snapshot is None:
-                    kept = self.session.scalars(_DISTRICTS).all()
-                else:
+            if self.snapshot is None:
+                self._districts = self.session.scalars(_DISTRICTS).all()
+            else:
+                if self.snapshot.districts is None:
                     with self._detached() as reader:
-                        kept = self.snapshot.districts = reader.scalars(_DISTRICTS).all()
-            self._districts = kept
+                        self.snapshot.districts = reader.scalars(_DISTRICTS).all()
+                self._districts = self.snapshot.districts
         return self._districts
 
     def fleet(self, day: date) -> availability.DayFleet:

@@ -9,9 +9,10 @@ worker keeps what it read for ``REFERENCE_CACHE_SECONDS`` (default 10 s; 0 turns
   sees offers, shops, opening hours and districts in the flush);
 - the other workers see it when their copy expires, at most that many seconds later.
 
-Only the slots read through it: what they show is advice. Booking create, and everything
-that writes, reads the rows fresh in its own transaction, so a booking is always checked
-against the offer, the hours and the districts as they are.
+Only the slots read through it: what they show is advice. Booking create is checked against
+the rows as they are: it reads them in its own transaction, or takes the worker's copy kept
+under the reference version (``louise.bookings.lookups.ReferenceSnapshot``), which is used
+only while no row of them has changed since the request began.
 
 What the copy holds are the ORM objects as the request that read them left them: fully
 loaded, detached from their session when it closed. They are only read, never added to
