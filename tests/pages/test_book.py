@@ -169,6 +169,31 @@ def test_a_double_click_on_book_makes_one_booking(
     assert len(bookings_of(web_server, email)) == 1
 
 
+def test_a_picked_suggestion_is_what_continue_sends_even_before_the_server_answers(
+    visit: Callable[..., Visit], web_server: WebServer
+) -> None:
+    """Picking a suggestion asks the server for the field again; a resident who presses
+    "Weiter" before that answer comes must still send the address they picked, not what
+    they had typed. Here the answer is held back until the page has moved on."""
+    browser = visit()
+    page = browser.page
+    register(browser)
+    held: list[Any] = []
+    page.route(re.compile(r"/suggestions\?.*pick="), lambda route: held.append(route))
+    browser.go(f"/book/{offer_id(web_server, 'Absätze erneuern')}")
+    field = type_address(page, "Hansastraße 1")
+    page.get_by_role("button", name="Hansastraße 12, 46236 Bottrop").click()
+    assert field.input_value() == "Hansastraße 12, 46236 Bottrop"
+    page.get_by_role("button", name=CONTINUE).click()
+    assert "Schritt 2 von 4: Ziel" in page.inner_text("main")
+    page.get_by_label("An die Haustür").check()
+    page.get_by_role("button", name=CONTINUE).click()
+    page.get_by_label(re.compile("17:30–20:00")).check()
+    page.get_by_role("button", name=CONTINUE).click()
+    assert "Hansastraße 12, 46236 Bottrop" in page.locator(".summary").first.inner_text()
+    assert len(held) == 1  # the pick was asked for, and never answered
+
+
 def test_an_address_outside_the_service_area_is_refused_beside_the_address_field(
     visit: Callable[..., Visit], web_server: WebServer, screenshot: Callable[[Any, str], Any]
 ) -> None:

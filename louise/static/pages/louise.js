@@ -15,6 +15,14 @@
       });
     }, 0);
   }, true);
+  // A picked address suggestion is in the field at once: the server's answer (the field
+  // swapped whole) may come after the resident has already pressed "Continue".
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element ? event.target.closest("button.suggestion") : null;
+    var field = button ? button.closest(".address-field") : null;
+    var input = field ? field.querySelector("input[name=address]") : null;
+    if (input) input.value = button.textContent.trim();
+  });
   // Every htmx request carries the page's CSRF token (forms carry their own field too).
   document.addEventListener("htmx:configRequest", function (event) {
     var meta = document.querySelector('meta[name="csrf-token"]');
