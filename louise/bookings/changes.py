@@ -32,14 +32,19 @@ from louise.errors import DomainError, InvalidState, NotFound, ValidationFailed
 from louise.merchants.models import Offer, OfferKind
 
 
-def _resident_may_change(actor: User, booking: Booking, legs_: Sequence[Leg]) -> None:
-    """Residents change their own bookings until a leg's route is locked (published);
-    after that only a dispatcher can."""
+def _may_see(actor: User, booking: Booking) -> None:
+    """Staff see every booking, a resident only their own (another's is not found)."""
     if actor.role in STAFF:
         return
     if actor.role != Role.CUSTOMER or booking.customer_id != actor.id:
         raise NotFound(f"Booking {booking.id} not found.")
-    if any(leg.locked for leg in legs_):
+
+
+def _resident_may_change(actor: User, booking: Booking, legs_: Sequence[Leg]) -> None:
+    """Residents change their own bookings until a leg's route is locked (published);
+    after that only a dispatcher can."""
+    _may_see(actor, booking)
+    if actor.role not in STAFF and any(leg.locked for leg in legs_):
         raise LegLocked(
             "This leg is already on a published route; please call the hotline to change it."
         )
@@ -59,16 +64,18 @@ def withdraw_cancelled(
 
 
 def _check_cancellable(actor: User, booking: Booking) -> list[Leg]:
-    """The legs a cancellation ends, or the refusal: not yours, on a locked route, or the
-    item has left the door already."""
-    active = [leg for leg in booking.legs if leg.status in (LegStatus.SCHEDULED, LegStatus.FAILED)]
-    _resident_may_change(actor, booking, active)
+    """The legs a cancellation ends, or the refusal: not yours; finished, or the item has
+    left the door already (said before the lock: a finished booking is not "on a route");
+    on a locked route."""
+    _may_see(actor, booking)
     if BookingStatus.CANCELLED not in lifecycle.BOOKING_TRANSITIONS[booking.status] or any(
         leg.status in (LegStatus.PICKED_UP, LegStatus.DELIVERED) for leg in booking.legs
     ):
         raise BookingNotCancellable(
             f"A booking in state {booking.status.value!r} cannot be cancelled any more."
         )
+    active = [leg for leg in booking.legs if leg.status in (LegStatus.SCHEDULED, LegStatus.FAILED)]
+    _resident_may_change(actor, booking, active)
     return active
 
 

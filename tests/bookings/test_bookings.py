@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from louise.bookings.models import (
     Booking,
+    BookingStatus,
     CapacityCounter,
+    LegStatus,
     OutboxMessage,
 )
 from tests.support.bookings import HOME, MONDAY, local
@@ -239,6 +241,26 @@ def test_reschedule_moves_the_place_to_the_new_window(
         )
     }
     assert used == {("2026-11-23", "evening"): 0, ("2026-11-24", "day-11"): 1}
+
+
+def test_a_finished_booking_is_refused_as_finished_even_with_a_locked_failed_leg(
+    book, offers, make_user, auth_headers, client, db_session
+):
+    """A completed booking whose earlier attempt failed on a published route: the resident
+    is told it can no longer be cancelled, not that it is on a courier's route."""
+    alice = make_user("customer")
+    created = book(alice, offers["product"]).json
+    booking = db_session.get(Booking, created["id"])
+    booking.status = BookingStatus.COMPLETED
+    for leg in booking.legs:
+        leg.status = LegStatus.FAILED
+        leg.locked = True
+    booking.legs[-1].status = LegStatus.DELIVERED
+    db_session.commit()
+    r = client.post(
+        f"/api/v1/bookings/{created['id']}/cancel", json={}, headers=auth_headers(alice)
+    )
+    assert r.status_code == 409 and r.json["error"] == "booking_not_cancellable", r.json
 
 
 def test_locked_leg_cannot_be_changed_by_the_resident_but_by_a_dispatcher(
