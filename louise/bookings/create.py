@@ -265,8 +265,7 @@ def create_booking(
     # counter row stays locked from here to the commit, and every booking of the window
     # waits for it: so the booking's own writes are done before, not while holding it.
     counters = [customer_counter, offer_counter, *leg_counters]
-    capacity.lock(session, counters)
-    full = capacity.try_reserve_all(session, counters)
+    full = capacity.reserve_all(session, counters)
     if customer_counter in full:
         raise TooManyOpenBookings(
             f"At most {ctx.policy.max_open_bookings_per_day} open bookings per day.",

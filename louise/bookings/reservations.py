@@ -113,7 +113,7 @@ def assign_counters(
     lookups: Lookups | None = None,
 ) -> list[int]:
     """Find or create the counters that reserving ``legs_`` takes and name them on the legs,
-    without taking a place yet (:func:`capacity.try_reserve_all` does, in the same
+    without taking a place yet (:func:`capacity.reserve_all` does, in the same
     transaction; :func:`refuse_full` raises for a full one)."""
     ids: list[int] = []
     for leg, scope, counter_id in _leg_counters(session, ctx, booking, legs_, point, lookups):
@@ -134,7 +134,7 @@ def refuse_full(
     window_field: str,
     point_field: str,
 ) -> None:
-    """After :func:`capacity.try_reserve_all` of the counters :func:`assign_counters` named
+    """After :func:`capacity.reserve_all` of the counters :func:`assign_counters` named
     on ``legs_``: raise for the first of them, leg by leg (window, then Point or locker),
     that was ``full``; the caller's transaction rolls back."""
     for leg in legs_:

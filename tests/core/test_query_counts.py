@@ -203,10 +203,16 @@ def test_booking_create_reads_districts_shifts_and_counters_once(
         assert reads(fifth, table) == 0, table  # the worker's copy: the version is the same
     selects = [s for s in fifth if s.upper().startswith("SELECT")]
     # the day's existing counters in one statement, then the new resident's counter (looked
-    # up, inserted, read); on PostgreSQL the rows are also locked (SELECT ... FOR NO KEY
-    # UPDATE), not counted here
+    # up, inserted, read)
     lookups = [s for s in selects if " FROM capacity_counters" in s and " FOR " not in s]
     assert len(lookups) == 3
+    reservations = [s for s in fifth if "UPDATE capacity_counters" in s]
+    if db.engine_for(app).dialect.name == "postgresql":
+        # the counters locked in id order and reserved in one statement (a CTE)
+        assert len(reservations) == 1 and reservations[0].startswith("WITH locked AS")
+        assert not any(s.startswith("SELECT") and " FOR NO KEY UPDATE" in s for s in fifth)
+    else:
+        assert len(reservations) == 1  # SQLite: no lock to take (BEGIN IMMEDIATE)
     # the token's user, its revocation and the reference version: one statement; the
     # booking is written once
     assert sum(" FROM users" in s for s in selects) == 1
