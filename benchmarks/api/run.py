@@ -15,7 +15,9 @@ What it does, on this machine only (loopback):
    (Poisson arrivals), after ``--warmup`` seconds of the same load whose figures are shown
    apart (a worker's first bookings compile its statements and read its first tokens);
 4. prints throughput, p50/p95/p99 and errors per endpoint, and each throughput as a ratio to
-   ``/healthz`` of the same run (the machine is shared: the ratios are what compare).
+   ``/healthz`` of the same run (the machine is shared: the ratios are what compare), with
+   the machine's CPU busy and steal shares during each phase (steal: time the host gave
+   this virtual machine's CPUs to someone else; latency targets are read beside it).
 
 ``--write`` also writes the table into docs/benchmarks-api.md (the "latest run" section).
 
@@ -45,6 +47,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psutil
 import psycopg
 import requests
 
@@ -100,6 +103,19 @@ class Row:
     p50: float
     p95: float
     p99: float
+    steal: float | None = None  # % of the machine's CPU time its hypervisor took, this phase
+    busy: float | None = None  # % of the machine's CPU time in use (all processes), this phase
+
+
+def cpu_share(before: Any, after: Any) -> tuple[float | None, float | None]:
+    """(steal %, busy %) of the machine's CPU time between two ``psutil.cpu_times()``: steal
+    is time a virtual machine's CPUs wanted to run and the host gave to someone else, the
+    one slowdown that no process here causes (Linux only; None elsewhere)."""
+    total = sum(after) - sum(before)
+    if total <= 0 or not hasattr(after, "steal"):
+        return None, None
+    idle = (after.idle - before.idle) + (after.iowait - before.iowait)
+    return 100 * (after.steal - before.steal) / total, 100 * (total - idle) / total
 
 
 def _db_name(value: str) -> str:
@@ -256,6 +272,7 @@ def run_phase(phase: Phase, base: str, env: dict[str, str], out: Path) -> list[R
     prefix = out / phase.user_class
     numbered = re.search(r"\(round (\d+)\)", phase.name)
     env = {**env, "LOUISE_BENCH_ROUND": numbered.group(1) if numbered else "1"}
+    cpu_before = psutil.cpu_times()
     subprocess.run(
         [
             str(BIN / "locust"),
@@ -282,6 +299,7 @@ def run_phase(phase: Phase, base: str, env: dict[str, str], out: Path) -> list[R
         check=False,  # locust exits 1 when a request failed: the table shows it
         capture_output=True,
     )
+    steal, busy = cpu_share(cpu_before, psutil.cpu_times())
     rows = []
     with open(f"{prefix}_stats.csv", encoding="utf-8") as file:
         for rec in csv.DictReader(file):
@@ -297,6 +315,8 @@ def run_phase(phase: Phase, base: str, env: dict[str, str], out: Path) -> list[R
                     p50=float(rec["50%"]),
                     p95=float(rec["95%"]),
                     p99=float(rec["99%"]),
+                    steal=steal,
+                    busy=busy,
                 )
             )
     failures = Path(f"{prefix}_failures.csv")
@@ -319,17 +339,23 @@ def table(rows: list[Row], healthz_rps: float) -> str:
     ``--rounds``) or of the run."""
     per_round = {round_of(r.phase): r.rps for r in rows if r.endpoint == "GET /healthz"}
     lines = [
-        "| phase | endpoint | requests | errors | req/s | × /healthz | p50 ms | p95 ms | p99 ms |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| phase | endpoint | requests | errors | req/s | × /healthz | p50 ms | p95 ms | p99 ms "
+        "| CPU busy % | CPU steal % |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
         base = per_round.get(round_of(r.phase), healthz_rps)
         ratio = r.rps / base if base else 0.0
         lines.append(
             f"| {r.phase} | `{r.endpoint}` | {r.requests} | {r.failures} | {r.rps:.0f} | "
-            f"{ratio:.2f} | {r.p50:.0f} | {r.p95:.0f} | {r.p99:.0f} |"
+            f"{ratio:.2f} | {r.p50:.0f} | {r.p95:.0f} | {r.p99:.0f} | {_pct(r.busy)} | "
+            f"{_pct(r.steal)} |"
         )
     return "\n".join(lines)
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f}" if value >= 1 else f"{value:.1f}"
 
 
 def write_doc(text: str) -> None:
