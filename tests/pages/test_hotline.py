@@ -50,9 +50,21 @@ def _tab_to(page: Any, element_id: str, limit: int = 40) -> None:
     raise AssertionError(f"Tab never reached #{element_id}; focus is on {_focused(page)}")
 
 
+def _autofocused(page: Any) -> None:
+    """Wait until the browser has moved the focus to the page's ``autofocus`` element.
+    Chromium does that at a rendering step after the page has loaded, not with the load: on
+    a busy machine a check right after the navigation still found the focus on <body>."""
+    page.wait_for_function(
+        "() => { const a = document.querySelector('[autofocus]');"
+        " return !a || document.activeElement !== document.body; }",
+        timeout=TIMEOUT * 1000,
+    )
+
+
 def _enter_and_wait(page: Any) -> None:
     with page.expect_navigation():
         page.keyboard.press("Enter")
+    _autofocused(page)
 
 
 def _log_in_with_the_keyboard(browser: Visit, email: str) -> None:
@@ -79,6 +91,7 @@ def test_a_new_caller_without_a_login_is_booked_for_with_the_keyboard_alone(
 
     # the search has the focus: the caller's number, Enter
     browser.go("/hotline/")
+    _autofocused(page)
     assert _focused(page)["id"] == "f-q"
     check_accessibility(page)
     page.keyboard.type(phone)
