@@ -111,8 +111,14 @@ def cpu_share(before: Any, after: Any) -> tuple[float | None, float | None]:
     """(steal %, busy %) of the machine's CPU time between two ``psutil.cpu_times()``: steal
     is time a virtual machine's CPUs wanted to run and the host gave to someone else, the
     one slowdown that no process here causes (Linux only; None elsewhere)."""
-    total = sum(after) - sum(before)
-    if total <= 0 or not hasattr(after, "steal"):
+    if not hasattr(after, "steal"):
+        return None, None
+
+    def counted(times: Any) -> float:  # a guest's time is in user and nice already
+        return float(sum(times) - getattr(times, "guest", 0) - getattr(times, "guest_nice", 0))
+
+    total = counted(after) - counted(before)
+    if total <= 0:
         return None, None
     idle = (after.idle - before.idle) + (after.iowait - before.iowait)
     return 100 * (after.steal - before.steal) / total, 100 * (total - idle) / total

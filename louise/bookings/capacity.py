@@ -156,13 +156,7 @@ _RESERVE_ALL = (
 # snapshot, taken before the wait, and would call a counter full that a concurrent
 # cancellation freed while this statement waited (measured: it did). The UPDATE changes only
 # rows this transaction has locked.
-_LOCKED = (
-    select(_COUNTERS.c.id, _COUNTERS.c.used, _COUNTERS.c.capacity)
-    .where(_COUNTERS.c.id.in_(bindparam("ids", expanding=True)))
-    .order_by(_COUNTERS.c.id)
-    .with_for_update(key_share=True)
-    .cte("locked")
-)
+_LOCKED = _LOCK.add_columns(_COUNTERS.c.used, _COUNTERS.c.capacity).cte("locked")
 _LOCK_AND_RESERVE = (
     update(_COUNTERS)
     .where(
