@@ -5,7 +5,6 @@ one area of the demo."""
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from datetime import UTC, date, datetime
 from typing import Any
@@ -42,9 +41,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_demo_shops_offers_places_fleet_and_accounts(app: Flask, db_session: Session) -> None:
-    started = time.perf_counter()
     summary = seed_demo(db_session, app.config, MONDAY_10)
-    assert time.perf_counter() - started < 30
 
     merchants = db_session.scalars(select(Merchant)).all()
     assert len(merchants) >= 8
