@@ -17,7 +17,10 @@ What it does, on this machine only (loopback):
 4. prints throughput, p50/p95/p99 and errors per endpoint, and each throughput as a ratio to
    ``/healthz`` of the same run (the machine is shared: the ratios are what compare), with
    the machine's CPU busy and steal shares during each phase (steal: time the host gave
-   this virtual machine's CPUs to someone else; latency targets are read beside it).
+   this virtual machine's CPUs to someone else; latency targets are read beside it), and
+   the p99 of the time the app itself took (``server p99``, from the ``duration_ms`` of
+   the server's JSON access lines): what the client's p99 adds to it is the wait for a free
+   worker, the network and the load generator's own turns on the CPU.
 
 ``--write`` also writes the table into docs/benchmarks-api.md (the "latest run" section).
 
@@ -32,6 +35,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import os
 import re
 import secrets
@@ -47,7 +51,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import psutil
 import psycopg
 import requests
 
@@ -105,6 +108,44 @@ class Row:
     p99: float
     steal: float | None = None  # % of the machine's CPU time its hypervisor took, this phase
     busy: float | None = None  # % of the machine's CPU time in use (all processes), this phase
+    server_p99: float | None = None  # ms, the app's own time (its access lines), this phase
+
+
+def _route_pattern(name: str) -> re.Pattern[str]:
+    """The server paths a locust request name stands for: ``"GET /track/{token}"`` matches
+    the access line ``GET /api/v1/track/***``; a query string is not in the access line."""
+    method, _, path = name.partition(" ")
+    path = re.escape(path.split("?")[0])
+    path = path.replace(r"\{id\}", r"\d+").replace(r"\{token\}", r"[^/]+")
+    return re.compile(rf"{re.escape(method)} (/api/v1)?{path}")
+
+
+def server_durations(lines: list[str], names: list[str]) -> dict[str, list[float]]:
+    """``duration_ms`` of the JSON access lines (logger ``louise.access``) per locust
+    request name; other lines (gunicorn's, text lines) are skipped."""
+    patterns = {name: _route_pattern(name) for name in names}
+    found: dict[str, list[float]] = {name: [] for name in names}
+    for line in lines:
+        if '"louise.access"' not in line:
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        said = f"{entry.get('method')} {entry.get('path')}"
+        for name, pattern in patterns.items():
+            if pattern.fullmatch(said) and isinstance(entry.get("duration_ms"), int | float):
+                found[name].append(float(entry["duration_ms"]))
+                break
+    return found
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """The ``q``-th percentile (nearest rank, as locust reports), None for no values."""
+    if not values:
+        return None
+    ranked = sorted(values)
+    return ranked[max(0, min(len(ranked), math.ceil(len(ranked) * q / 100)) - 1)]
 
 
 def cpu_share(before: Any, after: Any) -> tuple[float | None, float | None]:
@@ -153,6 +194,8 @@ def server_env(database_url: str, out: Path) -> dict[str, str]:
             "LOUISE_SECRET_KEY": secrets.token_urlsafe(48),
             "LOUISE_MAIL_DIR": str(out / "mail"),
             "LOUISE_UPLOAD_DIR": str(out / "uploads"),
+            # JSON access lines, as in production: each names its duration (server p99)
+            "LOUISE_LOG_FORMAT": "json",
             # other parts of the hardening add rate limits: a load test must not meet them
             "LOUISE_RATELIMIT_ENABLED": "false",
             "RATELIMIT_ENABLED": "False",
@@ -276,8 +319,12 @@ def build_fixture(base: str, day: date) -> dict[str, Any]:
 
 def run_phase(phase: Phase, base: str, env: dict[str, str], out: Path) -> list[Row]:
     prefix = out / phase.user_class
+    server_log = out / "gunicorn.log"
+    log_from = server_log.stat().st_size if server_log.exists() else 0
     numbered = re.search(r"\(round (\d+)\)", phase.name)
     env = {**env, "LOUISE_BENCH_ROUND": numbered.group(1) if numbered else "1"}
+    import psutil  # the bench extra (the suite imports this module without it)
+
     cpu_before = psutil.cpu_times()
     subprocess.run(
         [
@@ -306,6 +353,10 @@ def run_phase(phase: Phase, base: str, env: dict[str, str], out: Path) -> list[R
         capture_output=True,
     )
     steal, busy = cpu_share(cpu_before, psutil.cpu_times())
+    time.sleep(0.2)  # the last answers' access lines
+    with open(server_log, "rb") as file:
+        file.seek(log_from)
+        lines = file.read().decode("utf-8", "replace").splitlines()
     rows = []
     with open(f"{prefix}_stats.csv", encoding="utf-8") as file:
         for rec in csv.DictReader(file):
@@ -325,6 +376,10 @@ def run_phase(phase: Phase, base: str, env: dict[str, str], out: Path) -> list[R
                     busy=busy,
                 )
             )
+    own = server_durations(lines, [r.endpoint for r in rows if r.endpoint != "all"])
+    rows = [
+        Row(**{**r.__dict__, "server_p99": percentile(own.get(r.endpoint, []), 99)}) for r in rows
+    ]
     failures = Path(f"{prefix}_failures.csv")
     if failures.exists():
         for rec in csv.DictReader(failures.open(encoding="utf-8")):
@@ -346,18 +401,22 @@ def table(rows: list[Row], healthz_rps: float) -> str:
     per_round = {round_of(r.phase): r.rps for r in rows if r.endpoint == "GET /healthz"}
     lines = [
         "| phase | endpoint | requests | errors | req/s | × /healthz | p50 ms | p95 ms | p99 ms "
-        "| CPU busy % | CPU steal % |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| server p99 ms | CPU busy % | CPU steal % |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
         base = per_round.get(round_of(r.phase), healthz_rps)
         ratio = r.rps / base if base else 0.0
         lines.append(
             f"| {r.phase} | `{r.endpoint}` | {r.requests} | {r.failures} | {r.rps:.0f} | "
-            f"{ratio:.2f} | {r.p50:.0f} | {r.p95:.0f} | {r.p99:.0f} | {_pct(r.busy)} | "
-            f"{_pct(r.steal)} |"
+            f"{ratio:.2f} | {r.p50:.0f} | {r.p95:.0f} | {r.p99:.0f} | {_ms(r.server_p99)} | "
+            f"{_pct(r.busy)} | {_pct(r.steal)} |"
         )
     return "\n".join(lines)
+
+
+def _ms(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f}" if value >= 10 else f"{value:.1f}"
 
 
 def _pct(value: float | None) -> str:
