@@ -125,6 +125,15 @@ def _a_move_that_is_accepted(
     such a leg back to its pickup's old position gives both routes exactly their old order,
     so the undo is accepted too."""
     headers = {"Authorization": f"Bearer {token}"}
+
+    def move(leg_id: int, route_id: int, position: int) -> requests.Response:
+        return requests.post(
+            f"{server.url}{API}/plans/{plan_id}/moves",
+            json={"leg_id": leg_id, "route_id": route_id, "position": position},
+            headers=headers,
+            timeout=TIMEOUT,
+        )
+
     plan = server.api_get(token, f"/plans/{plan_id}")
     for source in plan["routes"]:
         steps = [s for s in source["stops"] if s["type"] in ("pickup", "delivery", "break")]
@@ -138,23 +147,11 @@ def _a_move_that_is_accepted(
                 if target["id"] == source["id"]:
                     continue
                 for position in _positions_by_time(target, first["eta"]):
-                    move = {"leg_id": leg_id, "route_id": target["id"], "position": position}
-                    answer = requests.post(
-                        f"{server.url}{API}/plans/{plan_id}/moves",
-                        json=move,
-                        headers=headers,
-                        timeout=TIMEOUT,
-                    )
+                    answer = move(leg_id, target["id"], position)
                     if answer.status_code != 200:
                         assert answer.json()["error"] == "move_refused", answer.text
                         continue
-                    back = {"leg_id": leg_id, "route_id": source["id"], "position": at}
-                    undone = requests.post(
-                        f"{server.url}{API}/plans/{plan_id}/moves",
-                        json=back,
-                        headers=headers,
-                        timeout=TIMEOUT,
-                    )
+                    undone = move(leg_id, source["id"], at)
                     assert undone.status_code == 200, undone.text
                     return leg_id, target["id"], str(position)
     return None
