@@ -30,8 +30,9 @@ def register(browser: Visit) -> str:
     page.get_by_label("E-Mail").fill(email)
     page.get_by_label("Passwort").fill(PASSWORD)
     page.get_by_role("button", name="Konto anlegen").click()
-    page.wait_for_load_state()
-    assert page.get_by_role("button", name="Abmelden").is_visible()
+    # is_visible() does not wait: on a busy machine the answer to the click may still be on
+    # its way (the resident journey failed so in CI, one step later); expect() waits
+    expect(page.get_by_role("button", name="Abmelden")).to_be_visible(timeout=15_000)
     return email
 
 
@@ -76,7 +77,7 @@ def to_confirm(browser: Visit, offer: int, address: str = "Hansastraße 12, 4623
     page.get_by_role("button", name=CONTINUE).click()
     page.get_by_label(re.compile("17:30–20:00")).check()
     page.get_by_role("button", name=CONTINUE).click()
-    assert page.get_by_role("button", name="Buchen").is_visible()
+    expect(page.get_by_role("button", name="Buchen")).to_be_visible(timeout=15_000)
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])

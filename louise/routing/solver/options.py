@@ -13,7 +13,8 @@ Engine = Literal["auto", "ortools", "pyvrp+ortools"]
 
 @dataclass(frozen=True)
 class SolveOptions:
-    """How to search: time limit (seconds, wall clock, all-inclusive), seed, threads, objective."""
+    """How to search: time limit (seconds, wall clock, all-inclusive except the first plan,
+    which tries every task once), seed, threads, objective."""
 
     time_limit: float = 10.0
     seed: int = 0
