@@ -46,7 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -377,9 +377,7 @@ def run_phase(phase: Phase, base: str, env: dict[str, str], out: Path) -> list[R
                 )
             )
     own = server_durations(lines, [r.endpoint for r in rows if r.endpoint != "all"])
-    rows = [
-        Row(**{**r.__dict__, "server_p99": percentile(own.get(r.endpoint, []), 99)}) for r in rows
-    ]
+    rows = [replace(r, server_p99=percentile(own.get(r.endpoint, []), 99)) for r in rows]
     failures = Path(f"{prefix}_failures.csv")
     if failures.exists():
         for rec in csv.DictReader(failures.open(encoding="utf-8")):

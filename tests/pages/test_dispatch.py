@@ -8,7 +8,6 @@ import itertools
 import re
 import time
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 from uuid import uuid4
@@ -97,19 +96,8 @@ def _routes(page: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _positions_by_time(route: dict[str, Any], eta: str) -> list[int]:
-    """The positions of ``route`` (1 = before its first stop) nearest in time to ``eta``
-    first: where the route passes at about that time."""
-    steps = [s for s in route["stops"] if s["type"] in ("pickup", "delivery", "break")]
-    when = datetime.fromisoformat(eta)
-
-    def distance(position: int) -> float:
-        stop = steps[min(position, len(steps)) - 1] if steps else None
-        if stop is None or not stop["eta"]:
-            return float("inf")
-        return abs((datetime.fromisoformat(stop["eta"]) - when).total_seconds())
-
-    return sorted(range(1, len(steps) + 2), key=distance)
+#: the stops a move's position counts (1 = the first of them on the route)
+PLACED = ("pickup", "delivery", "break")
 
 
 def _a_move_that_is_accepted(
@@ -136,17 +124,17 @@ def _a_move_that_is_accepted(
 
     plan = server.api_get(token, f"/plans/{plan_id}")
     for source in plan["routes"]:
-        steps = [s for s in source["stops"] if s["type"] in ("pickup", "delivery", "break")]
+        steps = [s for s in source["stops"] if s["type"] in PLACED]
         for at, (first, then) in enumerate(itertools.pairwise(steps), start=1):
             leg_id = first["leg_id"]
-            if leg_id == avoid or first["type"] != "pickup" or then["leg_id"] != leg_id:
-                continue
-            if then["type"] != "delivery":
+            side_by_side = (first["type"], then["type"]) == ("pickup", "delivery")
+            if leg_id == avoid or not side_by_side or then["leg_id"] != leg_id:
                 continue
             for target in plan["routes"]:
                 if target["id"] == source["id"]:
                     continue
-                for position in _positions_by_time(target, first["eta"]):
+                places = sum(s["type"] in PLACED for s in target["stops"])
+                for position in range(1, places + 2):
                     answer = move(leg_id, target["id"], position)
                     if answer.status_code != 200:
                         assert answer.json()["error"] == "move_refused", answer.text

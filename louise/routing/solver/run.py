@@ -80,8 +80,6 @@ def _solve_single(problem: Problem, options: SolveOptions, t0: float, loaded: fl
     first = as_plan(model, cons, time.monotonic() - t0)
     search.found(first)
     debug(search, f"construction ({cons.seconds:.2f}s)", first)
-    if not cons.complete:
-        return to_solution(model, first, units, t0, loaded, {**search.stats(), **extra})
     if seeded is not None:
         # PyVRP's plan on the full model: breaks at stops, what does not fit out, then the
         # left-out units inserted where they fit (the final repair's insertion)
