@@ -114,8 +114,11 @@ class Choices:
     @classmethod
     def of(cls, form: MultiDict[str, str]) -> Choices:
         picked = form.get("pick", "").strip()
+        # "new" (the radio "Eine neue Adresse") is no saved address: the typed one counts
+        # (sent on as address_id it was refused as "Keine gültige Zahl")
+        saved = form.get("address_id", "").strip()
         return cls(
-            address_id=form.get("address_id", "").strip(),
+            address_id=saved if saved.isdigit() else "",
             address=picked or " ".join(form.get("address", "").split()),
             place=form.get("place", "door").strip() or "door",
             date=form.get("date", "").strip(),

@@ -195,6 +195,38 @@ def test_a_picked_suggestion_is_what_continue_sends_even_before_the_server_answe
     assert len(held) == 1  # the pick was asked for, and never answered
 
 
+def test_a_typed_address_is_used_though_a_saved_address_was_checked(
+    visit: Callable[..., Visit], web_server: WebServer
+) -> None:
+    """A resident with a saved address finds it checked on the address step. Typing another
+    address into the field left it checked, and the booking went to the saved address:
+    typing now chooses "Eine neue Adresse". That choice itself was refused ("Keine gültige
+    Zahl": the form sent address_id=new on): now the typed address is used."""
+    browser = visit()
+    page = browser.page
+    register(browser)
+    offer = offer_id(web_server, "Absätze erneuern")
+    to_confirm(browser, offer)  # Hansastraße 12: saved with the first booking
+    page.get_by_role("button", name="Buchen").click()
+    page.wait_for_url(re.compile(r"/bookings/\d+$"))
+
+    browser.go(f"/book/{offer}")
+    saved = page.get_by_label("Hansastraße 12, 46236 Bottrop")
+    assert saved.is_checked()
+    page.get_by_label("Adresse (Straße, Hausnummer, PLZ, Ort)").fill(
+        "Hansastraße 20, 46236 Bottrop"
+    )
+    assert page.get_by_label("Eine neue Adresse").is_checked()
+    assert not saved.is_checked()
+    page.get_by_role("button", name=CONTINUE).click()
+    page.get_by_label("An die Haustür").check()
+    page.get_by_role("button", name=CONTINUE).click()
+    page.get_by_label(re.compile("17:30–20:00")).check()
+    page.get_by_role("button", name=CONTINUE).click()
+    summary = page.locator(".summary").first.inner_text()
+    assert "Hansastraße 20, 46236 Bottrop" in summary, summary
+
+
 def test_an_address_outside_the_service_area_is_refused_beside_the_address_field(
     visit: Callable[..., Visit], web_server: WebServer, screenshot: Callable[[Any, str], Any]
 ) -> None:

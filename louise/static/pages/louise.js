@@ -21,7 +21,18 @@
     var button = event.target instanceof Element ? event.target.closest("button.suggestion") : null;
     var field = button ? button.closest(".address-field") : null;
     var input = field ? field.querySelector("input[name=address]") : null;
-    if (input) input.value = button.textContent.trim();
+    if (input) { input.value = button.textContent.trim(); chooseNewAddress(input); }
+  });
+  // Typing an address means a new one: a resident with saved addresses has one of them
+  // checked, and the typed text was ignored (the booking went to the saved address).
+  function chooseNewAddress(input) {
+    var form = input.form;
+    var choice = form ? form.querySelector("input[type=radio][name=address_id][value=new]") : null;
+    if (choice && input.value.trim() !== "") choice.checked = true;
+  }
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    if (input instanceof HTMLInputElement && input.name === "address") chooseNewAddress(input);
   });
   // Every htmx request carries the page's CSRF token (forms carry their own field too).
   document.addEventListener("htmx:configRequest", function (event) {
