@@ -205,12 +205,14 @@ def test_a_typed_address_is_used_though_a_saved_address_was_checked(
     browser = visit()
     page = browser.page
     register(browser)
-    offer = offer_id(web_server, "Absätze erneuern")
-    to_confirm(browser, offer)  # Hansastraße 12: saved with the first booking
+    # Hansastraße 12 is saved with a first booking: of the shoe-care set, a product, which
+    # no shop's daily limit counts (the heels take 12 a day; the page tests book them on the
+    # same Monday, and one more here left the hotline test with "keine weiteren Aufträge")
+    to_confirm(browser, offer_id(web_server, "Schuhpflege-Set"))
     page.get_by_role("button", name="Buchen").click()
     page.wait_for_url(re.compile(r"/bookings/\d+$"))
 
-    browser.go(f"/book/{offer}")
+    browser.go(f"/book/{offer_id(web_server, 'Absätze erneuern')}")
     saved = page.get_by_label("Hansastraße 12, 46236 Bottrop")
     assert saved.is_checked()
     page.get_by_label("Adresse (Straße, Hausnummer, PLZ, Ort)").fill(

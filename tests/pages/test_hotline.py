@@ -146,7 +146,7 @@ def test_a_new_caller_without_a_login_is_booked_for_with_the_keyboard_alone(
     _enter_and_wait(page)
 
     # the code (and its spelling) to read back
-    assert re.search(r"/hotline/bookings/\d+$", page.url)
+    assert re.search(r"/hotline/bookings/\d+$", page.url), page.locator("main").inner_text()
     code = page.locator(".readout-code .readout-plain").first.inner_text().strip()
     spelled = page.locator(".readout-code .readout-spelled").first.inner_text()
     assert "-".join(code[:4]) in spelled
